@@ -1,0 +1,57 @@
+"""LeadGate: a GDPR-first shared team inbox for the WhatsApp Business Platform."""
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, errors, i18n, security
+from .account.routes import bp as account_bp
+from .admin.routes import bp as admin_bp
+from .auth import services as auth_services
+from .auth.routes import bp as auth_bp
+from .config import INSTANCE_DIR, load_config
+from .cookies.routes import bp as cookies_bp
+from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from .inbox.routes import bp as inbox_bp
+from .public.routes import bp as public_bp
+from .workspaces.routes import bp as workspaces_bp
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the LeadGate app: config, extensions, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.update(load_config())
+    if test_config:
+        app.config.update(test_config)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    login_manager.init_app(app)
+    auth_services.init_login_manager(login_manager)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+
+    for blueprint in (
+        public_bp,
+        auth_bp,
+        account_bp,
+        workspaces_bp,
+        cookies_bp,
+        admin_bp,
+        inbox_bp,
+        i18n.bp,
+    ):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,39 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..forms import email_field, new_password_field
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(
+        _l("Ihr Name"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihren Namen an.")), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = email_field()
+    password = new_password_field()
+    workspace_name = StringField(
+        _l("Name Ihres Unternehmens oder Teams"),
+        validators=[Optional(), Length(max=120)],
+        render_kw={"autocomplete": "organization"},
+    )
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        _l("Passwort"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Angemeldet bleiben"))
+
+
+class PasswordResetRequestForm(FlaskForm):
+    email = email_field()
+
+
+class PasswordResetForm(FlaskForm):
+    password = new_password_field(_l("Neues Passwort"))

@@ -1,0 +1,121 @@
+"""The `leadgate` command: the Flask CLI of this app plus our own commands."""
+
+import json
+import logging
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from flask_migrate import upgrade
+from rq import Queue, Worker
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Membership, Role, Workspace
+from .queue import QUEUE_NAMES, redis_connection
+
+DEMO_EMAIL = "demo@leadgate.example"
+DEMO_PASSWORD = "Demo-Passwort-2026"
+DEMO_WORKSPACE = "Demo GmbH"
+
+
+def main() -> None:
+    """Entry point of the `leadgate` console script."""
+    from . import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), help="LeadGate command line.")()
+
+
+def register(app: Flask) -> None:
+    for command in (dev, create_user, demo_seed, worker, set_platform_admin):
+        app.cli.add_command(command)
+
+
+@click.command("dev")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def dev(host: str, port: int) -> None:
+    """Start the whole embedded stack: migrations, web, worker, scheduler, cron."""
+    from werkzeug.serving import run_simple
+
+    from . import embedded
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    upgrade()
+    app = current_app._get_current_object()
+    embedded.start(app)
+    click.echo(f"LeadGate läuft auf http://{host}:{port}  (Strg+C beendet)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", required=True)
+@click.option("--workspace", "workspace_name", default=None)
+@click.option("--platform-admin", is_flag=True, default=False)
+def create_user(
+    email: str, name: str, password: str, workspace_name: str | None, platform_admin: bool
+) -> None:
+    """Create a user (and a workspace they own) and print their ids as JSON."""
+    from .auth import services
+
+    if services.find_user_by_email(email):
+        raise click.ClickException("A user with this email already exists.")
+    user = services.create_user(name, email, password)
+    user.is_platform_admin = platform_admin
+    workspace = services.create_workspace(user, workspace_name or f"Team {name}")
+    db.session.commit()
+    click.echo(json.dumps({"user_id": user.id, "workspace_id": workspace.id}))
+
+
+@click.command("set-platform-admin")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, default=False)
+def set_platform_admin(email: str, revoke: bool) -> None:
+    """Grant (or with --revoke take away) platform administration for a user."""
+    from .auth import services
+
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException("No such user.")
+    user.is_platform_admin = not revoke
+    db.session.commit()
+    click.echo(json.dumps({"user_id": user.id, "platform_admin": user.is_platform_admin}))
+
+
+@click.command("demo-seed")
+def demo_seed() -> None:
+    """Create the demo workspace and its login; safe to run again."""
+    from .auth import services
+
+    user = services.find_user_by_email(DEMO_EMAIL)
+    if user is None:
+        user = services.create_user("Demo Nutzerin", DEMO_EMAIL, DEMO_PASSWORD)
+        services.create_workspace(user, DEMO_WORKSPACE)
+        agent = services.create_user(
+            "Demo Agent", "agent@leadgate.example", DEMO_PASSWORD
+        )
+        db.session.flush()
+        workspace = db.session.scalar(
+            select(Workspace).join(Membership).where(Membership.user_id == user.id)
+        )
+        db.session.add(Membership(workspace=workspace, user=agent, role=Role.AGENT))
+        db.session.commit()
+    base = current_app.config["BASE_URL"]
+    click.echo(f"Demo workspace ready: {base}/login  E-Mail: {DEMO_EMAIL}  Passwort: {DEMO_PASSWORD}")
+
+
+@click.command("worker")
+@click.option("--queue", "queues", multiple=True, default=QUEUE_NAMES, show_default=True)
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+def worker(queues: tuple[str, ...], burst: bool) -> None:
+    """Run an RQ worker (with its scheduler) for production; needs REDIS_URL."""
+    if not current_app.config["REDIS_URL"]:
+        raise click.ClickException(
+            "REDIS_URL is not set; without Redis the queue runs inside `leadgate dev`."
+        )
+    connection = redis_connection()
+    rq_worker = Worker([Queue(name, connection=connection) for name in queues], connection=connection)
+    rq_worker.work(with_scheduler=True, burst=burst)
+

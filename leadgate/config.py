@@ -1,0 +1,95 @@
+"""Every setting LeadGate reads, with its default. Documented in README and .env.example."""
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("LEADGATE_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret_key() -> str:
+    """Keep one generated key under instance/ so sessions survive restarts."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url(url: str | None) -> str:
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'leadgate.sqlite3'}"
+    # Accept the usual postgres:// and postgresql:// spellings and use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config() -> dict:
+    """Read the configuration from the environment; fail fast on missing secrets."""
+    env = os.environ.get("LEADGATE_ENV", "development")
+    production = env == "production"
+    secret_key = os.environ.get("SECRET_KEY")
+    if not secret_key and production:
+        raise RuntimeError("SECRET_KEY must be set when LEADGATE_ENV=production")
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "LEADGATE_ENV": env,
+        "SECRET_KEY": secret_key or _development_secret_key(),
+        "SQLALCHEMY_DATABASE_URI": _database_url(os.environ.get("DATABASE_URL")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Jobs run in a worker; tests may run them inline (RQ is_async=False).
+        "QUEUE_IS_ASYNC": _bool("QUEUE_IS_ASYNC", True),
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "MEDIA_DIR": os.environ.get("MEDIA_DIR", str(INSTANCE_DIR / "media")),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "LeadGate <no-reply@leadgate.example>"),
+        "IMPRINT_NAME": os.environ.get("IMPRINT_NAME", "LeadGate, Inhaber: Milan Rauch"),
+        "IMPRINT_ADDRESS": os.environ.get(
+            "IMPRINT_ADDRESS", "Günnemannshof 2\n58454 Witten\nDeutschland"
+        ),
+        "IMPRINT_EMAIL": os.environ.get("IMPRINT_EMAIL", "info@leadgate.de"),
+        "IMPRINT_PHONE": os.environ.get("IMPRINT_PHONE", "+49 2302 9313011"),
+        "IMPRINT_VAT_ID": os.environ.get("IMPRINT_VAT_ID", ""),
+        # Number of proxies in front of the app whose X-Forwarded-* headers we trust.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": "leadgate-limits",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("LEADGATE_TIMEZONE", "Europe/Berlin"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "LANGUAGES": ["de", "en"],
+        # The version of our cookie notice; a new version asks every visitor again.
+        "COOKIE_POLICY_VERSION": "2025-12-31",
+        "PRIVACY_POLICY_DATE": "31.12.2025",
+        "INVITE_VALID_DAYS": 7,
+        "PASSWORD_RESET_VALID_SECONDS": 60 * 60,
+        "EMAIL_CHANGE_VALID_SECONDS": 60 * 60 * 24,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }

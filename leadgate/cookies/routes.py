@@ -1,0 +1,56 @@
+"""The cookie banner (an htmx partial) and the consent it records."""
+
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+
+from ..extensions import db, limiter
+from ..htmx import is_fragment_request, trigger
+from ..navigation import current_page, safe_next
+from . import consent, statistics
+
+bp = Blueprint("cookies", __name__, url_prefix="/cookies")
+
+
+@bp.app_context_processor
+def inject_cookie_choice():
+    return {"cookie_choice": consent.current_choice, "current_page": current_page}
+
+
+@bp.after_app_request
+def count_page_view(response):
+    return statistics.record_page_view(response)
+
+
+@bp.get("/settings")
+def settings():
+    """The banner with the current choice, reopened from the footer."""
+    context = {"choice": consent.current_choice(), "expanded": True}
+    if is_fragment_request():
+        return render_template("cookies/_banner.html", **context)
+    return render_template("cookies/settings.html", **context)
+
+
+@bp.post("/consent")
+@limiter.limit("60 per hour")
+def save():
+    """Record the choice: accept all, only necessary, or the selected categories."""
+    action = request.form.get("action", "save")
+    if action == "accept_all":
+        preferences = statistics_allowed = True
+    elif action == "reject_all":
+        preferences = statistics_allowed = False
+    else:
+        preferences = request.form.get("preferences") == "on"
+        statistics_allowed = request.form.get("statistics") == "on"
+    had_choice = consent.current_choice() is not None
+    logged_action = "update" if had_choice else "grant"
+    if had_choice and not (preferences or statistics_allowed):
+        logged_action = "revoke"
+    choice = consent.record_choice(preferences, statistics_allowed, logged_action)
+    db.session.commit()
+    if is_fragment_request():
+        response = trigger(render_template("cookies/_banner_closed.html"), "cookie-consent-saved")
+    else:
+        target = safe_next(request.form.get("next"), url_for("public.index"))
+        response = make_response(redirect(target))
+    consent.apply_choice(response, choice)
+    return response

@@ -1,0 +1,48 @@
+"""Error pages in the user's language; htmx requests get a short fragment."""
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from .extensions import db
+from .htmx import is_fragment_request
+
+
+def _render(status: int, title: str, text: str):
+    template = "errors/_error.html" if is_fragment_request() else "errors/error.html"
+    return render_template(template, status=status, title=title, text=text), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(
+            400,
+            _("Sicherheitsprüfung fehlgeschlagen"),
+            _("Das Formular war abgelaufen. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."),
+        )
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _render(400, _("Ungültige Anfrage"), _("Die Anfrage konnte nicht verarbeitet werden."))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _render(403, _("Keine Berechtigung"), _("Dafür fehlt Ihrer Rolle in diesem Workspace die Berechtigung."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _render(404, _("Nicht gefunden"), _("Diese Seite gibt es nicht oder nicht mehr."))
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        return _render(
+            429,
+            _("Zu viele Versuche"),
+            _("Bitte warten Sie einige Minuten und versuchen Sie es dann erneut."),
+        )
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _render(500, _("Interner Fehler"), _("Etwas ist schiefgelaufen. Bitte versuchen Sie es später erneut."))

@@ -1,0 +1,183 @@
+"""All database models. Every table that holds workspace data carries workspace_id."""
+
+import enum
+import secrets
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+# Fast-growing log tables get 64-bit ids; SQLite only autoincrements INTEGER.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    AGENT = "agent"
+
+    @property
+    def can_manage(self) -> bool:
+        return self in (Role.OWNER, Role.ADMIN)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Part of the login cookie; rotating it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+
+class Workspace(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="workspace", cascade="all, delete-orphan"
+    )
+
+
+class Membership(db.Model):
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    workspace: Mapped[Workspace] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class Invite(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))
+    # Only a hash of the link's token is stored, like a password.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    workspace: Mapped[Workspace] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and as_utc(self.expires_at) > utcnow()
+        )
+
+
+class AccessLog(db.Model):
+    """IP address and time of logins and use, kept to prevent abuse (Art. 6(1)(f))."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[str] = mapped_column(String(32))
+    ip_address: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class CookieConsent(db.Model):
+    """Proof of a visitor's cookie choice: no name, only a truncated IP address."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    consent_id: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    policy_version: Mapped[str] = mapped_column(String(32))
+    preferences: Mapped[bool] = mapped_column(Boolean)
+    statistics: Mapped[bool] = mapped_column(Boolean)
+    ip_prefix: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class PageView(db.Model):
+    """First-party, pseudonymised usage statistics; recorded only with consent."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(80))
+    visitor_hash: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class Inquiry(db.Model):
+    """A message sent through the public contact form."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; treat them as the UTC they were stored as."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,32 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..forms import email_field
+
+ROLE_LABELS = {
+    "owner": _l("Inhaber"),
+    "admin": _l("Administrator"),
+    "agent": _l("Agent"),
+}
+
+
+class InviteForm(FlaskForm):
+    email = email_field()
+    role = SelectField(_l("Rolle"), choices=[])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Rolle"), choices=[])
+
+
+class WorkspaceForm(FlaskForm):
+    name = StringField(
+        _l("Name des Workspace"),
+        validators=[DataRequired(_l("Bitte geben Sie einen Namen an.")), Length(max=120)],
+    )
+
+
+def role_choices(roles) -> list[tuple[str, str]]:
+    return [(str(role), ROLE_LABELS[str(role)]) for role in roles]

@@ -1,0 +1,198 @@
+"""Workspace settings and team: members, roles, invites, switching workspaces."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user
+from sqlalchemy import select
+
+from ..auth import services as auth_services
+from ..auth.forms import RegisterForm
+from ..extensions import db, limiter
+from ..forms import form_status
+from ..htmx import render_page_or_fragment, trigger
+from ..mail import send_mail
+from ..models import Invite, Membership, utcnow
+from ..tenancy import (
+    current_membership,
+    get_scoped_or_404,
+    manager_required,
+    switch_workspace,
+    workspace_required,
+)
+from . import services
+from .forms import InviteForm, RoleForm, WorkspaceForm, role_choices
+
+bp = Blueprint("workspaces", __name__)
+
+
+@bp.app_context_processor
+def inject_membership():
+    return {"current_membership": current_membership}
+
+
+def invite_form() -> InviteForm:
+    form = InviteForm()
+    form.role.choices = role_choices(services.allowed_roles(current_membership()))
+    return form
+
+
+def render_team(status: int = 200, form: InviteForm | None = None, invite_url=None):
+    membership = current_membership()
+    members = db.session.scalars(
+        select(Membership)
+        .where(Membership.workspace_id == membership.workspace_id)
+        .order_by(Membership.created_at, Membership.id)
+    ).all()
+    invites = [
+        invite
+        for invite in db.session.scalars(
+            select(Invite)
+            .where(Invite.workspace_id == membership.workspace_id)
+            .order_by(Invite.created_at.desc())
+        )
+        if invite.is_open
+    ]
+    page = render_page_or_fragment(
+        "workspaces/members.html",
+        "workspaces/_team.html",
+        members=members,
+        invites=invites,
+        form=form or invite_form(),
+        role_choices=role_choices(services.allowed_roles(membership)),
+        invite_url=invite_url,
+    )
+    return page, status
+
+
+@bp.get("/settings/members")
+@manager_required
+def members():
+    return render_team()
+
+
+@bp.post("/settings/members/invite")
+@manager_required
+@limiter.limit("30 per hour")
+def invite():
+    form = invite_form()
+    if not form.validate_on_submit():
+        return render_team(422, form=form)
+    workspace = current_membership().workspace
+    token = services.create_invite(workspace, form.email.data, form.role.data, current_user)
+    db.session.commit()
+    url = url_for("workspaces.accept_invite", token=token, _external=True)
+    send_mail(
+        form.email.data,
+        _l("Einladung zu %(workspace)s auf LeadGate", workspace=workspace.name),
+        "mail/invite.txt",
+        inviter=current_user,
+        workspace=workspace,
+        url=url,
+    )
+    return render_team(invite_url=url)
+
+
+@bp.post("/settings/invites/<int:invite_id>/revoke")
+@manager_required
+def revoke_invite(invite_id: int):
+    invite = get_scoped_or_404(Invite, invite_id)
+    invite.revoked_at = invite.revoked_at or utcnow()
+    db.session.commit()
+    return render_team()
+
+
+@bp.post("/settings/members/<int:membership_id>/role")
+@manager_required
+def change_role(membership_id: int):
+    target = get_scoped_or_404(Membership, membership_id)
+    form = RoleForm()
+    form.role.choices = role_choices(services.allowed_roles(current_membership()))
+    try:
+        if not form.validate_on_submit():
+            raise services.TeamRuleError(_("Diese Rolle können Sie nicht vergeben."))
+        services.change_role(current_membership(), target, form.role.data)
+    except services.TeamRuleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return render_team(422)
+    db.session.commit()
+    flash(_("Die Rolle von %(name)s wurde geändert.", name=target.user.name), "success")
+    return trigger(render_team(), "member-changed")
+
+
+@bp.post("/settings/members/<int:membership_id>/remove")
+@manager_required
+def remove_member(membership_id: int):
+    target = get_scoped_or_404(Membership, membership_id)
+    name = target.user.name
+    try:
+        services.remove_member(current_membership(), target)
+    except services.TeamRuleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return render_team(422)
+    db.session.commit()
+    flash(_("%(name)s wurde aus dem Workspace entfernt.", name=name), "success")
+    if target.user_id == current_user.id:
+        return redirect(url_for("inbox.index"))
+    return trigger(render_team(), "member-changed")
+
+
+@bp.route("/settings/workspace", methods=["GET", "POST"])
+@manager_required
+def settings():
+    workspace = current_membership().workspace
+    form = WorkspaceForm(obj=workspace)
+    if form.validate_on_submit():
+        workspace.name = form.name.data.strip()
+        db.session.commit()
+        flash(_("Die Einstellungen wurden gespeichert."), "success")
+        return redirect(url_for("workspaces.settings"))
+    return render_template("workspaces/settings.html", form=form), form_status(form)
+
+
+@bp.post("/workspaces/switch")
+@workspace_required()
+def switch():
+    switch_workspace(request.form.get("workspace_id", type=int) or 0)
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def accept_invite(token: str):
+    invite = services.find_open_invite(token)
+    if invite is None:
+        return render_template("workspaces/invite_invalid.html"), 404
+    if current_user.is_authenticated:
+        if request.method == "POST":
+            return join(invite, current_user._get_current_object())
+        return render_template("workspaces/invite.html", invite=invite, form=None)
+    form = RegisterForm(data={"email": invite.email} if request.method == "GET" else None)
+    del form.workspace_name
+    if form.validate_on_submit():
+        if auth_services.find_user_by_email(form.email.data):
+            form.email.errors.append(
+                _("Zu dieser Adresse gibt es ein Konto. Bitte melden Sie sich zuerst an.")
+            )
+        else:
+            user = auth_services.create_user(
+                form.name.data, form.email.data, form.password.data
+            )
+            db.session.flush()
+            auth_services.mark_logged_in(user)
+            return join(invite, user, log_in=True)
+    page = render_template("workspaces/invite.html", invite=invite, form=form)
+    return page, form_status(form)
+
+
+def join(invite: Invite, user, log_in: bool = False):
+    membership = services.accept_invite(invite, user)
+    db.session.commit()
+    if log_in:
+        login_user(user)
+    session["workspace_id"] = membership.workspace_id
+    flash(_("Willkommen im Workspace %(name)s.", name=invite.workspace.name), "success")
+    return redirect(url_for("inbox.index"))
+

@@ -1,0 +1,92 @@
+"""Team management: invites, roles and removal, with the rules that protect owners."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Invite, Membership, Role, User, Workspace, utcnow
+
+
+class TeamRuleError(Exception):
+    """A change the team rules forbid; the message is shown to the user."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_invite(workspace: Workspace, email: str, role: str, by: User) -> str:
+    """Create an invite and return its secret token (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    days = current_app.config["INVITE_VALID_DAYS"]
+    db.session.add(
+        Invite(
+            workspace=workspace,
+            email=email.strip().lower(),
+            role=role,
+            token_hash=hash_token(token),
+            invited_by=by,
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
+    return token
+
+
+def find_open_invite(token: str) -> Invite | None:
+    invite = db.session.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
+    return invite if invite is not None and invite.is_open else None
+
+
+def accept_invite(invite: Invite, user: User) -> Membership:
+    """Join the invite's workspace; an existing member keeps their role."""
+    invite.accepted_at = utcnow()
+    existing = db.session.scalar(
+        select(Membership).where(
+            Membership.workspace_id == invite.workspace_id, Membership.user_id == user.id
+        )
+    )
+    if existing is not None:
+        return existing
+    membership = Membership(workspace_id=invite.workspace_id, user=user, role=invite.role)
+    db.session.add(membership)
+    return membership
+
+
+def allowed_roles(actor: Membership) -> list[Role]:
+    """Roles the actor may hand out: only owners make owners."""
+    if actor.role == Role.OWNER:
+        return [Role.AGENT, Role.ADMIN, Role.OWNER]
+    return [Role.AGENT, Role.ADMIN]
+
+
+def _owner_count(workspace_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            Membership.workspace_id == workspace_id, Membership.role == Role.OWNER
+        )
+    )
+
+
+def _check_may_change(actor: Membership, target: Membership) -> None:
+    if target.role == Role.OWNER and actor.role != Role.OWNER:
+        raise TeamRuleError(_("Nur Inhaber können andere Inhaber ändern."))
+    if target.role == Role.OWNER and _owner_count(target.workspace_id) == 1:
+        raise TeamRuleError(_("Ein Workspace braucht mindestens einen Inhaber."))
+
+
+def change_role(actor: Membership, target: Membership, role: str) -> None:
+    if role not in allowed_roles(actor):
+        raise TeamRuleError(_("Diese Rolle können Sie nicht vergeben."))
+    if role != target.role:
+        _check_may_change(actor, target)
+    target.role = role
+
+
+def remove_member(actor: Membership, target: Membership) -> None:
+    _check_may_change(actor, target)
+    db.session.delete(target)
