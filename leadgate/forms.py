@@ -1,3 +1,5 @@
+import re
+
 """Validators and fields shared by several forms."""
 
 from flask_babel import lazy_gettext as _l
@@ -5,6 +7,10 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from .auth.passwords import password_problem
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 def email_field(label=None) -> EmailField:
@@ -15,6 +21,7 @@ def email_field(label=None) -> EmailField:
             Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse an.")),
             Length(max=254),
         ],
+        filters=[strip],
         render_kw={"autocomplete": "email"},
     )
 
@@ -23,11 +30,11 @@ class StrongPassword:
     """Reject weak passwords; name and email of the form count as guessable words."""
 
     def __call__(self, form, field) -> None:
-        inputs = [
-            getattr(form, name).data
-            for name in ("name", "email")
-            if hasattr(form, name) and isinstance(getattr(form, name).data, str)
-        ]
+        inputs = []
+        for name in ("name", "email"):
+            value = getattr(getattr(form, name, None), "data", None)
+            if isinstance(value, str):
+                inputs += re.split(r"[\s@._+-]+", value.lower())
         problem = password_problem(field.data or "", inputs)
         if problem:
             raise ValidationError(problem)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import email_field
@@ -28,5 +28,5 @@ class WorkspaceForm(FlaskForm):
     )
 
 
-def role_choices(roles) -> list[tuple[str, str]]:
-    return [(str(role), ROLE_LABELS[str(role)]) for role in roles]
+def role_choices(roles) -> list[SelectChoice]:
+    return [SelectChoice(str(role), ROLE_LABELS[str(role)]) for role in roles]

@@ -1,0 +1,85 @@
+"""Shared fixtures (flaskr style): app with a migrated schema, client, CLI runner, auth."""
+
+import os
+import tempfile
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+# Keep generated files (dev secret key, SQLite) out of the checkout.
+os.environ.setdefault("LEADGATE_INSTANCE_DIR", tempfile.mkdtemp(prefix="leadgate-test-"))
+
+from leadgate import create_app  # noqa: E402
+from leadgate.extensions import db, limiter  # noqa: E402
+from leadgate.queue import redis_connection  # noqa: E402
+
+from .support import AuthActions, CsrfClient, empty_all_tables  # noqa: E402
+
+
+def _fresh_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A database whose schema was built by running every migration."""
+    url = _fresh_database_url(tmp_path_factory)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "QUEUE_IS_ASYNC": False,
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "BASE_URL": "http://localhost",
+        }
+    )
+    app.test_client_class = CsrfClient
+    with app.app_context():
+        redis_connection().flushdb()
+        limiter.reset()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def outbox(app):
+    """Mails sent during the test (delivered inline: QUEUE_IS_ASYNC is off)."""
+    return app.extensions.setdefault("mail_outbox", [])

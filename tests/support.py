@@ -1,0 +1,92 @@
+"""Test helpers: a CSRF-aware client, login actions, data builders, tenancy checks."""
+
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from leadgate.auth import services
+from leadgate.extensions import db
+from leadgate.models import Membership, Role, User, Workspace
+
+PASSWORD = "korrekt Pferd Batterie Heftklammer"
+CSRF_PATTERN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+class CsrfClient(FlaskClient):
+    """Sends a valid CSRF token with every unsafe request, like our pages do.
+
+    Pass csrf=False to send none (to prove the protection works).
+    """
+
+    def open(self, *args, **kwargs):
+        send_token = kwargs.pop("csrf", True)
+        method = kwargs.get("method", "GET").upper()
+        if send_token and method not in {"GET", "HEAD", "OPTIONS"}:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        html = super().open("/impressum").get_data(as_text=True)
+        return CSRF_PATTERN.search(html).group(1)
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, **extra):
+        return self.client.post(
+            "/login", data={"email": email, "password": password, **extra}
+        )
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+def make_user(
+    email: str,
+    name: str = "Erika Mustermann",
+    workspace: Workspace | None = None,
+    role: Role = Role.OWNER,
+    password: str = PASSWORD,
+) -> User:
+    """Create a user; with no workspace given they get their own as owner."""
+    user = services.create_user(name, email, password)
+    if workspace is None:
+        services.create_workspace(user, f"Workspace {name}")
+    else:
+        db.session.add(Membership(workspace=workspace, user=user, role=role))
+    db.session.commit()
+    return user
+
+
+def workspace_of(user: User) -> Workspace:
+    return sorted(user.memberships, key=lambda m: m.id)[0].workspace
+
+
+def membership_of(user: User, workspace: Workspace) -> Membership:
+    return next(m for m in user.memberships if m.workspace_id == workspace.id)
+
+
+def empty_all_tables() -> None:
+    """Per-test isolation: remove every row (the schema stays as migrated)."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(db.engine.dialect.identifier_preparer.quote(t.name) for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def assert_cross_workspace_404(client: FlaskClient, requests: list[tuple[str, str]]):
+    """Each (method, url) names another workspace's object: it must answer 404."""
+    for method, url in requests:
+        response = client.open(url, method=method, headers={"HX-Request": "true"})
+        assert response.status_code == 404, f"{method} {url} -> {response.status_code}"
+        response = client.open(url, method=method)
+        assert response.status_code == 404, f"{method} {url} -> {response.status_code}"

@@ -1,0 +1,97 @@
+"""Every tenant sees only its own data: another workspace's object is a 404.
+
+SCOPED_ROUTES lists each route whose URL names a workspace object, with the
+requests that aim at an object of a foreign workspace. The first test fails as
+soon as a route with a URL parameter is added without being listed here.
+"""
+
+import pytest
+from sqlalchemy import select
+
+from leadgate.extensions import db
+from leadgate.models import Invite, Membership, Role
+from leadgate.workspaces.services import create_invite
+
+from .support import assert_cross_workspace_404, make_user, membership_of, workspace_of
+
+SCOPED_ROUTES = {
+    "workspaces.revoke_invite": lambda foreign: [
+        ("POST", f"/settings/invites/{foreign['invite']}/revoke")
+    ],
+    "workspaces.change_role": lambda foreign: [
+        ("POST", f"/settings/members/{foreign['member']}/role")
+    ],
+    "workspaces.remove_member": lambda foreign: [
+        ("POST", f"/settings/members/{foreign['member']}/remove")
+    ],
+}
+
+# Parameters that are not workspace objects, with the reason.
+NOT_WORKSPACE_OBJECTS = {
+    "static": "public static files",
+    "auth.password_reset": "signed, expiring token bound to one user",
+    "account.confirm_email": "signed token, applied only to the signed-in user",
+    "workspaces.accept_invite": "secret invite token (its hash is looked up)",
+}
+
+
+@pytest.fixture
+def foreign(app):
+    """Workspace A (ours, signed in as its owner) and objects of workspace B."""
+    with app.app_context():
+        ours = make_user("a@example.com", name="Alice A")
+        theirs = make_user("b@example.com", name="Bob B")
+        their_workspace = workspace_of(theirs)
+        agent = make_user("b-agent@example.com", name="Bert B", workspace=their_workspace, role=Role.AGENT)
+        create_invite(their_workspace, "b-invite@example.com", "agent", theirs)
+        db.session.commit()
+        return {
+            "ours": workspace_of(ours).id,
+            "workspace": their_workspace.id,
+            "member": membership_of(agent, their_workspace).id,
+            "owner_member": membership_of(theirs, their_workspace).id,
+            "invite": db.session.scalar(select(Invite.id)),
+        }
+
+
+def test_every_route_with_an_object_id_is_tenancy_checked(app):
+    unchecked = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.arguments
+        and rule.endpoint not in SCOPED_ROUTES
+        and rule.endpoint not in NOT_WORKSPACE_OBJECTS
+    ]
+    assert unchecked == [], "add these routes to SCOPED_ROUTES in tests/test_tenancy.py"
+
+
+@pytest.mark.parametrize("endpoint", sorted(SCOPED_ROUTES))
+def test_foreign_objects_answer_404(client, auth, app, foreign, endpoint):
+    auth.login("a@example.com")
+    assert_cross_workspace_404(client, SCOPED_ROUTES[endpoint](foreign))
+    with app.app_context():  # and nothing changed over there
+        assert db.session.get(Membership, foreign["member"]).role == "agent"
+        assert db.session.get(Invite, foreign["invite"]).revoked_at is None
+
+
+def test_owner_role_elsewhere_does_not_reach_foreign_objects(client, auth, app, foreign):
+    auth.login("a@example.com")
+    for method, url in SCOPED_ROUTES["workspaces.change_role"]({"member": foreign["owner_member"]}):
+        assert client.open(url, method=method, data={"role": "agent"}).status_code == 404
+
+
+def test_switching_to_a_foreign_workspace_is_404(client, auth, foreign):
+    auth.login("a@example.com")
+    response = client.post("/workspaces/switch", data={"workspace_id": foreign["workspace"]})
+    assert response.status_code == 404
+    assert "Workspace Alice A" in client.get("/inbox").get_data(as_text=True)
+
+
+def test_pages_list_only_own_workspace_data(client, auth, foreign):
+    auth.login("a@example.com")
+    members = client.get("/settings/members").get_data(as_text=True)
+    assert "Alice A" in members
+    for foreign_text in ("Bob B", "Bert B", "b-invite@example.com"):
+        assert foreign_text not in members
+    settings = client.get("/settings/workspace").get_data(as_text=True)
+    assert "Workspace Alice A" in settings and "Workspace Bob B" not in settings
