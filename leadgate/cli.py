@@ -5,7 +5,7 @@ import logging
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from rq import Queue, Worker
 from sqlalchemy import select
@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("dev")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def dev(host: str, port: int) -> None:
@@ -49,6 +50,7 @@ def dev(host: str, port: int) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--password", required=True)
@@ -70,6 +72,7 @@ def create_user(
 
 
 @click.command("set-platform-admin")
+@with_appcontext
 @click.argument("email")
 @click.option("--revoke", is_flag=True, default=False)
 def set_platform_admin(email: str, revoke: bool) -> None:
@@ -85,6 +88,7 @@ def set_platform_admin(email: str, revoke: bool) -> None:
 
 
 @click.command("demo-seed")
+@with_appcontext
 def demo_seed() -> None:
     """Create the demo workspace and its login; safe to run again."""
     from .auth import services
@@ -107,6 +111,7 @@ def demo_seed() -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--queue", "queues", multiple=True, default=QUEUE_NAMES, show_default=True)
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 def worker(queues: tuple[str, ...], burst: bool) -> None:

@@ -83,3 +83,13 @@ def auth(client):
 def outbox(app):
     """Mails sent during the test (delivered inline: QUEUE_IS_ASYNC is off)."""
     return app.extensions.setdefault("mail_outbox", [])
+
+
+@pytest.fixture(scope="session")
+def dev_server(tmp_path_factory):
+    """`leadgate dev` as the run command starts it (SQLite, embedded queue)."""
+    from .live import DevServer
+
+    server = DevServer(tmp_path_factory.mktemp("dev-instance"))
+    yield server
+    server.stop()

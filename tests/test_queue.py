@@ -1,0 +1,68 @@
+"""Jobs go through real RQ: Redis in CI (REDIS_URL), the in-process fakeredis otherwise."""
+
+import os
+from datetime import timedelta
+
+import pytest
+from rq import Queue, SimpleWorker
+from sqlalchemy import select
+
+from leadgate.extensions import db
+from leadgate.jobs import purge_expired_invites
+from leadgate.mail import send_mail
+from leadgate.models import Invite, utcnow
+from leadgate.queue import redis_connection
+from leadgate.workspaces.services import create_invite
+
+from .support import make_user, workspace_of
+
+
+def run_worker_until_empty(app) -> None:
+    connection = redis_connection(app)
+    queues = [Queue(name, connection=connection) for name in ("high", "default", "low")]
+    with app.app_context():
+        SimpleWorker(queues, connection=connection).work(burst=True)
+
+
+def test_mail_is_queued_and_delivered_by_a_worker(app, outbox):
+    app.config["QUEUE_IS_ASYNC"] = True
+    with app.test_request_context():
+        send_mail("a@example.com", "Betreff", "mail/invite.txt",
+                  inviter=type("U", (), {"name": "Olga"}), workspace=type("W", (), {"name": "Muster"}),
+                  url="http://localhost/invite/x")
+        assert Queue("default", connection=redis_connection()).count == 1
+    assert outbox == []
+    run_worker_until_empty(app)
+    (mail,) = outbox
+    assert mail["Subject"] == "Betreff" and "Olga" in mail.get_content()
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (CI)")
+def test_queue_uses_the_real_redis_when_configured(app):
+    import redis
+
+    assert isinstance(redis_connection(app), redis.Redis)
+    assert redis_connection(app).ping()
+    assert "fakeredis" not in type(redis_connection(app)).__module__
+
+
+def test_purge_expired_invites_job(app):
+    with app.app_context():
+        owner = make_user("o@example.com")
+        create_invite(workspace_of(owner), "old@example.com", "agent", owner)
+        create_invite(workspace_of(owner), "new@example.com", "agent", owner)
+        db.session.commit()
+        old = db.session.scalar(select(Invite).where(Invite.email == "old@example.com"))
+        old.expires_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+        assert purge_expired_invites() == 1
+        assert db.session.scalars(select(Invite.email)).all() == ["new@example.com"]
+
+
+def test_cron_schedule_registers_the_nightly_jobs(app):
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=redis_connection(app))
+    scheduler.load_config_from_file("leadgate.cron")
+    names = {job.func_name for job in scheduler.get_jobs()}
+    assert "leadgate.jobs.purge_expired_invites" in names
