@@ -1,0 +1,144 @@
+"""A real browser (Debian's chromium via Playwright) against `leadgate dev`.
+
+Screenshots land in tests/artifacts/ (1280×800 desktop, 390×844 phone).
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+HEADLESS_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+if not CHROMIUM.exists():
+    # CI installs chromium (.ci/run): there a missing browser is a failure, not a skip.
+    if os.environ.get("CI"):
+        raise RuntimeError("/usr/bin/chromium is missing; install Debian's chromium")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+PASSWORD = "korrekt Pferd Batterie Heftklammer"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=HEADLESS_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+def new_page(browser, width, height, problems):
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="de-DE", is_mobile=width < 500
+    )
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return context, page
+
+
+def accept_cookies(page):
+    banner = page.locator("#cookie-banner")
+    expect(banner).to_be_visible()
+    names = {c["name"] for c in page.context.cookies()}
+    assert names <= {"session"}, names  # nothing non-essential before the choice
+    assert page.evaluate("localStorage.length") == 0
+    banner.get_by_role("button", name="Alle akzeptieren").click()
+    expect(banner).to_be_hidden()
+    assert "lg_consent" in {c["name"] for c in page.context.cookies()}
+
+
+def assert_fits_width(page):
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+
+
+def test_register_login_invite_and_accept_in_a_browser(browser, dev_server):
+    problems: list[str] = []
+    desktop, page = new_page(browser, 1280, 800, problems)
+    page.goto(dev_server.url + "/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("WhatsApp")
+    page.screenshot(path=ARTIFACTS / "landing-1280x800.png")
+    accept_cookies(page)
+
+    page.get_by_role("link", name="Kostenlos registrieren").first.click()
+    page.get_by_label("Ihr Name").fill("Bea Browser")
+    page.get_by_label("E-Mail-Adresse").fill("bea@example.com")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_label("Name Ihres Unternehmens oder Teams").fill("Browser GmbH")
+    page.get_by_role("button", name="Konto anlegen").click()
+    expect(page).to_have_url(re.compile(r"/inbox$"))
+    expect(page.locator("main")).to_contain_text("Browser GmbH")
+
+    page.get_by_role("button", name="Abmelden").click()
+    page.goto(dev_server.url + "/login")
+    page.get_by_label("E-Mail-Adresse").fill("bea@example.com")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page).to_have_url(re.compile(r"/inbox$"))
+    page.screenshot(path=ARTIFACTS / "inbox-1280x800.png")
+
+    page.get_by_role("link", name="Team", exact=True).click()
+    page.get_by_label("E-Mail-Adresse").fill("tom@example.com")
+    page.get_by_role("button", name="Einladen").click()  # an htmx swap, no reload
+    invite_url = page.locator("#invite-link").input_value()
+    expect(page.locator("#team")).to_contain_text("tom@example.com")
+    page.screenshot(path=ARTIFACTS / "team-1280x800.png", full_page=True)
+
+    phone, mobile = new_page(browser, 390, 844, problems)
+    mobile.goto(invite_url)
+    mobile.screenshot(path=ARTIFACTS / "invite-390x844.png")
+    accept_cookies(mobile)
+    mobile.get_by_label("Ihr Name").fill("Tom Teammate")
+    mobile.get_by_label("Passwort").fill(PASSWORD)
+    mobile.get_by_role("button", name="Konto anlegen und beitreten").click()
+    expect(mobile).to_have_url(re.compile(r"/inbox$"))
+    expect(mobile.locator("main")).to_contain_text("Browser GmbH")
+    assert_fits_width(mobile)
+    mobile.screenshot(path=ARTIFACTS / "inbox-390x844.png")
+
+    page.reload()
+    expect(page.locator("#team")).to_contain_text("Tom Teammate")
+    assert [p for p in problems if "Content Security Policy" in p or "Refused" in p] == []
+    assert problems == []
+    desktop.close()
+    phone.close()
+
+
+@pytest.mark.parametrize("size", [(390, 844), (360, 640)])
+def test_public_pages_fit_small_phones(browser, dev_server, size):
+    problems: list[str] = []
+    context, page = new_page(browser, *size, problems)
+    for path in ["/", "/login", "/register", "/kontakt", "/datenschutz", "/impressum"]:
+        page.goto(dev_server.url + path)
+        assert_fits_width(page)
+    page.goto(dev_server.url + "/")
+    page.screenshot(path=ARTIFACTS / f"landing-{size[0]}x{size[1]}.png")
+    assert problems == []
+    context.close()
+
+
+def test_cookie_settings_reopen_and_revoke_in_the_browser(browser, dev_server):
+    problems: list[str] = []
+    context, page = new_page(browser, 1280, 800, problems)
+    page.goto(dev_server.url + "/")
+    accept_cookies(page)
+    page.reload()
+    assert "lg_visitor" in {c["name"] for c in context.cookies()}
+    page.get_by_role("link", name="Cookie-Einstellungen").click()
+    banner = page.locator("#cookie-banner")
+    expect(banner).to_be_visible()
+    expect(banner.get_by_label(re.compile("Statistik"))).to_be_checked()
+    banner.get_by_role("button", name="Nur notwendige").click()
+    expect(banner).to_be_hidden()
+    assert {c["name"] for c in context.cookies()} <= {"session", "lg_consent"}
+    assert problems == []
+    context.close()
