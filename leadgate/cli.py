@@ -57,7 +57,11 @@ def dev(host: str, port: int) -> None:
 @click.option("--workspace", "workspace_name", default=None)
 @click.option("--platform-admin", is_flag=True, default=False)
 def create_user(
-    email: str, name: str, password: str, workspace_name: str | None, platform_admin: bool
+    email: str,
+    name: str,
+    password: str,
+    workspace_name: str | None,
+    platform_admin: bool,
 ) -> None:
     """Create a user (and a workspace they own) and print their ids as JSON."""
     from .auth import services
@@ -84,7 +88,9 @@ def set_platform_admin(email: str, revoke: bool) -> None:
         raise click.ClickException("No such user.")
     user.is_platform_admin = not revoke
     db.session.commit()
-    click.echo(json.dumps({"user_id": user.id, "platform_admin": user.is_platform_admin}))
+    click.echo(
+        json.dumps({"user_id": user.id, "platform_admin": user.is_platform_admin})
+    )
 
 
 @click.command("demo-seed")
@@ -107,12 +113,16 @@ def demo_seed() -> None:
         db.session.add(Membership(workspace=workspace, user=agent, role=Role.AGENT))
         db.session.commit()
     base = current_app.config["BASE_URL"]
-    click.echo(f"Demo workspace ready: {base}/login  E-Mail: {DEMO_EMAIL}  Passwort: {DEMO_PASSWORD}")
+    click.echo(
+        f"Demo workspace ready: {base}/login  E-Mail: {DEMO_EMAIL}  Passwort: {DEMO_PASSWORD}"
+    )
 
 
 @click.command("worker")
 @with_appcontext
-@click.option("--queue", "queues", multiple=True, default=QUEUE_NAMES, show_default=True)
+@click.option(
+    "--queue", "queues", multiple=True, default=QUEUE_NAMES, show_default=True
+)
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 def worker(queues: tuple[str, ...], burst: bool) -> None:
     """Run an RQ worker (with its scheduler) for production; needs REDIS_URL."""
@@ -121,6 +131,7 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
             "REDIS_URL is not set; without Redis the queue runs inside `leadgate dev`."
         )
     connection = redis_connection()
-    rq_worker = Worker([Queue(name, connection=connection) for name in queues], connection=connection)
+    rq_worker = Worker(
+        [Queue(name, connection=connection) for name in queues], connection=connection
+    )
     rq_worker.work(with_scheduler=True, burst=burst)
-

@@ -5,11 +5,16 @@ import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = Path(os.environ.get("LEADGATE_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+INSTANCE_DIR = Path(os.environ.get("LEADGATE_INSTANCE_DIR") or PROJECT_ROOT / "instance")
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    """An environment variable; empty counts as unset (as in a copied .env.example)."""
+    return os.environ.get(name) or default
 
 
 def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+    value = _env(name)
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
@@ -37,38 +42,42 @@ def _database_url(url: str | None) -> str:
 
 def load_config() -> dict:
     """Read the configuration from the environment; fail fast on missing secrets."""
-    env = os.environ.get("LEADGATE_ENV", "development")
+    env = _env("LEADGATE_ENV", "development")
     production = env == "production"
-    secret_key = os.environ.get("SECRET_KEY")
+    secret_key = _env("SECRET_KEY")
     if not secret_key and production:
         raise RuntimeError("SECRET_KEY must be set when LEADGATE_ENV=production")
-    redis_url = os.environ.get("REDIS_URL") or None
+    redis_url = _env("REDIS_URL")
     return {
         "LEADGATE_ENV": env,
         "SECRET_KEY": secret_key or _development_secret_key(),
-        "SQLALCHEMY_DATABASE_URI": _database_url(os.environ.get("DATABASE_URL")),
+        "SQLALCHEMY_DATABASE_URI": _database_url(_env("DATABASE_URL")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         # Jobs run in a worker; tests may run them inline (RQ is_async=False).
         "QUEUE_IS_ASYNC": _bool("QUEUE_IS_ASYNC", True),
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-        "MEDIA_DIR": os.environ.get("MEDIA_DIR", str(INSTANCE_DIR / "media")),
-        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
-        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
-        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
-        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "MEDIA_DIR": _env("MEDIA_DIR", str(INSTANCE_DIR / "media")),
+        "MAIL_SERVER": _env("MAIL_SERVER"),
+        "MAIL_PORT": int(_env("MAIL_PORT", "587")),
+        "MAIL_USERNAME": _env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
-        "MAIL_FROM": os.environ.get("MAIL_FROM", "LeadGate <no-reply@leadgate.example>"),
-        "IMPRINT_NAME": os.environ.get("IMPRINT_NAME", "LeadGate, Inhaber: Milan Rauch"),
-        "IMPRINT_ADDRESS": os.environ.get(
-            "IMPRINT_ADDRESS", "Günnemannshof 2\n58454 Witten\nDeutschland"
+        "MAIL_FROM": _env(
+            "MAIL_FROM", "LeadGate <no-reply@leadgate.example>"
         ),
-        "IMPRINT_EMAIL": os.environ.get("IMPRINT_EMAIL", "info@leadgate.de"),
-        "IMPRINT_PHONE": os.environ.get("IMPRINT_PHONE", "+49 2302 9313011"),
-        "IMPRINT_VAT_ID": os.environ.get("IMPRINT_VAT_ID", ""),
+        "IMPRINT_NAME": _env(
+            "IMPRINT_NAME", "LeadGate, Inhaber: Milan Rauch"
+        ),
+        "IMPRINT_ADDRESS": _env(
+            "IMPRINT_ADDRESS", "Günnemannshof 2\n58454 Witten\nDeutschland"
+        ).replace("\\n", "\n"),
+        "IMPRINT_EMAIL": _env("IMPRINT_EMAIL", "info@leadgate.de"),
+        "IMPRINT_PHONE": _env("IMPRINT_PHONE", "+49 2302 9313011"),
+        "IMPRINT_VAT_ID": _env("IMPRINT_VAT_ID", ""),
         # Number of proxies in front of the app whose X-Forwarded-* headers we trust.
-        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": "leadgate-limits",
@@ -82,7 +91,7 @@ def load_config() -> dict:
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "BABEL_DEFAULT_LOCALE": "de",
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("LEADGATE_TIMEZONE", "Europe/Berlin"),
+        "BABEL_DEFAULT_TIMEZONE": _env("LEADGATE_TIMEZONE", "Europe/Berlin"),
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ["de", "en"],
         # The version of our cookie notice; a new version asks every visitor again.

@@ -46,7 +46,9 @@ def start(app: Flask) -> list[threading.Thread]:
     worker = ThreadWorker(queues, connection=connection)
     scheduler = ThreadScheduler(queues, connection=connection, interval=1)
     cron = ThreadCron(connection=connection)
-    cron.load_config_from_file("leadgate.cron")  # the file `rq cron` loads in production
+    cron.load_config_from_file(
+        "leadgate.cron"
+    )  # the file `rq cron` loads in production
 
     def run_worker() -> None:
         with app.app_context():
@@ -65,4 +67,3 @@ def start(app: Flask) -> list[threading.Thread]:
         thread.start()
     log.info("Embedded queue worker, scheduler and cron started")
     return threads
-

@@ -19,20 +19,32 @@ def register(app: Flask) -> None:
         return _render(
             400,
             _("Sicherheitsprüfung fehlgeschlagen"),
-            _("Das Formular war abgelaufen. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."),
+            _(
+                "Das Formular war abgelaufen. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
+            ),
         )
 
     @app.errorhandler(400)
     def bad_request(error):
-        return _render(400, _("Ungültige Anfrage"), _("Die Anfrage konnte nicht verarbeitet werden."))
+        return _render(
+            400,
+            _("Ungültige Anfrage"),
+            _("Die Anfrage konnte nicht verarbeitet werden."),
+        )
 
     @app.errorhandler(403)
     def forbidden(error):
-        return _render(403, _("Keine Berechtigung"), _("Dafür fehlt Ihrer Rolle in diesem Workspace die Berechtigung."))
+        return _render(
+            403,
+            _("Keine Berechtigung"),
+            _("Dafür fehlt Ihrer Rolle in diesem Workspace die Berechtigung."),
+        )
 
     @app.errorhandler(404)
     def not_found(error):
-        return _render(404, _("Nicht gefunden"), _("Diese Seite gibt es nicht oder nicht mehr."))
+        return _render(
+            404, _("Nicht gefunden"), _("Diese Seite gibt es nicht oder nicht mehr.")
+        )
 
     @app.errorhandler(429)
     def too_many_requests(error):
@@ -45,4 +57,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
-        return _render(500, _("Interner Fehler"), _("Etwas ist schiefgelaufen. Bitte versuchen Sie es später erneut."))
+        return _render(
+            500,
+            _("Interner Fehler"),
+            _("Etwas ist schiefgelaufen. Bitte versuchen Sie es später erneut."),
+        )

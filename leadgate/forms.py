@@ -1,6 +1,6 @@
-import re
-
 """Validators and fields shared by several forms."""
+
+import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
@@ -43,7 +43,10 @@ class StrongPassword:
 def new_password_field(label=None) -> PasswordField:
     return PasswordField(
         label or _l("Passwort"),
-        validators=[DataRequired(_l("Bitte wählen Sie ein Passwort.")), StrongPassword()],
+        validators=[
+            DataRequired(_l("Bitte wählen Sie ein Passwort.")),
+            StrongPassword(),
+        ],
         render_kw={"autocomplete": "new-password", "minlength": 10},
         description=_l("Mindestens 10 Zeichen; mehrere zufällige Wörter sind ideal."),
     )

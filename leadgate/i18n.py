@@ -45,4 +45,3 @@ def set_language():
     if allows_preferences():
         set_cookie(response, LANGUAGE_COOKIE, lang)
     return response
-

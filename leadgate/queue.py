@@ -38,9 +38,7 @@ def get_queue(name: str = "default") -> Queue:
     )
 
 
-def enqueue(
-    func: Callable, *args: Any, queue: str = "default", **options: Any
-) -> None:
+def enqueue(func: Callable, *args: Any, queue: str = "default", **options: Any) -> None:
     """Enqueue a job with retries; call only after the data it needs is committed."""
     options.setdefault("retry", Retry(max=3, interval=[10, 60, 300]))
     options.setdefault("result_ttl", 0)

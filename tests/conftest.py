@@ -8,7 +8,9 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 # Keep generated files (dev secret key, SQLite) out of the checkout.
-os.environ.setdefault("LEADGATE_INSTANCE_DIR", tempfile.mkdtemp(prefix="leadgate-test-"))
+os.environ.setdefault(
+    "LEADGATE_INSTANCE_DIR", tempfile.mkdtemp(prefix="leadgate-test-")
+)
 
 from leadgate import create_app  # noqa: E402
 from leadgate.extensions import db, limiter  # noqa: E402

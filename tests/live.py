@@ -29,8 +29,15 @@ class DevServer:
             if key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
         }
         env.update(LEADGATE_INSTANCE_DIR=str(instance_dir), BASE_URL=self.url)
-        subprocess.run([BIN / "leadgate", "db", "upgrade"], env=env, check=True, capture_output=True)
-        subprocess.run([BIN / "leadgate", "demo-seed"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [BIN / "leadgate", "db", "upgrade"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [BIN / "leadgate", "demo-seed"], env=env, check=True, capture_output=True
+        )
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [BIN / "leadgate", "dev", "--port", str(self.port)],

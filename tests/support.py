@@ -75,7 +75,9 @@ def empty_all_tables() -> None:
     """Per-test isolation: remove every row (the schema stays as migrated)."""
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(db.engine.dialect.identifier_preparer.quote(t.name) for t in tables)
+        names = ", ".join(
+            db.engine.dialect.identifier_preparer.quote(t.name) for t in tables
+        )
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         for table in tables:

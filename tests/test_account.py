@@ -23,7 +23,9 @@ def test_account_requires_login(client):
 
 def test_profile_change_is_rectification(client, auth, app):
     user_id = login_as(client, auth, app)
-    response = client.post("/account/profile", data={"name": "Erika Neu", "locale": "en"})
+    response = client.post(
+        "/account/profile", data={"name": "Erika Neu", "locale": "en"}
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.get(User, user_id)
@@ -42,25 +44,31 @@ def test_profile_change_rejects_empty_name(client, auth, app):
 def test_email_change_needs_password_and_confirmation(client, auth, app, outbox):
     user_id = login_as(client, auth, app)
     response = client.post(
-        "/account/email", data={"email": "neu@example.com", "current_password": "falsch"}
+        "/account/email",
+        data={"email": "neu@example.com", "current_password": "falsch"},
     )
     assert response.status_code == 422
     assert not outbox
     response = client.post(
-        "/account/email", data={"email": "neu@example.com", "current_password": PASSWORD}
+        "/account/email",
+        data={"email": "neu@example.com", "current_password": PASSWORD},
     )
     assert response.status_code == 302
     (mail,) = outbox
     assert mail["To"] == "neu@example.com"
     with app.app_context():
         assert db.session.get(User, user_id).email == "erika@example.com"
-    link = re.search(r"http://localhost(/account/email/confirm/\S+)", mail.get_content()).group(1)
+    link = re.search(
+        r"http://localhost(/account/email/confirm/\S+)", mail.get_content()
+    ).group(1)
     assert client.get(link).status_code == 302
     with app.app_context():
         assert db.session.get(User, user_id).email == "neu@example.com"
     # A confirmation link works once.
     response = client.get(link, follow_redirects=True)
-    assert "ungültig, abgelaufen oder wurde schon benutzt" in response.get_data(as_text=True)
+    assert "ungültig, abgelaufen oder wurde schon benutzt" in response.get_data(
+        as_text=True
+    )
 
 
 def test_email_change_to_taken_address_reveals_nothing(client, auth, app, outbox):
@@ -83,7 +91,8 @@ def test_password_change_signs_out_other_sessions(client, auth, app):
     assert other.get("/inbox").status_code == 200
     new_password = "ein ganz anderes Passwort"
     response = client.post(
-        "/account/password", data={"current_password": PASSWORD, "password": new_password}
+        "/account/password",
+        data={"current_password": PASSWORD, "password": new_password},
     )
     assert response.status_code == 302
     assert client.get("/inbox").status_code == 200  # this session stays signed in
@@ -93,7 +102,8 @@ def test_password_change_signs_out_other_sessions(client, auth, app):
 def test_password_change_validates(client, auth, app):
     login_as(client, auth, app)
     response = client.post(
-        "/account/password", data={"current_password": "falsch", "password": "ein ganz anderes Passwort"}
+        "/account/password",
+        data={"current_password": "falsch", "password": "ein ganz anderes Passwort"},
     )
     assert response.status_code == 422
     assert "Das Passwort ist nicht korrekt." in response.get_data(as_text=True)
@@ -115,4 +125,6 @@ def test_activity_shows_own_access_log_only(client, auth, app):
     assert "203.0.113.99" in page and "Anmeldung" in page
     assert "198.51.100.23" not in page
     with app.app_context():
-        assert db.session.scalar(select(AccessLog).where(AccessLog.ip_address == "198.51.100.23"))
+        assert db.session.scalar(
+            select(AccessLog).where(AccessLog.ip_address == "198.51.100.23")
+        )

@@ -35,7 +35,10 @@ def test_development_generates_and_keeps_a_secret_key(monkeypatch, tmp_path):
 
 def test_database_url_spellings(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/leadgate")
-    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db:5432/leadgate"
+    assert (
+        create_app().config["SQLALCHEMY_DATABASE_URI"]
+        == "postgresql+psycopg://u@db:5432/leadgate"
+    )
     monkeypatch.delenv("DATABASE_URL")
     assert create_app().config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
 
@@ -58,9 +61,17 @@ def test_production_cookies_and_hsts(monkeypatch, database_url):
     assert client.get("http://localhost/").status_code == 302  # forced to https
     response = client.get("https://localhost/login")
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
-    session_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
-    assert "Secure" in session_cookie and "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
-    assert app.config["REMEMBER_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_HTTPONLY"]
+    session_cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")
+    )
+    assert (
+        "Secure" in session_cookie
+        and "HttpOnly" in session_cookie
+        and "SameSite=Lax" in session_cookie
+    )
+    assert (
+        app.config["REMEMBER_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_HTTPONLY"]
+    )
 
 
 def test_templates_have_no_inline_script_or_handlers():
@@ -73,7 +84,10 @@ def test_templates_have_no_inline_script_or_handlers():
             offenders.append(f"{path.name}: inline event handler")
         if re.search(r'\sstyle\s*=\s*"', source) or "<style" in source:
             offenders.append(f"{path.name}: inline style")
-        if re.search(r'(src|href)="(https?:)?//', source.replace("https://www.whatsapp.com/legal/privacy-policy-eea", "")):
+        if re.search(
+            r'(src|href)="(https?:)?//',
+            source.replace("https://www.whatsapp.com/legal/privacy-policy-eea", ""),
+        ):
             offenders.append(f"{path.name}: third-party resource")
     assert offenders == []
 
@@ -105,9 +119,13 @@ def test_migrations_match_the_models(app):
 
 def test_english_by_browser_language_and_german_by_default(client):
     assert 'lang="de"' in client.get("/").get_data(as_text=True)
-    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(
+        as_text=True
+    )
     assert 'lang="en"' in page and "Sign up free" in page
-    page = client.get("/", headers={"Accept-Language": "fr, de;q=0.5"}).get_data(as_text=True)
+    page = client.get("/", headers={"Accept-Language": "fr, de;q=0.5"}).get_data(
+        as_text=True
+    )
     assert 'lang="de"' in page and "Kostenlos registrieren" in page
 
 
@@ -127,18 +145,41 @@ def test_every_translatable_string_is_in_the_catalog(tmp_path):
     """Extract the strings again: any new one must be translated before it lands."""
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [BIN / "pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            BIN / "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as pot_file:
         extracted = {m.id for m in read_po(pot_file) if m.id}
-    with (ROOT / "leadgate/translations/en/LC_MESSAGES/messages.po").open("rb") as po_file:
+    with (ROOT / "leadgate/translations/en/LC_MESSAGES/messages.po").open(
+        "rb"
+    ) as po_file:
         translated = {m.id for m in read_po(po_file) if m.id and m.string}
     assert sorted(map(str, extracted - translated)) == []
 
 
 def test_console_script_is_the_flask_cli():
-    result = subprocess.run([BIN / "leadgate", "routes"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [BIN / "leadgate", "routes"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
-    for endpoint in ("auth.login", "auth.register", "public.privacy", "cookies.save", "inbox.index"):
+    for endpoint in (
+        "auth.login",
+        "auth.register",
+        "public.privacy",
+        "cookies.save",
+        "inbox.index",
+    ):
         assert endpoint in result.stdout

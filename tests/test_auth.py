@@ -109,7 +109,9 @@ def test_remember_me_sets_persistent_login_cookie(client, auth, app):
     remember = [c for c in cookies if c.startswith("remember_token=")]
     assert remember and "HttpOnly" in remember[0] and "Expires=" in remember[0]
     response = auth.login("erika@example.com")  # already signed in: no new cookie
-    assert not any(c.startswith("remember_token=") for c in response.headers.getlist("Set-Cookie"))
+    assert not any(
+        c.startswith("remember_token=") for c in response.headers.getlist("Set-Cookie")
+    )
 
 
 def test_wrong_password_and_unknown_account_get_the_same_answer(client, auth, app):
@@ -188,7 +190,8 @@ def test_login_rate_limit_per_account_without_enumeration(client, auth, app):
 
 def test_login_rate_limit_per_ip(client, auth, app):
     statuses = [
-        auth.login(f"user{i}@example.com", "falsch falsch 1").status_code for i in range(21)
+        auth.login(f"user{i}@example.com", "falsch falsch 1").status_code
+        for i in range(21)
     ]
     assert statuses[:20] == [422] * 20
     assert statuses[20] == 429
@@ -246,8 +249,12 @@ def test_password_reset_link_expires(client, app, outbox):
 def test_password_reset_does_not_reveal_accounts(client, app, outbox):
     with app.app_context():
         make_user("erika@example.com")
-    known = client.post("/password-reset", data={"email": "erika@example.com"}, follow_redirects=True)
-    unknown = client.post("/password-reset", data={"email": "nobody@example.com"}, follow_redirects=True)
+    known = client.post(
+        "/password-reset", data={"email": "erika@example.com"}, follow_redirects=True
+    )
+    unknown = client.post(
+        "/password-reset", data={"email": "nobody@example.com"}, follow_redirects=True
+    )
     assert known.status_code == unknown.status_code == 200
     assert "Wenn zu dieser Adresse ein Konto besteht" in unknown.get_data(as_text=True)
     assert len(outbox) == 1
@@ -270,7 +277,9 @@ def test_forms_without_csrf_token_are_rejected(client, app):
     )
     assert response.status_code == 400
     assert "Sicherheitsprüfung fehlgeschlagen" in response.get_data(as_text=True)
-    response = client.post("/kontakt", data={}, csrf=False, headers={"HX-Request": "true"})
+    response = client.post(
+        "/kontakt", data={}, csrf=False, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(AccessLog)) is None
@@ -283,10 +292,14 @@ def test_htmx_request_needs_the_csrf_header(client, auth, app):
     with app.app_context():
         membership_id = db.session.scalar(select(Membership.id))
     url = f"/settings/members/{membership_id}/role"
-    response = client.post(url, data={"role": "agent"}, headers={"HX-Request": "true"}, csrf=False)
+    response = client.post(
+        url, data={"role": "agent"}, headers={"HX-Request": "true"}, csrf=False
+    )
     assert response.status_code == 400
     token = client.csrf_token()
     response = client.post(
-        url, data={"role": "owner"}, headers={"HX-Request": "true", "X-CSRFToken": token}
+        url,
+        data={"role": "owner"},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
     )
     assert response.status_code == 200

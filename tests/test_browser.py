@@ -37,7 +37,9 @@ def browser():
 
 def new_page(browser, width, height, problems):
     context = browser.new_context(
-        viewport={"width": width, "height": height}, locale="de-DE", is_mobile=width < 500
+        viewport={"width": width, "height": height},
+        locale="de-DE",
+        is_mobile=width < 500,
     )
     page = context.new_page()
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -107,7 +109,9 @@ def test_register_login_invite_and_accept_in_a_browser(browser, dev_server):
 
     page.reload()
     expect(page.locator("#team")).to_contain_text("Tom Teammate")
-    assert [p for p in problems if "Content Security Policy" in p or "Refused" in p] == []
+    assert [
+        p for p in problems if "Content Security Policy" in p or "Refused" in p
+    ] == []
     assert problems == []
     desktop.close()
     phone.close()

@@ -10,8 +10,18 @@ from .support import PASSWORD
 
 def test_create_user_prints_ids_as_json(runner, app):
     result = runner.invoke(
-        args=["create-user", "--email", "ops@example.com", "--name", "Ops", "--password", PASSWORD,
-              "--workspace", "Ops GmbH", "--platform-admin"]
+        args=[
+            "create-user",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "Ops",
+            "--password",
+            PASSWORD,
+            "--workspace",
+            "Ops GmbH",
+            "--platform-admin",
+        ]
     )
     assert result.exit_code == 0, result.output
     ids = json.loads(result.output)
@@ -23,19 +33,39 @@ def test_create_user_prints_ids_as_json(runner, app):
 
 
 def test_create_user_refuses_duplicates(runner):
-    args = ["create-user", "--email", "ops@example.com", "--name", "Ops", "--password", PASSWORD]
+    args = [
+        "create-user",
+        "--email",
+        "ops@example.com",
+        "--name",
+        "Ops",
+        "--password",
+        PASSWORD,
+    ]
     assert runner.invoke(args=args).exit_code == 0
     result = runner.invoke(args=args)
     assert result.exit_code != 0 and "already exists" in result.output
 
 
 def test_set_platform_admin(runner, app, client, auth):
-    runner.invoke(args=["create-user", "--email", "ops@example.com", "--name", "Ops", "--password", PASSWORD])
+    runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "Ops",
+            "--password",
+            PASSWORD,
+        ]
+    )
     auth.login("ops@example.com")
     assert client.get("/admin/inquiries").status_code == 404
     assert runner.invoke(args=["set-platform-admin", "ops@example.com"]).exit_code == 0
     assert client.get("/admin/inquiries").status_code == 200
-    assert runner.invoke(args=["set-platform-admin", "nobody@example.com"]).exit_code != 0
+    assert (
+        runner.invoke(args=["set-platform-admin", "nobody@example.com"]).exit_code != 0
+    )
 
 
 def test_demo_seed_is_idempotent(runner, app):

@@ -29,12 +29,29 @@ def deleted_cookies(response) -> set[str]:
 def browse(client, app) -> set[str]:
     """Visit every kind of page a visitor can reach and collect the cookies set."""
     names = set()
-    for url in ["/", "/datenschutz", "/impressum", "/kontakt", "/login", "/register",
-                "/password-reset", "/cookies/settings"]:
+    for url in [
+        "/",
+        "/datenschutz",
+        "/impressum",
+        "/kontakt",
+        "/login",
+        "/register",
+        "/password-reset",
+        "/cookies/settings",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         names |= cookie_names(response)
-    names |= cookie_names(client.post("/login", data={"email": "erika@example.com", "password": "korrekt Pferd Batterie Heftklammer", "remember": "y"}))
+    names |= cookie_names(
+        client.post(
+            "/login",
+            data={
+                "email": "erika@example.com",
+                "password": "korrekt Pferd Batterie Heftklammer",
+                "remember": "y",
+            },
+        )
+    )
     names |= cookie_names(client.get("/inbox"))
     names |= cookie_names(client.post("/sprache", data={"lang": "en", "next": "/"}))
     return names
@@ -52,7 +69,11 @@ def test_before_consent_only_necessary_cookies_and_no_statistics(client, app):
 
 def test_banner_shown_until_a_choice_is_made(client):
     page = client.get("/").get_data(as_text=True)
-    assert 'id="cookie-banner"' in page and "Alle akzeptieren" in page and "Nur notwendige" in page
+    assert (
+        'id="cookie-banner"' in page
+        and "Alle akzeptieren" in page
+        and "Nur notwendige" in page
+    )
     client.post("/cookies/consent", data={"action": "reject_all"})
     page = client.get("/").get_data(as_text=True)
     assert '<div id="cookie-banner" hidden></div>' in page
@@ -61,14 +82,20 @@ def test_banner_shown_until_a_choice_is_made(client):
 def test_accept_all_records_consent_and_enables_statistics(client, app):
     client.environ_base["REMOTE_ADDR"] = "203.0.113.77"
     response = client.post(
-        "/cookies/consent", data={"action": "accept_all"}, headers={"HX-Request": "true"}
+        "/cookies/consent",
+        data={"action": "accept_all"},
+        headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
     assert response.headers["HX-Trigger"] == '{"cookie-consent-saved": true}'
     assert cookie_names(response) - {"session"} == {"lg_consent"}
     with app.app_context():
         (entry,) = db.session.scalars(select(CookieConsent)).all()
-        assert (entry.action, entry.preferences, entry.statistics) == ("grant", True, True)
+        assert (entry.action, entry.preferences, entry.statistics) == (
+            "grant",
+            True,
+            True,
+        )
         assert entry.ip_prefix == "203.0.113.0/24"
         assert entry.policy_version == app.config["COOKIE_POLICY_VERSION"]
 
@@ -76,7 +103,9 @@ def test_accept_all_records_consent_and_enables_statistics(client, app):
     assert "lg_visitor" in cookie_names(first)
     client.get("/datenschutz")
     client.get("/static/app.css").close()  # not a page view
-    client.get("/cookies/settings", headers={"HX-Request": "true"})  # a fragment, not a page
+    client.get(
+        "/cookies/settings", headers={"HX-Request": "true"}
+    )  # a fragment, not a page
     with app.app_context():
         views = db.session.scalars(select(PageView).order_by(PageView.id)).all()
         assert [v.endpoint for v in views] == ["public.index", "public.privacy"]
@@ -102,16 +131,22 @@ def test_revoking_deletes_non_essential_cookies_and_stops_counting(client, app):
     client.get("/")
     client.post("/sprache", data={"lang": "en", "next": "/"})
     assert client.get_cookie("lg_visitor") and client.get_cookie("lg_lang")
-    response = client.post("/cookies/consent", data={"action": "reject_all", "next": "/impressum"})
+    response = client.post(
+        "/cookies/consent", data={"action": "reject_all", "next": "/impressum"}
+    )
     assert response.headers["Location"] == "/impressum"
     assert {"lg_visitor", "lg_lang"} <= deleted_cookies(response)
-    assert client.get_cookie("lg_visitor") is None and client.get_cookie("lg_lang") is None
+    assert (
+        client.get_cookie("lg_visitor") is None and client.get_cookie("lg_lang") is None
+    )
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(PageView))
     client.get("/")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PageView)) == before
-        actions = db.session.scalars(select(CookieConsent.action).order_by(CookieConsent.id)).all()
+        actions = db.session.scalars(
+            select(CookieConsent.action).order_by(CookieConsent.id)
+        ).all()
         assert actions == ["grant", "revoke"]
 
 
@@ -119,7 +154,9 @@ def test_footer_reopens_banner_with_current_choice(client):
     client.post("/cookies/consent", data={"action": "save", "statistics": "on"})
     page = client.get("/").get_data(as_text=True)
     assert 'hx-get="/cookies/settings"' in page
-    fragment = client.get("/cookies/settings", headers={"HX-Request": "true"}).get_data(as_text=True)
+    fragment = client.get("/cookies/settings", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     assert "<html" not in fragment and 'id="cookie-banner"' in fragment
     assert 'name="statistics" checked' in fragment
     assert 'name="preferences" checked' not in fragment
@@ -139,4 +176,6 @@ def test_ipv6_is_truncated_to_48_bits(client, app):
     client.environ_base["REMOTE_ADDR"] = "2001:db8:abcd:12:1:2:3:4"
     client.post("/cookies/consent", data={"action": "reject_all"})
     with app.app_context():
-        assert db.session.scalar(select(CookieConsent.ip_prefix)) == "2001:db8:abcd::/48"
+        assert (
+            db.session.scalar(select(CookieConsent.ip_prefix)) == "2001:db8:abcd::/48"
+        )

@@ -10,7 +10,9 @@ from leadgate.models import Inquiry
 
 from .support import make_user
 
-POLICY_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "datenschutzerklaerung.txt"
+POLICY_SOURCE = (
+    Path(__file__).resolve().parents[2] / "shared" / "datenschutzerklaerung.txt"
+)
 
 
 def page_text(response) -> str:
@@ -24,10 +26,14 @@ def test_landing_page_says_what_leadgate_does(client):
     response = client.get("/")
     text = page_text(response)
     assert response.status_code == 200
-    assert "WhatsApp" in text and "Kostenlos registrieren" in text and "Anmelden" in text
+    assert (
+        "WhatsApp" in text and "Kostenlos registrieren" in text and "Anmelden" in text
+    )
 
 
-@pytest.mark.skipif(not POLICY_SOURCE.exists(), reason="shared/ is not beside the checkout")
+@pytest.mark.skipif(
+    not POLICY_SOURCE.exists(), reason="shared/ is not beside the checkout"
+)
 def test_privacy_policy_keeps_every_line_of_the_policy(client):
     text = page_text(client.get("/datenschutz"))
     missing = [
@@ -99,7 +105,11 @@ def test_contact_form_errors_keep_the_input(client, app, field, value, message):
 
 
 def test_contact_form_honeypot_drops_bots_silently(client, app):
-    response = client.post("/kontakt", data={**VALID, "website": "http://spam.example"}, follow_redirects=True)
+    response = client.post(
+        "/kontakt",
+        data={**VALID, "website": "http://spam.example"},
+        follow_redirects=True,
+    )
     assert "Vielen Dank" in response.get_data(as_text=True)
     assert inquiry_count(app) == 0
 
@@ -116,7 +126,9 @@ def test_message_text_is_escaped_for_admins(client, auth, app):
         admin = make_user("root@example.com")
         admin.is_platform_admin = True
         db.session.commit()
-    client.post("/kontakt", data={**VALID, "message": "<script>alert(1)</script> hallo"})
+    client.post(
+        "/kontakt", data={**VALID, "message": "<script>alert(1)</script> hallo"}
+    )
     auth.login("root@example.com")
     body = client.get("/admin/inquiries").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; hallo" in body

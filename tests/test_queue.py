@@ -27,9 +27,14 @@ def run_worker_until_empty(app) -> None:
 def test_mail_is_queued_and_delivered_by_a_worker(app, outbox):
     app.config["QUEUE_IS_ASYNC"] = True
     with app.test_request_context():
-        send_mail("a@example.com", "Betreff", "mail/invite.txt",
-                  inviter=type("U", (), {"name": "Olga"}), workspace=type("W", (), {"name": "Muster"}),
-                  url="http://localhost/invite/x")
+        send_mail(
+            "a@example.com",
+            "Betreff",
+            "mail/invite.txt",
+            inviter=type("U", (), {"name": "Olga"}),
+            workspace=type("W", (), {"name": "Muster"}),
+            url="http://localhost/invite/x",
+        )
         assert Queue("default", connection=redis_connection()).count == 1
     assert outbox == []
     run_worker_until_empty(app)

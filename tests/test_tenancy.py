@@ -42,7 +42,12 @@ def foreign(app):
         ours = make_user("a@example.com", name="Alice A")
         theirs = make_user("b@example.com", name="Bob B")
         their_workspace = workspace_of(theirs)
-        agent = make_user("b-agent@example.com", name="Bert B", workspace=their_workspace, role=Role.AGENT)
+        agent = make_user(
+            "b-agent@example.com",
+            name="Bert B",
+            workspace=their_workspace,
+            role=Role.AGENT,
+        )
         create_invite(their_workspace, "b-invite@example.com", "agent", theirs)
         db.session.commit()
         return {
@@ -74,15 +79,23 @@ def test_foreign_objects_answer_404(client, auth, app, foreign, endpoint):
         assert db.session.get(Invite, foreign["invite"]).revoked_at is None
 
 
-def test_owner_role_elsewhere_does_not_reach_foreign_objects(client, auth, app, foreign):
+def test_owner_role_elsewhere_does_not_reach_foreign_objects(
+    client, auth, app, foreign
+):
     auth.login("a@example.com")
-    for method, url in SCOPED_ROUTES["workspaces.change_role"]({"member": foreign["owner_member"]}):
-        assert client.open(url, method=method, data={"role": "agent"}).status_code == 404
+    for method, url in SCOPED_ROUTES["workspaces.change_role"](
+        {"member": foreign["owner_member"]}
+    ):
+        assert (
+            client.open(url, method=method, data={"role": "agent"}).status_code == 404
+        )
 
 
 def test_switching_to_a_foreign_workspace_is_404(client, auth, foreign):
     auth.login("a@example.com")
-    response = client.post("/workspaces/switch", data={"workspace_id": foreign["workspace"]})
+    response = client.post(
+        "/workspaces/switch", data={"workspace_id": foreign["workspace"]}
+    )
     assert response.status_code == 404
     assert "Workspace Alice A" in client.get("/inbox").get_data(as_text=True)
 

@@ -11,7 +11,10 @@ LANGUAGE_CHOICES = [SelectChoice("de", "Deutsch"), SelectChoice("en", "English")
 class ProfileForm(FlaskForm):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(_l("Bitte geben Sie Ihren Namen an.")), Length(max=120)],
+        validators=[
+            DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
+            Length(max=120),
+        ],
         render_kw={"autocomplete": "name"},
     )
     locale = SelectField(_l("Sprache"), choices=LANGUAGE_CHOICES)

@@ -105,7 +105,9 @@ def confirm_email(token: str):
     user = services.apply_email_change_token(token)
     if user is None or user.id != current_user.id:
         db.session.rollback()
-        flash(_("Dieser Link ist ungültig, abgelaufen oder wurde schon benutzt."), "error")
+        flash(
+            _("Dieser Link ist ungültig, abgelaufen oder wurde schon benutzt."), "error"
+        )
         return redirect(url_for("account.index"))
     services.record_access("email_changed", user)
     db.session.commit()
@@ -123,6 +125,10 @@ def change_password():
     services.set_password(current_user, form.password.data)
     services.record_access("password_changed", current_user)
     db.session.commit()
-    login_user(current_user._get_current_object())  # refresh this session's cookie with the new token
-    flash(_("Ihr Passwort wurde geändert. Andere Sitzungen wurden abgemeldet."), "success")
+    login_user(
+        current_user._get_current_object()
+    )  # refresh this session's cookie with the new token
+    flash(
+        _("Ihr Passwort wurde geändert. Andere Sitzungen wurden abgemeldet."), "success"
+    )
     return redirect(url_for("account.index"))

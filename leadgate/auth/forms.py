@@ -9,7 +9,10 @@ from ..forms import email_field, new_password_field
 class RegisterForm(FlaskForm):
     name = StringField(
         _l("Ihr Name"),
-        validators=[DataRequired(_l("Bitte geben Sie Ihren Namen an.")), Length(max=120)],
+        validators=[
+            DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
+            Length(max=120),
+        ],
         render_kw={"autocomplete": "name"},
     )
     email = email_field()

@@ -33,7 +33,9 @@ def needs_rehash(password_hash: str) -> bool:
 def password_problem(password: str, user_inputs: list[str]) -> str | None:
     """Explain why a password is too weak, or None if it is strong enough."""
     if len(password) < MIN_LENGTH:
-        return str(_l("Das Passwort muss mindestens %(n)d Zeichen lang sein.", n=MIN_LENGTH))
+        return str(
+            _l("Das Passwort muss mindestens %(n)d Zeichen lang sein.", n=MIN_LENGTH)
+        )
     if len(password) > 256:
         return str(_l("Das Passwort darf höchstens 256 Zeichen lang sein."))
     result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])

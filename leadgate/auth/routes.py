@@ -50,7 +50,9 @@ def register():
                 )
             )
         else:
-            user = services.create_user(form.name.data, form.email.data, form.password.data)
+            user = services.create_user(
+                form.name.data, form.email.data, form.password.data
+            )
             workspace_name = form.workspace_name.data or _(
                 "Team von %(name)s", name=user.name
             )
@@ -142,7 +144,9 @@ def password_reset_request():
 def password_reset(token: str):
     user = services.user_for_password_reset_token(token)
     if user is None:
-        flash(_("Dieser Link ist ungültig, abgelaufen oder wurde schon benutzt."), "error")
+        flash(
+            _("Dieser Link ist ungültig, abgelaufen oder wurde schon benutzt."), "error"
+        )
         return redirect(url_for("auth.password_reset_request"))
     form = PasswordResetForm()
     if form.validate_on_submit():

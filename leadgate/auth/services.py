@@ -78,7 +78,9 @@ def set_password(user: User, password: str) -> None:
 
 def record_access(event: str, user: User | None) -> None:
     db.session.add(
-        AccessLog(user_id=user.id if user else None, event=event, ip_address=client_ip())
+        AccessLog(
+            user_id=user.id if user else None, event=event, ip_address=client_ip()
+        )
     )
 
 
@@ -125,7 +127,11 @@ def user_for_password_reset_token(token: str) -> User | None:
 
 def make_email_change_token(user: User, new_email: str) -> str:
     return _serializer("email-change").dumps(
-        {"u": user.id, "old": _fingerprint(user.email), "new": normalise_email(new_email)}
+        {
+            "u": user.id,
+            "old": _fingerprint(user.email),
+            "new": normalise_email(new_email),
+        }
     )
 
 

@@ -85,7 +85,9 @@ def record_choice(preferences: bool, statistics: bool, action: str) -> Choice:
 def apply_choice(response: Response, choice: Choice) -> None:
     """Store the choice in its cookie and delete cookies it no longer allows."""
     flags = f"{int(choice.preferences)}{int(choice.statistics)}"
-    set_cookie(response, CONSENT_COOKIE, f"{choice.version}|{flags}|{choice.consent_id}")
+    set_cookie(
+        response, CONSENT_COOKIE, f"{choice.version}|{flags}|{choice.consent_id}"
+    )
     if not choice.preferences:
         delete_cookie(response, LANGUAGE_COOKIE)
     if not choice.statistics:

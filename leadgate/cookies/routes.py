@@ -48,7 +48,9 @@ def save():
     choice = consent.record_choice(preferences, statistics_allowed, logged_action)
     db.session.commit()
     if is_fragment_request():
-        response = trigger(render_template("cookies/_banner_closed.html"), "cookie-consent-saved")
+        response = trigger(
+            render_template("cookies/_banner_closed.html"), "cookie-consent-saved"
+        )
     else:
         target = safe_next(request.form.get("next"), url_for("public.index"))
         response = make_response(redirect(target))

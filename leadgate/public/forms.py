@@ -9,7 +9,10 @@ from ..forms import email_field
 class ContactForm(FlaskForm):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(_l("Bitte geben Sie Ihren Namen an.")), Length(max=120)],
+        validators=[
+            DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
+            Length(max=120),
+        ],
         render_kw={"autocomplete": "name"},
     )
     email = email_field()
@@ -17,7 +20,9 @@ class ContactForm(FlaskForm):
         _l("Ihre Nachricht"),
         validators=[
             DataRequired(_l("Bitte schreiben Sie uns eine Nachricht.")),
-            Length(min=10, max=5000, message=_l("Bitte schreiben Sie 10 bis 5000 Zeichen.")),
+            Length(
+                min=10, max=5000, message=_l("Bitte schreiben Sie 10 bis 5000 Zeichen.")
+            ),
         ],
     )
     privacy = BooleanField(

@@ -46,6 +46,8 @@ def contact():
                 )
             )
             db.session.commit()
-        flash(_("Vielen Dank! Wir melden uns so bald wie möglich bei Ihnen."), "success")
+        flash(
+            _("Vielen Dank! Wir melden uns so bald wie möglich bei Ihnen."), "success"
+        )
         return redirect(url_for("public.contact"))
     return render_template("public/kontakt.html", form=form), form_status(form)

@@ -24,7 +24,10 @@ class RoleForm(FlaskForm):
 class WorkspaceForm(FlaskForm):
     name = StringField(
         _l("Name des Workspace"),
-        validators=[DataRequired(_l("Bitte geben Sie einen Namen an.")), Length(max=120)],
+        validators=[
+            DataRequired(_l("Bitte geben Sie einen Namen an.")),
+            Length(max=120),
+        ],
     )
 
 

@@ -79,7 +79,9 @@ def invite():
     if not form.validate_on_submit():
         return render_team(422, form=form)
     workspace = current_membership().workspace
-    token = services.create_invite(workspace, form.email.data, form.role.data, current_user)
+    token = services.create_invite(
+        workspace, form.email.data, form.role.data, current_user
+    )
     db.session.commit()
     url = url_for("workspaces.accept_invite", token=token, _external=True)
     send_mail(
@@ -169,12 +171,16 @@ def accept_invite(token: str):
         if request.method == "POST":
             return join(invite, current_user._get_current_object())
         return render_template("workspaces/invite.html", invite=invite, form=None)
-    form = RegisterForm(data={"email": invite.email} if request.method == "GET" else None)
+    form = RegisterForm(
+        data={"email": invite.email} if request.method == "GET" else None
+    )
     del form.workspace_name
     if form.validate_on_submit():
         if auth_services.find_user_by_email(form.email.data):
             form.email.errors.append(
-                _("Zu dieser Adresse gibt es ein Konto. Bitte melden Sie sich zuerst an.")
+                _(
+                    "Zu dieser Adresse gibt es ein Konto. Bitte melden Sie sich zuerst an."
+                )
             )
         else:
             user = auth_services.create_user(
@@ -195,4 +201,3 @@ def join(invite: Invite, user, log_in: bool = False):
     session["workspace_id"] = membership.workspace_id
     flash(_("Willkommen im Workspace %(name)s.", name=invite.workspace.name), "success")
     return redirect(url_for("inbox.index"))
-

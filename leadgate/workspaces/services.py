@@ -38,7 +38,9 @@ def create_invite(workspace: Workspace, email: str, role: str, by: User) -> str:
 
 
 def find_open_invite(token: str) -> Invite | None:
-    invite = db.session.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
+    invite = db.session.scalar(
+        select(Invite).where(Invite.token_hash == hash_token(token))
+    )
     return invite if invite is not None and invite.is_open else None
 
 
@@ -47,12 +49,15 @@ def accept_invite(invite: Invite, user: User) -> Membership:
     invite.accepted_at = utcnow()
     existing = db.session.scalar(
         select(Membership).where(
-            Membership.workspace_id == invite.workspace_id, Membership.user_id == user.id
+            Membership.workspace_id == invite.workspace_id,
+            Membership.user_id == user.id,
         )
     )
     if existing is not None:
         return existing
-    membership = Membership(workspace_id=invite.workspace_id, user=user, role=invite.role)
+    membership = Membership(
+        workspace_id=invite.workspace_id, user=user, role=invite.role
+    )
     db.session.add(membership)
     return membership
 
