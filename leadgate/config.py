@@ -5,7 +5,9 @@ import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = Path(os.environ.get("LEADGATE_INSTANCE_DIR") or PROJECT_ROOT / "instance")
+INSTANCE_DIR = Path(
+    os.environ.get("LEADGATE_INSTANCE_DIR") or PROJECT_ROOT / "instance"
+)
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -64,12 +66,8 @@ def load_config() -> dict:
         "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
-        "MAIL_FROM": _env(
-            "MAIL_FROM", "LeadGate <no-reply@leadgate.example>"
-        ),
-        "IMPRINT_NAME": _env(
-            "IMPRINT_NAME", "LeadGate, Inhaber: Milan Rauch"
-        ),
+        "MAIL_FROM": _env("MAIL_FROM", "LeadGate <no-reply@leadgate.example>"),
+        "IMPRINT_NAME": _env("IMPRINT_NAME", "LeadGate, Inhaber: Milan Rauch"),
         "IMPRINT_ADDRESS": _env(
             "IMPRINT_ADDRESS", "Günnemannshof 2\n58454 Witten\nDeutschland"
         ).replace("\\n", "\n"),

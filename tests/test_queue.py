@@ -1,19 +1,23 @@
 """Jobs go through real RQ: Redis in CI (REDIS_URL), the in-process fakeredis otherwise."""
 
 import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from leadgate.extensions import db
-from leadgate.jobs import purge_expired_invites
+from leadgate.jobs import deliver_mail, purge_expired_invites
 from leadgate.mail import send_mail
 from leadgate.models import Invite, utcnow
 from leadgate.queue import redis_connection
 from leadgate.workspaces.services import create_invite
 
+from .live import free_port
 from .support import make_user, workspace_of
 
 
@@ -71,3 +75,53 @@ def test_cron_schedule_registers_the_nightly_jobs(app):
     scheduler.load_config_from_file("leadgate.cron")
     names = {job.func_name for job in scheduler.get_jobs()}
     assert "leadgate.jobs.purge_expired_invites" in names
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (CI)")
+def test_production_worker_command_runs_queued_jobs(app, database_url):
+    """`leadgate worker` (a forking RQ worker) takes jobs from Redis and commits to the DB."""
+    with app.app_context():
+        owner = make_user("o@example.com")
+        create_invite(workspace_of(owner), "old@example.com", "agent", owner)
+        db.session.commit()
+        invite = db.session.scalar(select(Invite))
+        invite.expires_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+        Queue("low", connection=redis_connection()).enqueue(purge_expired_invites)
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test"}
+    result = subprocess.run(
+        [Path(sys.executable).parent / "leadgate", "worker", "--burst"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    with app.app_context():
+        assert db.session.scalar(select(Invite)) is None
+        assert Queue("low", connection=redis_connection()).count == 0
+
+
+def test_mail_goes_out_over_smtp_when_configured(app):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Collect(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    port = free_port()
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+        with app.app_context():
+            deliver_mail("a@example.com", "Betreff", "Hallo")
+    finally:
+        controller.stop()
+    (message,) = received
+    assert message["To"] == "a@example.com" and message["Subject"] == "Betreff"
+    assert message.get_payload().strip() == "Hallo"
+    assert app.extensions.get("mail_outbox", []) == []
