@@ -44,5 +44,5 @@ format: install-dev
 ## Extract new strings, merge them into the English catalog, compile it.
 translations: install-dev
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l --sort-output --no-wrap --no-location -o leadgate/translations/messages.pot .
-	$(BIN)/pybabel -q update -i leadgate/translations/messages.pot -d leadgate/translations --no-wrap
+	$(BIN)/pybabel -q update -i leadgate/translations/messages.pot -d leadgate/translations --no-wrap --ignore-obsolete
 	$(BIN)/pybabel compile -d leadgate/translations --statistics

@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, g, session
+from flask import abort, g, redirect, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -55,7 +55,8 @@ def workspace_required(roles: tuple[Role, ...] = ()) -> Callable:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             membership = current_membership()
             if membership is None:
-                abort(404)
+                # Removed from their last workspace: let them start a new one.
+                return redirect(url_for("workspaces.create"))
             if roles and membership.role not in roles:
                 abort(403)
             return view(*args, **kwargs)

@@ -222,10 +222,20 @@ def test_remove_member_and_last_owner_protection(client, auth, app, team):
     with app.app_context():
         assert db.session.get(Membership, team["agent"]) is None
         assert db.session.get(Membership, team["owner"]) is not None
-    # The removed agent has no workspace left to see.
+    # The removed agent sees no workspace data and can start a workspace of their own.
     other = app.test_client()
     other.post("/login", data={"email": "agent@example.com", "password": PASSWORD})
-    assert other.get("/inbox").status_code == 404
+    response = other.get("/inbox")
+    assert (
+        response.status_code == 302
+        and response.headers["Location"] == "/workspaces/new"
+    )
+    assert other.get("/settings/members").headers["Location"] == "/workspaces/new"
+    page = other.get("/workspaces/new").get_data(as_text=True)
+    assert "keinem Workspace" in page and "Workspace Olga Owner" not in page
+    assert other.post("/workspaces/new", data={"name": ""}).status_code == 422
+    assert other.post("/workspaces/new", data={"name": "Annas Team"}).status_code == 302
+    assert "Annas Team" in other.get("/inbox").get_data(as_text=True)
 
 
 def test_workspace_rename(client, auth, app, team):

@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
 from ..auth import services as auth_services
@@ -152,6 +152,22 @@ def settings():
         flash(_("Die Einstellungen wurden gespeichert."), "success")
         return redirect(url_for("workspaces.settings"))
     return render_template("workspaces/settings.html", form=form), form_status(form)
+
+
+@bp.route("/workspaces/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", methods=["POST"])
+def create():
+    """Start another workspace (also the way back for someone without one)."""
+    form = WorkspaceForm()
+    if form.validate_on_submit():
+        workspace = auth_services.create_workspace(current_user, form.name.data)
+        db.session.commit()
+        session["workspace_id"] = workspace.id
+        flash(_("Ihr neuer Workspace ist bereit."), "success")
+        return redirect(url_for("inbox.index"))
+    page = render_template("workspaces/new.html", form=form)
+    return page, form_status(form)
 
 
 @bp.post("/workspaces/switch")
