@@ -8,11 +8,13 @@ from .account.routes import bp as account_bp
 from .admin.routes import bp as admin_bp
 from .auth import services as auth_services
 from .auth.routes import bp as auth_bp
+from .channels.routes import bp as channels_bp
 from .config import INSTANCE_DIR, load_config
 from .cookies.routes import bp as cookies_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from .inbox.routes import bp as inbox_bp
 from .public.routes import bp as public_bp
+from .webhooks.routes import bp as webhooks_bp
 from .workspaces.routes import bp as workspaces_bp
 
 
@@ -49,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         cookies_bp,
         admin_bp,
         inbox_bp,
+        channels_bp,
+        webhooks_bp,
         i18n.bp,
     ):
         app.register_blueprint(blueprint)

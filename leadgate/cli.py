@@ -27,7 +27,7 @@ def main() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (dev, create_user, demo_seed, worker, set_platform_admin):
+    for command in (dev, create_user, demo_seed, worker, set_platform_admin, channel):
         app.cli.add_command(command)
 
 
@@ -135,3 +135,47 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
         [Queue(name, connection=connection) for name in queues], connection=connection
     )
     rq_worker.work(with_scheduler=True, burst=burst)
+
+
+@click.group("channel")
+def channel() -> None:
+    """Manage WhatsApp channels."""
+
+
+@channel.command("add")
+@with_appcontext
+@click.option("--workspace", "workspace_id", required=True, type=int)
+@click.option("--name", required=True)
+@click.option("--phone-number-id", required=True)
+@click.option("--waba-id", required=True)
+@click.option("--access-token", required=True)
+@click.option("--app-secret", required=True)
+@click.option("--verify-token", default=None)
+@click.option("--display-phone", default=None)
+def channel_add(workspace_id: int, **options) -> None:
+    """Connect a WhatsApp number and print its id, webhook path and verify token."""
+    from flask import url_for
+
+    from .channels.services import create_channel
+    from .models import Channel
+
+    workspace = db.session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise click.ClickException("No such workspace.")
+    if db.session.scalar(
+        select(Channel.id).where(Channel.phone_number_id == options["phone_number_id"])
+    ):
+        raise click.ClickException("This phone number ID is already connected.")
+    created = create_channel(workspace, **options)
+    db.session.commit()
+    with current_app.test_request_context():
+        path = url_for("webhooks.receive", key=created.key)
+    click.echo(
+        json.dumps(
+            {
+                "channel_id": created.id,
+                "webhook_path": path,
+                "verify_token": created.verify_token,
+            }
+        )
+    )

@@ -32,6 +32,18 @@ def _development_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _development_encryption_key() -> str:
+    """Like the secret key: generated once, kept under instance/ (never in production)."""
+    path = INSTANCE_DIR / "encryption_key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def _database_url(url: str | None) -> str:
     if not url:
         return f"sqlite:///{INSTANCE_DIR / 'leadgate.sqlite3'}"
@@ -47,12 +59,21 @@ def load_config() -> dict:
     env = _env("LEADGATE_ENV", "development")
     production = env == "production"
     secret_key = _env("SECRET_KEY")
-    if not secret_key and production:
-        raise RuntimeError("SECRET_KEY must be set when LEADGATE_ENV=production")
+    encryption_key = _env("ENCRYPTION_KEY")
+    if production and not (secret_key and encryption_key):
+        raise RuntimeError(
+            "SECRET_KEY and ENCRYPTION_KEY must be set when LEADGATE_ENV=production"
+        )
     redis_url = _env("REDIS_URL")
     return {
         "LEADGATE_ENV": env,
         "SECRET_KEY": secret_key or _development_secret_key(),
+        # Fernet key(s) for secrets at rest; comma-separated, newest first, to rotate.
+        "ENCRYPTION_KEY": encryption_key or _development_encryption_key(),
+        "WHATSAPP_GRAPH_URL": _env(
+            "WHATSAPP_GRAPH_URL", "https://graph.facebook.com/v25.0"
+        ).rstrip("/"),
+        "WHATSAPP_TIMEOUT_SECONDS": float(_env("WHATSAPP_TIMEOUT_SECONDS", "10")),
         "SQLALCHEMY_DATABASE_URI": _database_url(_env("DATABASE_URL")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,

@@ -3,5 +3,7 @@
 from rq import cron
 
 from .jobs import purge_expired_invites
+from .webhooks.ingest import requeue_stale_webhooks
 
+cron.register(requeue_stale_webhooks, queue_name="high", interval=60)
 cron.register(purge_expired_invites, queue_name="low", cron="30 3 * * *")

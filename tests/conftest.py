@@ -53,6 +53,9 @@ def app(database_url, tmp_path):
             "QUEUE_IS_ASYNC": False,
             "MEDIA_DIR": str(tmp_path / "media"),
             "BASE_URL": "http://localhost",
+            # Never Meta from tests: a closed local port unless a test starts the emulator.
+            "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9/v25.0",
+            "WHATSAPP_TIMEOUT_SECONDS": 2,
         }
     )
     app.test_client_class = CsrfClient

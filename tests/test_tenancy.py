@@ -8,8 +8,17 @@ soon as a route with a URL parameter is added without being listed here.
 import pytest
 from sqlalchemy import select
 
+from leadgate.channels.services import create_channel
 from leadgate.extensions import db
-from leadgate.models import Invite, Membership, Role
+from leadgate.models import (
+    Contact,
+    Conversation,
+    Invite,
+    Membership,
+    Message,
+    Role,
+    utcnow,
+)
 from leadgate.workspaces.services import create_invite
 
 from .support import assert_cross_workspace_404, make_user, membership_of, workspace_of
@@ -24,6 +33,17 @@ SCOPED_ROUTES = {
     "workspaces.remove_member": lambda foreign: [
         ("POST", f"/settings/members/{foreign['member']}/remove")
     ],
+    "channels.show": lambda foreign: [
+        ("GET", f"/settings/channels/{foreign['channel']}")
+    ],
+    "channels.replace_secrets": lambda foreign: [
+        ("POST", f"/settings/channels/{foreign['channel']}/secrets")
+    ],
+    "channels.test": lambda foreign: [
+        ("POST", f"/settings/channels/{foreign['channel']}/test")
+    ],
+    "inbox.show": lambda foreign: [("GET", f"/inbox/{foreign['conversation']}")],
+    "inbox.media": lambda foreign: [("GET", f"/inbox/media/{foreign['message']}")],
 }
 
 # Parameters that are not workspace objects, with the reason.
@@ -32,6 +52,8 @@ NOT_WORKSPACE_OBJECTS = {
     "auth.password_reset": "signed, expiring token bound to one user",
     "account.confirm_email": "signed token, applied only to the signed-in user",
     "workspaces.accept_invite": "secret invite token (its hash is looked up)",
+    "webhooks.verify": "Meta's handshake: secret channel key plus verify token",
+    "webhooks.receive": "Meta's webhook: secret channel key plus HMAC signature",
 }
 
 
@@ -49,6 +71,40 @@ def foreign(app):
             role=Role.AGENT,
         )
         create_invite(their_workspace, "b-invite@example.com", "agent", theirs)
+        channel = create_channel(
+            their_workspace,
+            name="B-Kanal",
+            phone_number_id="2000000001",
+            waba_id="2000000002",
+            access_token="b-token",
+            app_secret="b-secret",
+        )
+        db.session.flush()
+        ws = their_workspace.id
+        contact = Contact(
+            workspace_id=ws, wa_id="4917000000001", profile_name="Bea Kundin"
+        )
+        db.session.add(contact)
+        db.session.flush()
+        conversation = Conversation(
+            workspace_id=ws, channel_id=channel.id, contact_id=contact.id
+        )
+        db.session.add(conversation)
+        db.session.flush()
+        message = Message(
+            workspace_id=ws,
+            channel_id=channel.id,
+            conversation_id=conversation.id,
+            contact_id=contact.id,
+            direction="in",
+            wamid="wamid.b1",
+            type="image",
+            media_state="stored",
+            media_sha256="0" * 64,
+            media_mime_type="image/png",
+            sent_at=utcnow(),
+        )
+        db.session.add(message)
         db.session.commit()
         return {
             "ours": workspace_of(ours).id,
@@ -56,6 +112,9 @@ def foreign(app):
             "member": membership_of(agent, their_workspace).id,
             "owner_member": membership_of(theirs, their_workspace).id,
             "invite": db.session.scalar(select(Invite.id)),
+            "channel": channel.id,
+            "conversation": conversation.id,
+            "message": message.id,
         }
 
 
@@ -106,5 +165,8 @@ def test_pages_list_only_own_workspace_data(client, auth, foreign):
     assert "Alice A" in members
     for foreign_text in ("Bob B", "Bert B", "b-invite@example.com"):
         assert foreign_text not in members
+    for url in ("/inbox", "/settings/channels"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Bea Kundin" not in page and "B-Kanal" not in page
     settings = client.get("/settings/workspace").get_data(as_text=True)
     assert "Workspace Alice A" in settings and "Workspace Bob B" not in settings

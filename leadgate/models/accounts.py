@@ -1,4 +1,4 @@
-"""All database models. Every table that holds workspace data carries workspace_id."""
+"""Accounts, workspaces and the platform's own records (access log, consent, statistics)."""
 
 import enum
 import secrets
@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from ..extensions import db
 
 # Fast-growing log tables get 64-bit ids; SQLite only autoincrements INTEGER.
 BigId = BigInteger().with_variant(Integer, "sqlite")

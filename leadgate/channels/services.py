@@ -1,0 +1,97 @@
+"""Connecting WhatsApp numbers: secrets encrypted at rest, a Graph client per channel."""
+
+import secrets
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..crypto import decrypt, encrypt
+from ..extensions import db
+from ..models import Channel, Workspace
+from ..whatsapp.client import WhatsAppClient, WhatsAppError
+
+
+def create_channel(
+    workspace: Workspace,
+    *,
+    name: str,
+    phone_number_id: str,
+    waba_id: str,
+    access_token: str,
+    app_secret: str,
+    verify_token: str | None = None,
+    display_phone: str | None = None,
+) -> Channel:
+    """Add a channel; the caller commits."""
+    channel = Channel(
+        workspace=workspace,
+        name=name.strip(),
+        phone_number_id=phone_number_id.strip(),
+        waba_id=waba_id.strip(),
+        display_phone=(display_phone or "").strip() or None,
+        key=secrets.token_urlsafe(18),
+        verify_token=verify_token or secrets.token_urlsafe(24),
+    )
+    set_secrets(channel, access_token=access_token, app_secret=app_secret)
+    db.session.add(channel)
+    return channel
+
+
+def set_secrets(
+    channel: Channel, access_token: str | None = None, app_secret: str | None = None
+) -> None:
+    """Replace the access token and/or app secret (they are never shown again)."""
+    if access_token:
+        channel.access_token_encrypted = encrypt(access_token.strip())
+        channel.needs_new_token = False
+    if app_secret:
+        channel.app_secret_encrypted = encrypt(app_secret.strip())
+
+
+def access_token(channel: Channel) -> str:
+    return decrypt(channel.access_token_encrypted)
+
+
+def app_secret(channel: Channel) -> str:
+    return decrypt(channel.app_secret_encrypted)
+
+
+def client_for(channel: Channel) -> WhatsAppClient:
+    return WhatsAppClient(
+        current_app.config["WHATSAPP_GRAPH_URL"],
+        access_token(channel),
+        timeout=current_app.config["WHATSAPP_TIMEOUT_SECONDS"],
+    )
+
+
+def test_connection(channel: Channel) -> None:
+    """Fetch the number's details from the Graph API and keep them; raises WhatsAppError."""
+    with client_for(channel) as client:
+        info = client.get_phone_number(channel.phone_number_id)
+    channel.verified_name = info.verified_name
+    channel.display_phone = info.display_phone_number or channel.display_phone
+    channel.quality_rating = info.quality_rating
+    channel.needs_new_token = False
+
+
+def describe_error(error: WhatsAppError) -> str:
+    """The Graph error in plain words for the settings page."""
+    if error.token_invalid:
+        return _(
+            "Der Zugriffstoken ist ungültig oder abgelaufen. Bitte hinterlegen Sie einen neuen."
+        )
+    if error.code is None:
+        return _(
+            "Die Graph API ist nicht erreichbar. Bitte versuchen Sie es später erneut."
+        )
+    if error.code == 100:
+        return _(
+            "Meta kennt diese Telefonnummer-ID nicht oder der Token hat keinen Zugriff darauf."
+        )
+    if error.code in (4, 80007, 130429):
+        return _("Meta meldet zu viele Anfragen. Bitte warten Sie kurz.")
+    return _(
+        "Meta meldet Fehler %(code)s: %(message)s",
+        code=error.code,
+        message=error.message,
+    )

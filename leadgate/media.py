@@ -1,0 +1,106 @@
+"""Inbound media: fetch from the Graph API, check, store by SHA-256 under MEDIA_DIR."""
+
+import hashlib
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+
+from .extensions import db
+from .jobs import in_app_context
+from .models import Channel, Message
+from .queue import get_queue
+from .whatsapp.client import WhatsAppError
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+RETRY_DELAYS = [10, 60, 300, 900]  # seconds before attempts 2..5
+MB = 1024 * 1024
+# Meta's limits per type (cloudapi.md): anything larger or of another kind is refused.
+LIMITS = {
+    "image": (5 * MB, ("image/jpeg", "image/png", "image/webp")),
+    "sticker": (MB, ("image/webp",)),
+    "audio": (
+        16 * MB,
+        ("audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"),
+    ),
+    "video": (16 * MB, ("video/mp4", "video/3gpp")),
+    "document": (100 * MB, ()),  # any type; served as a download, never inline
+}
+
+
+class MediaRejected(Exception):
+    """The file is not what WhatsApp allows for this message type."""
+
+
+def enqueue_download(message_id: int) -> None:
+    # The default queue: downloads never hold up inbound processing on "high".
+    get_queue("default").enqueue(download_media, message_id, 1, result_ttl=0)
+
+
+def media_path(sha256: str) -> Path:
+    return Path(current_app.config["MEDIA_DIR"]) / sha256[:2] / sha256[2:4] / sha256
+
+
+@in_app_context
+def download_media(message_id: int, attempt: int = 1) -> str:
+    """Fetch one message's media; retry temporary failures later, then give up clearly."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.media_state == "stored" or not message.media_id:
+        return "skipped"
+    channel = db.session.get(Channel, message.channel_id)
+    try:
+        store_media(channel, message)
+    except MediaRejected as error:
+        return finish(message, "failed", f"rejected: {error}")
+    except WhatsAppError as error:
+        if error.retryable and attempt < MAX_ATTEMPTS:
+            message.media_state = "retrying"
+            db.session.commit()
+            delay = timedelta(seconds=RETRY_DELAYS[attempt - 1])
+            get_queue("default").enqueue_in(
+                delay, download_media, message_id, attempt + 1
+            )
+            return "retrying"
+        return finish(message, "failed", f"graph error {error.code}")
+    return finish(message, "stored", "ok")
+
+
+def finish(message: Message, state: str, reason: str) -> str:
+    message.media_state = state
+    db.session.commit()
+    if state == "failed":
+        log.warning("Media of message %s not stored: %s", message.id, reason)
+    return state
+
+
+def store_media(channel: Channel, message: Message) -> None:
+    from .channels.services import client_for
+
+    max_bytes, allowed = LIMITS.get(message.type, LIMITS["document"])
+    with client_for(channel) as client:
+        info = client.get_media(message.media_id)
+        mime_type = (
+            (info.mime_type or message.media_mime_type or "").split(";")[0].strip()
+        )
+        if allowed and mime_type not in allowed:
+            raise MediaRejected(
+                f"type {mime_type or 'unknown'} not allowed for {message.type}"
+            )
+        if info.file_size and info.file_size > max_bytes:
+            raise MediaRejected("file too large")
+        data = client.download(info.url, max_bytes)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if info.sha256 and info.sha256 != sha256:
+        raise WhatsAppError(None, "checksum mismatch")  # a broken transfer: try again
+    path = media_path(sha256)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(data)
+        temporary.replace(path)  # atomic: readers never see half a file
+    message.media_sha256 = sha256
+    message.media_size = len(data)
+    message.media_mime_type = mime_type or message.media_mime_type

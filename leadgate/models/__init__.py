@@ -1,0 +1,51 @@
+"""All database models. Every table that holds workspace data carries workspace_id."""
+
+from .accounts import (
+    AccessLog,
+    BigId,
+    CookieConsent,
+    Inquiry,
+    Invite,
+    Membership,
+    PageView,
+    Role,
+    User,
+    Workspace,
+    as_utc,
+    utcnow,
+)
+from .whatsapp import (
+    Channel,
+    ChannelEvent,
+    Contact,
+    Conversation,
+    Message,
+    MessageStatus,
+    MessageTemplate,
+    Reaction,
+    WebhookEvent,
+)
+
+__all__ = [
+    "AccessLog",
+    "BigId",
+    "Channel",
+    "ChannelEvent",
+    "Contact",
+    "Conversation",
+    "CookieConsent",
+    "Inquiry",
+    "Invite",
+    "Membership",
+    "Message",
+    "MessageStatus",
+    "MessageTemplate",
+    "PageView",
+    "Reaction",
+    "Role",
+    "User",
+    "WebhookEvent",
+    "Workspace",
+    "as_utc",
+    "utcnow",
+]

@@ -1,0 +1,289 @@
+"""WhatsApp data: channels, contacts, conversations, messages and the raw webhook log."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import BigId, Workspace, utcnow
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+# Outbound delivery states only move forward: a late "delivered" never undoes "read".
+# "failed" outranks "sent" but not a confirmed delivery.
+STATUS_RANK = {
+    "queued": 0,
+    "sent": 10,
+    "failed": 15,
+    "delivered": 20,
+    "read": 30,
+    "played": 40,
+}
+
+
+class Channel(db.Model):
+    """A WhatsApp business phone number connected by a workspace."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    phone_number_id: Mapped[str] = mapped_column(String(32), unique=True)
+    waba_id: Mapped[str] = mapped_column(String(32), index=True)
+    display_phone: Mapped[str | None] = mapped_column(String(32))
+    verified_name: Mapped[str | None] = mapped_column(String(255))
+    quality_rating: Mapped[str | None] = mapped_column(String(16))
+    # The webhook URL's path segment: unguessable, so the URL reveals no ids.
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    verify_token: Mapped[str] = mapped_column(String(64))
+    access_token_encrypted: Mapped[str] = mapped_column(Text)
+    app_secret_encrypted: Mapped[str] = mapped_column(Text)
+    needs_new_token: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
+    last_webhook_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    workspace: Mapped[Workspace] = relationship()
+
+
+class Contact(db.Model):
+    """A person writing to a workspace: one row per workspace, whichever id arrives."""
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "wa_id", name="uq_contact_workspace_wa_id"),
+        UniqueConstraint("workspace_id", "bsuid", name="uq_contact_workspace_bsuid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    wa_id: Mapped[str | None] = mapped_column(String(32))
+    bsuid: Mapped[str | None] = mapped_column(String(128))
+    parent_bsuid: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    profile_name: Mapped[str | None] = mapped_column(String(255))
+    # Meta's marketing stop/resume (user_preferences); the consent ledger reads it later.
+    marketing_preference: Mapped[str | None] = mapped_column(String(16))
+    marketing_preference_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True)
+    )
+    last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
+
+    @property
+    def display_name(self) -> str:
+        if self.profile_name:
+            return self.profile_name
+        if self.wa_id:
+            return f"+{self.wa_id}"
+        return self.username or self.bsuid or "?"
+
+
+class Conversation(db.Model):
+    __table_args__ = (
+        Index(
+            "ix_conversation_workspace_last_activity",
+            "workspace_id",
+            "last_activity_at",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channel.id", ondelete="CASCADE")
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    unread_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_message_preview: Mapped[str | None] = mapped_column(String(200))
+    last_message_type: Mapped[str | None] = mapped_column(String(32))
+    last_activity_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
+
+    channel: Mapped[Channel] = relationship()
+    contact: Mapped[Contact] = relationship()
+
+
+class Message(db.Model):
+    __table_args__ = (
+        UniqueConstraint("channel_id", "wamid", name="uq_message_channel_wamid"),
+        Index("ix_message_conversation_sent_at", "conversation_id", "sent_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channel.id", ondelete="CASCADE")
+    )
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE")
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
+    wamid: Mapped[str | None] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    caption: Mapped[str | None] = mapped_column(Text)
+    reply_to_wamid: Mapped[str | None] = mapped_column(String(255))
+    forwarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    details: Mapped[dict] = mapped_column(Json, default=dict)
+    raw: Mapped[dict | None] = mapped_column(Json)
+    media_id: Mapped[str | None] = mapped_column(String(128))
+    media_mime_type: Mapped[str | None] = mapped_column(String(128))
+    media_filename: Mapped[str | None] = mapped_column(String(255))
+    media_sha256: Mapped[str | None] = mapped_column(String(64))  # of the stored file
+    media_size: Mapped[int | None] = mapped_column(Integer)
+    media_state: Mapped[str | None] = mapped_column(String(16))  # pending/stored/failed
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    status_rank: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_title: Mapped[str | None] = mapped_column(String(255))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+    conversation: Mapped[Conversation] = relationship()
+
+
+class MessageStatus(db.Model):
+    """Every status webhook once, even when it arrives before its message is known."""
+
+    __table_args__ = (
+        UniqueConstraint(
+            "channel_id",
+            "wamid",
+            "status",
+            name="uq_message_status_channel_wamid_status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channel.id", ondelete="CASCADE")
+    )
+    wamid: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    errors: Mapped[list | None] = mapped_column(Json)
+    conversation: Mapped[dict | None] = mapped_column(Json)
+    pricing: Mapped[dict | None] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class Reaction(db.Model):
+    """A contact's current reaction to a message (by wamid: the message may come later)."""
+
+    __table_args__ = (
+        UniqueConstraint(
+            "channel_id",
+            "target_wamid",
+            "contact_id",
+            name="uq_reaction_channel_target_contact",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channel.id", ondelete="CASCADE")
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE")
+    )
+    target_wamid: Mapped[str] = mapped_column(String(255))
+    emoji: Mapped[str | None] = mapped_column(String(32))
+    reacted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MessageTemplate(db.Model):
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id",
+            "meta_template_id",
+            name="uq_message_template_workspace_meta_id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    waba_id: Mapped[str] = mapped_column(String(32))
+    meta_template_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(512))
+    language: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    components: Mapped[list | None] = mapped_column(Json)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
+
+
+class WebhookEvent(db.Model):
+    """A webhook POST exactly as received, committed before Meta gets its 200."""
+
+    __table_args__ = (Index("ix_webhook_event_state_received", "state", "received_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channel.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(String(255))  # counts and error names only
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChannelEvent(db.Model):
+    """Account-level webhooks: quality, account updates, errors, items we could not read."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channel.id", ondelete="CASCADE"), index=True
+    )
+    field: Mapped[str] = mapped_column(String(64))
+    value: Mapped[dict | list | None] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )

@@ -1,0 +1,150 @@
+"""WhatsAppClient: the only code that calls Meta's Graph API (or the emulator)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+# Meta's temporary errors: worth another try later. Everything else is permanent.
+RETRYABLE_CODES = {1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057}
+TOKEN_ERROR_CODES = {0, 190}
+
+
+class WhatsAppError(Exception):
+    """An error answer from the Graph API, or no answer at all."""
+
+    def __init__(
+        self,
+        code: int | None,
+        message: str,
+        details: str | None = None,
+        http_status: int | None = None,
+    ):
+        super().__init__(f"({code}) {message}")
+        self.code = code
+        self.message = message
+        self.details = details
+        self.http_status = http_status
+
+    @property
+    def retryable(self) -> bool:
+        if self.code is None:  # network error or a 5xx without Meta's error body
+            return True
+        return self.code in RETRYABLE_CODES
+
+    @property
+    def token_invalid(self) -> bool:
+        return self.code in TOKEN_ERROR_CODES
+
+
+@dataclass(frozen=True)
+class PhoneNumberInfo:
+    id: str
+    verified_name: str | None
+    display_phone_number: str | None
+    quality_rating: str | None
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    id: str
+    url: str
+    mime_type: str | None
+    sha256: str | None
+    file_size: int | None
+
+
+class WhatsAppClient:
+    """One client per channel: the token and phone number ID differ."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 10,
+    ):
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "WhatsAppClient":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def get_phone_number(self, phone_number_id: str) -> PhoneNumberInfo:
+        fields = "verified_name,display_phone_number,quality_rating"
+        data = self._request("GET", phone_number_id, params={"fields": fields})
+        return PhoneNumberInfo(
+            id=str(data.get("id", phone_number_id)),
+            verified_name=data.get("verified_name"),
+            display_phone_number=data.get("display_phone_number"),
+            quality_rating=data.get("quality_rating"),
+        )
+
+    def get_media(self, media_id: str) -> MediaInfo:
+        data = self._request("GET", media_id)
+        return MediaInfo(
+            id=str(data.get("id", media_id)),
+            url=data["url"],
+            mime_type=data.get("mime_type"),
+            sha256=data.get("sha256"),
+            file_size=data.get("file_size"),
+        )
+
+    def download(self, url: str, max_bytes: int) -> bytes:
+        """Download a media URL with the bearer token, refusing bodies over max_bytes."""
+        try:
+            with self._http.stream("GET", url) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise _error_from(response)
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise WhatsAppError(
+                            131052, "Media file too large", http_status=200
+                        )
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.HTTPError as error:
+            raise WhatsAppError(
+                None, f"network error: {type(error).__name__}"
+            ) from error
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict:
+        try:
+            response = self._http.request(method, path.lstrip("/"), **kwargs)
+        except httpx.HTTPError as error:
+            raise WhatsAppError(
+                None, f"network error: {type(error).__name__}"
+            ) from error
+        if response.status_code >= 400:
+            raise _error_from(response)
+        try:
+            return response.json()
+        except ValueError as error:
+            raise WhatsAppError(None, "invalid JSON from the Graph API") from error
+
+
+def _error_from(response: httpx.Response) -> WhatsAppError:
+    """Map Meta's error body ({"error": {code, message, error_data.details}})."""
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        error = {}
+    code = error.get("code")
+    if code is None and response.status_code < 500 and response.status_code != 429:
+        code = 0 if response.status_code == 401 else None
+    details = (error.get("error_data") or {}).get("details")
+    message = error.get("message") or f"HTTP {response.status_code}"
+    return WhatsAppError(code, message, details, response.status_code)
