@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 
 import click
 from flask import Flask, current_app
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from .extensions import db
 from .models import Membership, Role, Workspace
 from .queue import QUEUE_NAMES, redis_connection
+from .whatsapp.emulator import emulator_of
 
 DEMO_EMAIL = "demo@leadgate.example"
 DEMO_PASSWORD = "Demo-Passwort-2026"
@@ -27,7 +29,15 @@ def main() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (dev, create_user, demo_seed, worker, set_platform_admin, channel):
+    for command in (
+        dev,
+        emulator,
+        create_user,
+        demo_seed,
+        worker,
+        set_platform_admin,
+        channel,
+    ):
         app.cli.add_command(command)
 
 
@@ -36,17 +46,41 @@ def register(app: Flask) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def dev(host: str, port: int) -> None:
-    """Start the whole embedded stack: migrations, web, worker, scheduler, cron."""
+    """Start the whole embedded stack: migrations, web, worker, scheduler, cron, emulator."""
     from werkzeug.serving import run_simple
 
-    from . import embedded
+    from . import dev_stack, embedded
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     upgrade()
     app = current_app._get_current_object()
+    base_url = f"http://{host}:{port}"
+    # Unless WHATSAPP_GRAPH_URL is set, the channels talk to the built-in emulator.
+    emulator_app, wsgi = dev_stack.mount_emulator(
+        app, base_url, use_for_graph=not os.environ.get("WHATSAPP_GRAPH_URL")
+    )
     embedded.start(app)
-    click.echo(f"LeadGate läuft auf http://{host}:{port}  (Strg+C beendet)")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    click.echo(f"LeadGate läuft auf {base_url}  (Strg+C beendet)")
+    click.echo(
+        f"Kundenhandy (Cloud-API-Emulator): {base_url}{dev_stack.EMULATOR_PREFIX}/phone"
+    )
+    try:
+        run_simple(host, port, wsgi, threaded=True, use_reloader=False)
+    finally:
+        emulator_of(emulator_app).stop()
+
+
+@click.command("emulator")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5055, show_default=True, type=int)
+def emulator(host: str, port: int) -> None:
+    """Run the WhatsApp Cloud API emulator standalone (Graph API, webhooks, phone page)."""
+    from .whatsapp.emulator import run_emulator
+
+    click.echo(
+        f"Cloud-API-Emulator: http://{host}:{port}/v25.0  Kundenhandy: http://{host}:{port}/phone"
+    )
+    run_emulator(host, port)
 
 
 @click.command("create-user")
@@ -96,8 +130,11 @@ def set_platform_admin(email: str, revoke: bool) -> None:
 @click.command("demo-seed")
 @with_appcontext
 def demo_seed() -> None:
-    """Create the demo workspace and its login; safe to run again."""
+    """Create the demo workspace, its login and its WhatsApp channel; safe to run again."""
     from .auth import services
+    from .channels.services import create_channel
+    from .models import Channel
+    from .whatsapp.emulator import DEMO_NUMBER
 
     user = services.find_user_by_email(DEMO_EMAIL)
     if user is None:
@@ -111,6 +148,25 @@ def demo_seed() -> None:
             select(Workspace).join(Membership).where(Membership.user_id == user.id)
         )
         db.session.add(Membership(workspace=workspace, user=agent, role=Role.AGENT))
+        db.session.commit()
+    workspace = db.session.scalar(
+        select(Workspace).join(Membership).where(Membership.user_id == user.id)
+    )
+    demo_channel = db.session.scalar(
+        select(Channel).where(Channel.phone_number_id == DEMO_NUMBER["phone_number_id"])
+    )
+    if demo_channel is None and workspace is not None:
+        # The emulator's demo number: `leadgate dev` points it at this channel's webhook.
+        create_channel(
+            workspace,
+            name="Demo-Nummer",
+            phone_number_id=DEMO_NUMBER["phone_number_id"],
+            waba_id=DEMO_NUMBER["waba_id"],
+            access_token=DEMO_NUMBER["access_token"],
+            app_secret=DEMO_NUMBER["app_secret"],
+            verify_token=DEMO_NUMBER["verify_token"],
+            display_phone=DEMO_NUMBER["display_phone_number"],
+        )
         db.session.commit()
     base = current_app.config["BASE_URL"]
     click.echo(

@@ -22,9 +22,16 @@ class ThreadWorker(SimpleWorker):
     """Runs jobs in this thread: signals belong to the main thread, so use a timer."""
 
     death_penalty_class = TimerDeathPenalty
+    app: Flask
 
     def _install_signal_handlers(self) -> None:
         pass
+
+    def perform_job(self, job, queue, *args, **kwargs):
+        # A fresh app context per job, like a forked work horse: its database
+        # session ends with the job and never holds SQLite's write lock in between.
+        with self.app.app_context():
+            return super().perform_job(job, queue, *args, **kwargs)
 
 
 class ThreadScheduler(RQScheduler):
@@ -44,6 +51,7 @@ def start(app: Flask) -> list[threading.Thread]:
     connection = redis_connection(app)
     queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
     worker = ThreadWorker(queues, connection=connection)
+    worker.app = app
     scheduler = ThreadScheduler(queues, connection=connection, interval=1)
     cron = ThreadCron(connection=connection)
     cron.load_config_from_file(
@@ -51,8 +59,7 @@ def start(app: Flask) -> list[threading.Thread]:
     )  # the file `rq cron` loads in production
 
     def run_worker() -> None:
-        with app.app_context():
-            worker.work(with_scheduler=False)
+        worker.work(with_scheduler=False)
 
     def run_scheduler() -> None:
         scheduler.acquire_locks()

@@ -1,6 +1,7 @@
 """The run command's stack: one `leadgate dev` process with web, worker, scheduler, cron."""
 
 import re
+import time
 
 import httpx
 
@@ -34,3 +35,35 @@ def test_dev_has_the_seeded_demo_login(dev_server):
         assert response.status_code == 302
         inbox = http.get("/inbox")
         assert inbox.status_code == 200 and "Demo GmbH" in inbox.text
+
+
+def test_kundenhandy_message_arrives_in_the_demo_workspace(dev_server):
+    """The run command's demo: a person writes from the emulator's phone page."""
+    from leadgate.whatsapp.emulator import DEMO_NUMBER
+
+    with httpx.Client(base_url=dev_server.url, timeout=10) as http:
+        phone = http.get("/_emulator/phone")
+        assert phone.status_code == 200 and "Kundenhandy" in phone.text
+        sent = http.post(
+            "/_emulator/phone/send",
+            data={
+                "number": DEMO_NUMBER["phone_number_id"],
+                "name": "Karla Kundin",
+                "wa_id": "4915199990000",
+                "text": "Hallo aus dem Kundenhandy!",
+            },
+        )
+        assert sent.status_code in (200, 204, 302, 303)
+        token = CSRF.search(http.get("/login").text).group(1)
+        http.post(
+            "/login",
+            data={"csrf_token": token, "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        )
+        for _ in range(50):  # the webhook goes through the queue: allow a moment
+            inbox = http.get("/inbox")
+            if "Karla Kundin" in inbox.text:
+                break
+            time.sleep(0.2)
+        assert "Karla Kundin" in inbox.text
+        conversation = re.search(r'href="(/inbox/\d+)"', inbox.text).group(1)
+        assert "Hallo aus dem Kundenhandy!" in http.get(conversation).text

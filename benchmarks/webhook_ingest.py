@@ -1,0 +1,399 @@
+"""Benchmark: webhook acknowledge rate/latency and processing throughput.
+
+Runs LeadGate under gunicorn on PostgreSQL and Redis with RQ workers, fires
+pre-signed webhooks with unique ids (inbound texts and sent/delivered/read
+statuses, plus some duplicate deliveries) with wrk from a second process, waits
+until every event is processed and prints the figures, next to a bare Flask
+"hello" app's requests/s under the same gunicorn settings as the reference.
+
+    .venv/bin/python benchmarks/webhook_ingest.py [--events 30000] [--connections 64]
+
+Needs PostgreSQL (BENCH_ADMIN_DATABASE_URL, default postgres@127.0.0.1/postgres),
+Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13) and wrk (Debian's).
+"""
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ADMIN_URL = os.environ.get(
+    "BENCH_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+DB_NAME = "leadgate_bench"
+PHONE_NUMBER_ID = "106540352242922"
+WABA_ID = "102290129340398"
+APP_SECRET = "bench-app-secret"
+PORT_APP, PORT_HELLO = 8731, 8732
+
+
+def database_url() -> str:
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + DB_NAME
+
+
+def environment() -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": "bench-secret-key",
+        "ENCRYPTION_KEY": "ZmVybmV0LWtleS1mb3ItYmVuY2htYXJrcy0xMjM0NTY=",
+        "LEADGATE_ENV": "development",
+        "LEADGATE_INSTANCE_DIR": tempfile.mkdtemp(prefix="leadgate-bench-"),
+        "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9/v25.0",
+    }
+
+
+def leadgate(*args: str) -> str:
+    result = subprocess.run(
+        [BIN / "leadgate", *args],
+        env=environment(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def prepare_database() -> tuple[str, str]:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {DB_NAME}")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    leadgate("db", "upgrade")
+    ids = json.loads(
+        leadgate(
+            "create-user",
+            "--email",
+            "bench@example.com",
+            "--name",
+            "Bench",
+            "--password",
+            "bench password 123",
+        )
+    )
+    channel = json.loads(
+        leadgate(
+            "channel",
+            "add",
+            "--workspace",
+            str(ids["workspace_id"]),
+            "--name",
+            "Bench",
+            "--phone-number-id",
+            PHONE_NUMBER_ID,
+            "--waba-id",
+            WABA_ID,
+            "--access-token",
+            "bench-token",
+            "--app-secret",
+            APP_SECRET,
+            "--verify-token",
+            "bench-verify",
+        )
+    )
+    return channel["webhook_path"], channel[
+        "webhook_path"
+    ] + "?hub.mode=subscribe&hub.verify_token=bench-verify&hub.challenge=1"
+
+
+def envelope(value: dict) -> dict:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {
+            "display_phone_number": "15550783881",
+            "phone_number_id": PHONE_NUMBER_ID,
+        },
+        **value,
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": WABA_ID, "changes": [{"value": value, "field": "messages"}]}],
+    }
+
+
+def inbound(n: int, contacts: int) -> dict:
+    wa_id = str(4917000000000 + n % contacts)
+    return envelope(
+        {
+            "contacts": [
+                {"profile": {"name": f"Kontakt {n % contacts}"}, "wa_id": wa_id}
+            ],
+            "messages": [
+                {
+                    "from": wa_id,
+                    "id": f"wamid.bench.in.{n}",
+                    "timestamp": str(1777000000 + n),
+                    "type": "text",
+                    "text": {"body": f"Hallo Nummer {n} – Grüße"},
+                }
+            ],
+        }
+    )
+
+
+def status(n: int, state: str, offset: int) -> dict:
+    return envelope(
+        {
+            "statuses": [
+                {
+                    "id": f"wamid.bench.out.{n}",
+                    "status": state,
+                    "timestamp": str(1777000000 + n + offset),
+                    "recipient_id": str(4917000000000 + n % 997),
+                }
+            ]
+        }
+    )
+
+
+def meta_bytes(payload: dict) -> bytes:
+    return (
+        json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
+        .replace("/", "\\/")
+        .encode()
+    )
+
+
+def write_bodies(
+    path: Path, webhook_path: str, events: int, duplicate_share: float
+) -> dict:
+    """Create the webhooks: 1 inbound per 3 statuses (Meta's mix), some sent twice."""
+    rng = random.Random(7)
+    payloads, expected = [], {"messages": 0, "statuses": 0}
+    n = 0
+    while len(payloads) < events:
+        if n % 4 == 0:
+            payloads.append(inbound(n, contacts=2000))
+            expected["messages"] += 1
+        else:
+            state = ("sent", "delivered", "read")[n % 4 - 1]
+            payloads.append(status(n - n % 4, state, n % 4))
+            expected["statuses"] += 1
+        n += 1
+    duplicates = [rng.choice(payloads) for _ in range(int(events * duplicate_share))]
+    ordered = payloads + duplicates
+    rng.shuffle(ordered)  # out of order, as Meta delivers
+    with path.open("w") as handle:
+        for payload in ordered:
+            body = meta_bytes(payload)
+            signature = (
+                "sha256="
+                + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+            )
+            handle.write(f"{signature}\t{webhook_path}\t{body.decode()}\n")
+    expected["posts"] = len(ordered)
+    return expected
+
+
+def start_gunicorn(app: str, port: int, workers: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        # gthread keeps connections alive, as Meta's delivery does; sync workers
+        # close each connection, which makes wrk drop requests on reconnect.
+        [
+            BIN / "gunicorn",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--keep-alive",
+            "120",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        cwd=ROOT,
+        env=environment(),
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            httpx.get(
+                f"http://127.0.0.1:{port}/hello"
+                if "hello" in app
+                else f"http://127.0.0.1:{port}/",
+                timeout=1,
+            )
+            return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn {app} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def run_wrk(
+    url: str,
+    connections: int,
+    seconds: int,
+    script: Path | None = None,
+    env: dict | None = None,
+) -> str:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    result = subprocess.run(
+        [*command, url],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
+    return result.stdout
+
+
+def wrk_figures(output: str) -> dict:
+    def latency(label: str) -> float:
+        match = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", output)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return {
+        "requests_per_second": float(
+            re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)
+        ),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "non_2xx": int(m.group(1))
+        if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output))
+        else 0,
+    }
+
+
+def wait_until_processed(timeout: float) -> float:
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(database_url(), autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            pending = connection.execute(
+                "SELECT count(*) FROM webhook_event WHERE state = 'pending'"
+            ).fetchone()[0]
+            if pending == 0:
+                return 0
+            time.sleep(0.5)
+        return pending
+
+
+def database_figures() -> dict:
+    with psycopg.connect(database_url(), autocommit=True) as connection:
+
+        def one(sql: str):
+            return connection.execute(sql).fetchone()[0]
+
+        return {
+            "events": one("SELECT count(*) FROM webhook_event"),
+            "processed": one(
+                "SELECT count(*) FROM webhook_event WHERE state = 'processed'"
+            ),
+            "messages": one("SELECT count(*) FROM message"),
+            "distinct_messages": one("SELECT count(DISTINCT wamid) FROM message"),
+            "statuses": one("SELECT count(*) FROM message_status"),
+            "contacts": one("SELECT count(*) FROM contact"),
+            "processing_seconds": one(
+                "SELECT EXTRACT(EPOCH FROM max(processed_at) - min(received_at)) FROM webhook_event"
+            ),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=30000)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--rq-workers", type=int, default=2)
+    parser.add_argument("--duplicates", type=float, default=0.02)
+    args = parser.parse_args()
+
+    hello = start_gunicorn("benchmarks.hello_app:app", PORT_HELLO, args.web_workers)
+    try:
+        reference = wrk_figures(
+            run_wrk(f"http://127.0.0.1:{PORT_HELLO}/hello", args.connections, 10)
+        )
+    finally:
+        stop(hello)
+
+    webhook_path, verify_path = prepare_database()
+    bodies = Path(tempfile.mkdtemp()) / "bodies.tsv"
+    expected = write_bodies(bodies, webhook_path, args.events, args.duplicates)
+    web = start_gunicorn("wsgi:app", PORT_APP, args.web_workers)
+    workers = [
+        subprocess.Popen(
+            [BIN / "leadgate", "worker", "--queue", "high"],
+            env=environment(),
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(args.rq_workers)
+    ]
+    try:
+        started = time.monotonic()
+        output = run_wrk(
+            f"http://127.0.0.1:{PORT_APP}",
+            args.connections,
+            120,
+            ROOT / "benchmarks" / "webhooks.lua",
+            env={
+                "BODIES_FILE": str(bodies),
+                "WRK_THREADS": "2",
+                "VERIFY_PATH": verify_path,
+            },
+        )
+        acknowledged_in = time.monotonic() - started
+        left = wait_until_processed(timeout=600)
+    finally:
+        stop(web)
+        for worker in workers:
+            stop(worker)
+    ingest = wrk_figures(output)
+    figures = database_figures()
+    lost = expected["messages"] - figures["distinct_messages"]
+    print(
+        f"webhooks posted:              {expected['posts']} ({args.events} unique, {expected['posts'] - args.events} duplicates)"
+    )
+    print(
+        f"bare Flask reference:         {reference['requests_per_second']:.0f} req/s (p50 {reference['p50_ms']:.1f} ms, p99 {reference['p99_ms']:.1f} ms)"
+    )
+    print(
+        f"acknowledged webhooks/s:      {expected['posts'] / acknowledged_in:.0f} (wrk: {ingest['requests_per_second']:.0f} req/s) = {100 * ingest['requests_per_second'] / reference['requests_per_second']:.0f} % of reference"
+    )
+    print(
+        f"acknowledge latency:          p50 {ingest['p50_ms']:.1f} ms, p99 {ingest['p99_ms']:.1f} ms, non-200 answers {ingest['non_2xx']}"
+    )
+    seconds = float(figures["processing_seconds"] or 0)
+    print(
+        f"events fully processed/s:     {figures['processed'] / seconds:.0f} ({figures['processed']} events in {seconds:.1f} s; {left} still pending)"
+    )
+    print(
+        f"messages stored:              {figures['messages']} of {expected['messages']} expected; lost {lost}, duplicates {figures['messages'] - figures['distinct_messages']}"
+    )
+    print(
+        f"statuses recorded:            {figures['statuses']} of {expected['statuses']} expected"
+    )
+    print(f"contacts:                     {figures['contacts']}")
+
+
+if __name__ == "__main__":
+    main()

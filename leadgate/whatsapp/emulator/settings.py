@@ -1,0 +1,148 @@
+"""Emulator settings: the demo number and templates, tunable behaviour."""
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+
+DEMO_NUMBER = {
+    "phone_number_id": "106540352242922",
+    "waba_id": "102290129340398",
+    "display_phone_number": "+49 30 12345678",
+    "verified_name": "LeadGate Demo",
+    "quality_rating": "GREEN",
+    "access_token": "emulator-access-token",
+    "app_secret": "emulator-app-secret",
+    "verify_token": "emulator-verify-token",
+    # Empty: webhooks are recorded but not sent until LeadGate's URL is set.
+    "webhook_url": "",
+}
+
+DEFAULT_TEMPLATES = [
+    {
+        "name": "hello_world",
+        "language": "en_US",
+        "category": "UTILITY",
+        "components": [
+            {"type": "HEADER", "format": "TEXT", "text": "Hello World"},
+            {
+                "type": "BODY",
+                "text": "Welcome and congratulations!! This message demonstrates your ability to send a WhatsApp message notification from the Cloud API, hosted by Meta. Thank you for taking the time to test with us.",
+            },
+            {"type": "FOOTER", "text": "WhatsApp Business Platform sample message"},
+        ],
+    },
+    {
+        "name": "termin_erinnerung",
+        "language": "de",
+        "category": "UTILITY",
+        "components": [
+            {
+                "type": "BODY",
+                "text": "Hallo {{1}}, wir erinnern Sie an Ihren Termin am {{2}}.",
+                "example": {"body_text": [["Erika", "12. Mai, 10:00 Uhr"]]},
+            }
+        ],
+    },
+    {
+        "name": "angebot_nachfassen",
+        "language": "de",
+        "category": "MARKETING",
+        "components": [
+            {
+                "type": "BODY",
+                "text": "Hallo {{1}}, haben Sie noch Fragen zu unserem Angebot?",
+                "example": {"body_text": [["Erika"]]},
+            },
+            {
+                "type": "BUTTONS",
+                "buttons": [
+                    {"type": "QUICK_REPLY", "text": "Ja, bitte anrufen"},
+                    {"type": "QUICK_REPLY", "text": "Nein, danke"},
+                ],
+            },
+        ],
+    },
+    {
+        "name": "anfrage_bestaetigung",
+        "language": "de",
+        "category": "UTILITY",
+        "parameter_format": "NAMED",
+        "components": [
+            {
+                "type": "BODY",
+                "text": "Hallo {{vorname}}, danke für Ihre Anfrage. Wir melden uns bald.",
+                "example": {
+                    "body_text_named_params": [
+                        {"param_name": "vorname", "example": "Erika"}
+                    ]
+                },
+            }
+        ],
+    },
+]
+
+
+NUMBERS = {
+    "throughput_mps": float,
+    "pair_rate_interval": float,
+    "pair_rate_burst": int,
+    "service_window_seconds": float,
+    "template_approval_delay": float,
+    "media_url_ttl": float,
+    "webhook_timeout": float,
+    "webhook_concurrency": int,
+    "phone_poll_seconds": float,
+}
+
+
+@dataclass
+class Settings:
+    """Behaviour knobs. Config and admin keys are these names in upper case."""
+
+    throughput_mps: float = 80
+    pair_rate_interval: float = 6.0
+    pair_rate_burst: int = 45
+    service_window_seconds: float = 24 * 60 * 60
+    # Seconds after the send request; None skips that status (e.g. no "read").
+    status_delays: dict[str, float | None] = field(
+        default_factory=lambda: {"sent": 0.2, "delivered": 0.5, "read": 1.5}
+    )
+    # None keeps new templates PENDING until the admin API decides.
+    template_approval_delay: float | None = 2.0
+    media_url_ttl: float = 300
+    # Meta retries at once, then less and less often; the list bounds the retries.
+    webhook_retry_delays: list[float] = field(
+        default_factory=lambda: [0.0, 1.0, 5.0, 30.0, 120.0]
+    )
+    webhook_timeout: float = 10.0
+    webhook_concurrency: int = 1
+    phone_poll_seconds: float = 2.0
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "Settings":
+        settings = cls()
+        names = {f.name.upper() for f in fields(cls)}
+        settings.update({key: value for key, value in config.items() if key in names})
+        return settings
+
+    def update(self, changes: Mapping) -> None:
+        """Apply config-style keys; an unknown key raises ValueError."""
+        names = {f.name for f in fields(self)}
+        for key, value in changes.items():
+            name = key.lower()
+            if name not in names:
+                raise ValueError(f"unknown setting {key!r}")
+            setattr(self, name, self._coerce(name, value))
+
+    def _coerce(self, name: str, value):
+        # Admin JSON may carry "5" for 5; bad values raise ValueError/TypeError.
+        if name == "status_delays":
+            delays = {k: None if v is None else float(v) for k, v in value.items()}
+            return {**self.status_delays, **delays}
+        if name == "webhook_retry_delays":
+            return [float(delay) for delay in value]
+        if name in NUMBERS and value is not None:
+            return NUMBERS[name](value)
+        return value
+
+    def to_dict(self) -> dict:
+        return {key.upper(): value for key, value in asdict(self).items()}
