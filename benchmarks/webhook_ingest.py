@@ -2,14 +2,15 @@
 
 Runs LeadGate under gunicorn on PostgreSQL and Redis with RQ workers, fires
 pre-signed webhooks with unique ids (inbound texts and sent/delivered/read
-statuses, plus some duplicate deliveries) with wrk from a second process, waits
+statuses, plus some duplicate deliveries) from this process (benchmarks/loadgen.py,
+one keep-alive connection per concurrent delivery, as Meta sends them), waits
 until every event is processed and prints the figures, next to a bare Flask
 "hello" app's requests/s under the same gunicorn settings as the reference.
 
     .venv/bin/python benchmarks/webhook_ingest.py [--events 30000] [--connections 64]
 
 Needs PostgreSQL (BENCH_ADMIN_DATABASE_URL, default postgres@127.0.0.1/postgres),
-Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13) and wrk (Debian's).
+Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13).
 """
 
 import argparse
@@ -18,7 +19,6 @@ import hmac
 import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -29,6 +29,9 @@ from pathlib import Path
 import httpx
 import psycopg
 import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import loadgen  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -171,9 +174,9 @@ def meta_bytes(payload: dict) -> bytes:
     )
 
 
-def write_bodies(
-    path: Path, webhook_path: str, events: int, duplicate_share: float
-) -> dict:
+def build_webhooks(
+    webhook_path: str, events: int, duplicate_share: float
+) -> tuple[list[bytes], dict]:
     """Create the webhooks: 1 inbound per 3 statuses (Meta's mix), some sent twice."""
     rng = random.Random(7)
     payloads, expected = [], {"messages": 0, "statuses": 0}
@@ -190,22 +193,18 @@ def write_bodies(
     duplicates = [rng.choice(payloads) for _ in range(int(events * duplicate_share))]
     ordered = payloads + duplicates
     rng.shuffle(ordered)  # out of order, as Meta delivers
-    with path.open("w") as handle:
-        for payload in ordered:
-            body = meta_bytes(payload)
-            signature = (
-                "sha256="
-                + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
-            )
-            handle.write(f"{signature}\t{webhook_path}\t{body.decode()}\n")
+    requests = []
+    for payload in ordered:
+        body = meta_bytes(payload)
+        digest = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        requests.append(loadgen.build_request(webhook_path, body, "sha256=" + digest))
     expected["posts"] = len(ordered)
-    return expected
+    return requests, expected
 
 
 def start_gunicorn(app: str, port: int, workers: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        # gthread keeps connections alive, as Meta's delivery does; sync workers
-        # close each connection, which makes wrk drop requests on reconnect.
+        # gthread keeps connections alive, as Meta's concurrent deliveries do.
         [
             BIN / "gunicorn",
             "--workers",
@@ -243,44 +242,6 @@ def start_gunicorn(app: str, port: int, workers: int) -> subprocess.Popen:
 def stop(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=30)
-
-
-def run_wrk(
-    url: str,
-    connections: int,
-    seconds: int,
-    script: Path | None = None,
-    env: dict | None = None,
-) -> str:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    if script:
-        command += ["-s", str(script)]
-    result = subprocess.run(
-        [*command, url],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        check=True,
-    )
-    return result.stdout
-
-
-def wrk_figures(output: str) -> dict:
-    def latency(label: str) -> float:
-        match = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", output)
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    return {
-        "requests_per_second": float(
-            re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)
-        ),
-        "p50_ms": latency("50"),
-        "p99_ms": latency("99"),
-        "non_2xx": int(m.group(1))
-        if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output))
-        else 0,
-    }
 
 
 def wait_until_processed(timeout: float) -> float:
@@ -328,15 +289,16 @@ def main() -> None:
 
     hello = start_gunicorn("benchmarks.hello_app:app", PORT_HELLO, args.web_workers)
     try:
-        reference = wrk_figures(
-            run_wrk(f"http://127.0.0.1:{PORT_HELLO}/hello", args.connections, 10)
+        hello_requests = [loadgen.build_request("/hello", b"{}", "-")] * args.events
+        reference = loadgen.run(
+            "127.0.0.1", PORT_HELLO, hello_requests, args.connections
         )
     finally:
         stop(hello)
+    reference_rate = len(reference.latencies) / reference.seconds
 
-    webhook_path, verify_path = prepare_database()
-    bodies = Path(tempfile.mkdtemp()) / "bodies.tsv"
-    expected = write_bodies(bodies, webhook_path, args.events, args.duplicates)
+    webhook_path, _ = prepare_database()
+    requests, expected = build_webhooks(webhook_path, args.events, args.duplicates)
     web = start_gunicorn("wsgi:app", PORT_APP, args.web_workers)
     workers = [
         subprocess.Popen(
@@ -349,50 +311,40 @@ def main() -> None:
         for _ in range(args.rq_workers)
     ]
     try:
-        started = time.monotonic()
-        output = run_wrk(
-            f"http://127.0.0.1:{PORT_APP}",
-            args.connections,
-            120,
-            ROOT / "benchmarks" / "webhooks.lua",
-            env={
-                "BODIES_FILE": str(bodies),
-                "WRK_THREADS": "2",
-                "VERIFY_PATH": verify_path,
-            },
-        )
-        acknowledged_in = time.monotonic() - started
-        left = wait_until_processed(timeout=600)
+        ingest = loadgen.run("127.0.0.1", PORT_APP, requests, args.connections)
+        left = wait_until_processed(timeout=900)
     finally:
         stop(web)
         for worker in workers:
             stop(worker)
-    ingest = wrk_figures(output)
     figures = database_figures()
-    lost = expected["messages"] - figures["distinct_messages"]
-    print(
-        f"webhooks posted:              {expected['posts']} ({args.events} unique, {expected['posts'] - args.events} duplicates)"
-    )
-    print(
-        f"bare Flask reference:         {reference['requests_per_second']:.0f} req/s (p50 {reference['p50_ms']:.1f} ms, p99 {reference['p99_ms']:.1f} ms)"
-    )
-    print(
-        f"acknowledged webhooks/s:      {expected['posts'] / acknowledged_in:.0f} (wrk: {ingest['requests_per_second']:.0f} req/s) = {100 * ingest['requests_per_second'] / reference['requests_per_second']:.0f} % of reference"
-    )
-    print(
-        f"acknowledge latency:          p50 {ingest['p50_ms']:.1f} ms, p99 {ingest['p99_ms']:.1f} ms, non-200 answers {ingest['non_2xx']}"
-    )
+    ack_rate = expected["posts"] / ingest.seconds
     seconds = float(figures["processing_seconds"] or 0)
     print(
-        f"events fully processed/s:     {figures['processed'] / seconds:.0f} ({figures['processed']} events in {seconds:.1f} s; {left} still pending)"
+        f"webhooks posted:            {expected['posts']} ({args.events} unique, {expected['posts'] - args.events} duplicates), {args.connections} connections"
     )
     print(
-        f"messages stored:              {figures['messages']} of {expected['messages']} expected; lost {lost}, duplicates {figures['messages'] - figures['distinct_messages']}"
+        f"bare Flask reference:       {reference_rate:.0f} req/s (p50 {reference.percentile(50):.1f} ms, p99 {reference.percentile(99):.1f} ms)"
     )
     print(
-        f"statuses recorded:            {figures['statuses']} of {expected['statuses']} expected"
+        f"acknowledged webhooks/s:    {ack_rate:.0f} = {100 * ack_rate / reference_rate:.0f} % of the reference"
     )
-    print(f"contacts:                     {figures['contacts']}")
+    print(
+        f"acknowledge latency:        p50 {ingest.percentile(50):.1f} ms, p99 {ingest.percentile(99):.1f} ms, over 1 s: {sum(1 for x in ingest.latencies if x > 1)}"
+    )
+    print(
+        f"non-200 answers (retried):  {ingest.non_200}, reconnects {ingest.reconnects}"
+    )
+    print(
+        f"events fully processed/s:   {figures['processed'] / seconds:.0f} ({figures['processed']} events in {seconds:.1f} s from first receipt; {left} still pending)"
+    )
+    print(
+        f"events lost:                {expected['messages'] - figures['distinct_messages'] + expected['statuses'] - figures['statuses']}"
+    )
+    print(
+        f"duplicates created:         {figures['messages'] - figures['distinct_messages']} messages; statuses {figures['statuses']} rows for {expected['statuses']} unique"
+    )
+    print(f"contacts:                   {figures['contacts']}")
 
 
 if __name__ == "__main__":
