@@ -97,15 +97,15 @@ def receive(key: str):
     if not looks_like_whatsapp(body):
         return "Not a WhatsApp webhook payload", 400, {"Content-Type": "text/plain"}
     try:
-        # Core, not the ORM: one INSERT in its own short transaction, durable
-        # (committed) before Meta hears 200.
-        with db.engine.begin() as connection:
-            connection.execute(
-                insert(WebhookEvent).values(
-                    channel_id=channel.id, body=body, received_at=utcnow()
-                )
+        # A Core INSERT (no ORM object), committed before Meta hears 200.
+        db.session.execute(
+            insert(WebhookEvent).values(
+                channel_id=channel.id, body=body, received_at=utcnow()
             )
+        )
+        db.session.commit()
     except SQLAlchemyError:
+        db.session.rollback()
         log.exception("Webhook for channel %s not stored; Meta will retry", channel.id)
         return (
             "Temporarily unavailable",
