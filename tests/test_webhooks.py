@@ -22,7 +22,7 @@ from leadgate.models import (
     utcnow,
 )
 from leadgate.webhooks import ingest
-from leadgate.webhooks.apply import apply_recorded_statuses
+from leadgate.webhooks.statuses import apply_recorded_statuses
 
 from .support import make_user, workspace_of
 from .webhook_fixtures import load_payload, payload_bytes, sign

@@ -8,7 +8,7 @@ duplicate or concurrent delivery can never create a second row.
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from ..dbutil import insert_ignoring_conflicts
 from ..extensions import db
@@ -18,21 +18,20 @@ from ..models import (
     Contact,
     Conversation,
     Message,
-    MessageStatus,
     MessageTemplate,
     Reaction,
     as_utc,
 )
-from ..models.whatsapp import STATUS_RANK
 from ..whatsapp.payloads import (
     Identity,
     InboundMessage,
-    StatusUpdate,
     TemplateStatusUpdate,
     UserPreference,
     WebhookBatch,
 )
+from .contacts import ContactResolver
 from .previews import preview_text
+from .statuses import StatusBuffer
 
 log = logging.getLogger(__name__)
 
@@ -57,20 +56,33 @@ class ApplyResult:
         )
 
 
-def apply_batch(channel: Channel, batch: WebhookBatch) -> ApplyResult:
-    """Apply everything in a parsed webhook that belongs to this channel."""
+def own_senders(channel: Channel, batch: WebhookBatch) -> list[Identity]:
+    return [
+        m.sender for m in batch.messages if m.phone_number_id == channel.phone_number_id
+    ]
+
+
+def apply_batch(
+    channel: Channel,
+    batch: WebhookBatch,
+    contacts: ContactResolver,
+    statuses: StatusBuffer,
+) -> ApplyResult:
+    """Apply everything in a parsed webhook that belongs to this channel.
+
+    Contacts must already be resolved and locked (ContactResolver.lock); statuses
+    are buffered and written by the caller for the whole drain batch.
+    """
     result = ApplyResult()
-    contacts = ContactResolver(channel.workspace_id)
     mine = [m for m in batch.messages if m.phone_number_id == channel.phone_number_id]
     result.foreign += len(batch.messages) - len(mine)
-    contacts.lock([m.sender for m in mine])
     for message in mine:
         apply_message(channel, message, contacts, result)
     for status in batch.statuses:
         if status.phone_number_id != channel.phone_number_id:
             result.foreign += 1
             continue
-        apply_status(channel, status)
+        statuses.add(channel.id, status)
         result.statuses += 1
     for preference in batch.preferences:
         if preference.phone_number_id != channel.phone_number_id:
@@ -125,83 +137,12 @@ def record_channel_events(
         result.other += 1
 
 
-class ContactResolver:
-    """Find or create a workspace's contact by BSUID and/or phone number, race-free."""
-
-    def __init__(self, workspace_id: int):
-        self.workspace_id = workspace_id
-        self.by_bsuid: dict[str, Contact] = {}
-        self.by_wa_id: dict[str, Contact] = {}
-
-    def lock(self, identities: list[Identity]) -> None:
-        """Resolve all senders up front, then lock them in id order (no deadlocks)."""
-        contacts = {self.resolve(identity).id for identity in identities}
-        if contacts and db.engine.dialect.name == "postgresql":
-            db.session.execute(
-                select(Contact.id)
-                .where(Contact.id.in_(sorted(contacts)))
-                .order_by(Contact.id)
-                .with_for_update()
-            )
-
-    def resolve(self, identity: Identity) -> Contact:
-        contact = self._cached(identity) or self._find(identity)
-        if contact is None:
-            values = {
-                "workspace_id": self.workspace_id,
-                "wa_id": identity.wa_id,
-                "bsuid": identity.bsuid,
-            }
-            db.session.execute(insert_ignoring_conflicts(Contact, **values))
-            contact = self._find(identity)
-        self._update(contact, identity)
-        if contact.bsuid:
-            self.by_bsuid[contact.bsuid] = contact
-        if contact.wa_id:
-            self.by_wa_id[contact.wa_id] = contact
-        return contact
-
-    def _cached(self, identity: Identity) -> Contact | None:
-        return (
-            (identity.bsuid and self.by_bsuid.get(identity.bsuid))
-            or (identity.wa_id and self.by_wa_id.get(identity.wa_id))
-            or None
-        )
-
-    def _find(self, identity: Identity) -> Contact | None:
-        conditions = []
-        if identity.bsuid:
-            conditions.append(Contact.bsuid == identity.bsuid)
-        if identity.wa_id:
-            conditions.append(Contact.wa_id == identity.wa_id)
-        if not conditions:
-            raise ValueError("identity without wa_id or BSUID")
-        rows = db.session.scalars(
-            select(Contact)
-            .where(Contact.workspace_id == self.workspace_id, or_(*conditions))
-            .order_by(Contact.id)
-        ).all()
-        # Prefer the BSUID match: it is the stable identifier.
-        return next(
-            (c for c in rows if identity.bsuid and c.bsuid == identity.bsuid), None
-        ) or (rows[0] if rows else None)
-
-    @staticmethod
-    def _update(contact: Contact, identity: Identity) -> None:
-        if identity.bsuid and not contact.bsuid:
-            contact.bsuid = identity.bsuid
-        if identity.wa_id and not contact.wa_id:
-            contact.wa_id = identity.wa_id
-        for attribute, value in (
-            ("parent_bsuid", identity.parent_bsuid),
-            ("profile_name", identity.name),
-            ("username", identity.username),
-        ):
-            if value and getattr(contact, attribute) != value:
-                setattr(contact, attribute, value)
-
-
-def conversation_for(channel: Channel, contact: Contact) -> Conversation:
+def conversation_for(
+    channel: Channel, contact: Contact, cache: dict | None = None
+) -> Conversation:
+    key = (channel.id, contact.id)
+    if cache is not None and key in cache:
+        return cache[key]
     conversation = db.session.scalar(
         select(Conversation)
         .where(
@@ -218,6 +159,8 @@ def conversation_for(channel: Channel, contact: Contact) -> Conversation:
         )
         db.session.add(conversation)
         db.session.flush()
+    if cache is not None:
+        cache[key] = conversation
     return conversation
 
 
@@ -228,7 +171,7 @@ def apply_message(
     result: ApplyResult,
 ) -> None:
     contact = contacts.resolve(message.sender)
-    conversation = conversation_for(channel, contact)
+    conversation = conversation_for(channel, contact, contacts.conversations)
     message_id = insert_message(channel, conversation, contact, message)
     if message_id is None:
         result.duplicates += 1
@@ -380,56 +323,6 @@ def touch_conversation(
     inbound = as_utc(contact.last_inbound_at) if contact.last_inbound_at else None
     if inbound is None or message.timestamp > inbound:
         contact.last_inbound_at = message.timestamp
-
-
-def apply_status(channel: Channel, status: StatusUpdate) -> None:
-    """Record the status once, then move the message forward only (never back)."""
-    db.session.execute(
-        insert_ignoring_conflicts(
-            MessageStatus,
-            channel_id=channel.id,
-            wamid=status.wamid,
-            status=status.status,
-            timestamp=status.timestamp,
-            errors=list(status.errors) or None,
-            conversation=status.conversation,
-            pricing=status.pricing,
-        )
-    )
-    advance_message_status(channel.id, status.wamid, status.status, status.errors)
-
-
-def advance_message_status(channel_id: int, wamid: str, status: str, errors=()) -> None:
-    rank = STATUS_RANK.get(status)
-    if rank is None:
-        return
-    values: dict = {"status": status, "status_rank": rank}
-    if status == "failed" and errors:
-        values.update(
-            error_code=errors[0].get("code"), error_title=errors[0].get("title")
-        )
-    db.session.execute(
-        update(Message)
-        .where(
-            Message.channel_id == channel_id,
-            Message.wamid == wamid,
-            Message.status_rank < rank,
-        )
-        .values(**values)
-    )
-
-
-def apply_recorded_statuses(channel_id: int, wamid: str) -> None:
-    """Replay statuses that arrived before their message had its wamid (outbound sends)."""
-    recorded = db.session.scalars(
-        select(MessageStatus).where(
-            MessageStatus.channel_id == channel_id, MessageStatus.wamid == wamid
-        )
-    )
-    for status in recorded:
-        advance_message_status(
-            channel_id, wamid, status.status, tuple(status.errors or ())
-        )
 
 
 def apply_preference(contact: Contact, preference: UserPreference) -> None:

@@ -11,14 +11,16 @@ import json
 import logging
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 
 from ..extensions import db
 from ..jobs import in_app_context
 from ..models import Channel, WebhookEvent, utcnow
 from ..queue import enqueue, redis_connection
-from ..whatsapp.payloads import PayloadError, parse_webhook
+from ..whatsapp.payloads import PayloadError, WebhookBatch, parse_webhook
 from . import apply
+from .contacts import ContactResolver
+from .statuses import StatusBuffer
 
 log = logging.getLogger(__name__)
 
@@ -53,46 +55,55 @@ def process_pending_webhooks() -> int:
     return handled
 
 
-def claim_pending(limit: int) -> list[WebhookEvent]:
+events = WebhookEvent.__table__
+
+
+def claim_pending(limit: int) -> list:
+    """Lock up to `limit` pending events; other workers skip them (PostgreSQL)."""
     query = (
-        select(WebhookEvent)
-        .where(WebhookEvent.state == "pending", WebhookEvent.attempts < MAX_ATTEMPTS)
-        .order_by(WebhookEvent.id)
+        select(events.c.id, events.c.channel_id, events.c.body)
+        .where(events.c.state == "pending", events.c.attempts < MAX_ATTEMPTS)
+        .order_by(events.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))
 
 
 def process_batch(limit: int = BATCH_SIZE) -> int:
     """Apply one batch in one transaction; isolate a failing event if the batch fails."""
-    events = claim_pending(limit)
-    if not events:
+    rows = claim_pending(limit)
+    if not rows:
         db.session.rollback()
         return 0
-    ids = [event.id for event in events]
     try:
-        media_ids = apply_events(events)
+        media_ids = apply_events(rows)
         db.session.commit()
     except Exception:
         db.session.rollback()
         log.exception(
-            "Webhook batch failed; retrying its %d events one by one", len(ids)
+            "Webhook batch failed; retrying its %d events one by one", len(rows)
         )
-        media_ids = process_one_by_one(ids)
+        media_ids = process_one_by_one([row.id for row in rows])
     apply.enqueue_media_downloads(media_ids)
-    return len(ids)
+    return len(rows)
 
 
 def process_one_by_one(ids: list[int]) -> list[int]:
     media_ids: list[int] = []
     for event_id in ids:
-        event = db.session.get(WebhookEvent, event_id, with_for_update=True)
-        if event is None or event.state != "pending":
+        rows = list(
+            db.session.execute(
+                select(events.c.id, events.c.channel_id, events.c.body)
+                .where(events.c.id == event_id, events.c.state == "pending")
+                .with_for_update()
+            )
+        )
+        if not rows:
             db.session.rollback()
             continue
         try:
-            media_ids += apply_events([event])
+            media_ids += apply_events(rows)
             db.session.commit()
         except Exception as error:
             db.session.rollback()
@@ -112,42 +123,85 @@ def mark_failed(event_id: int, reason: str) -> None:
     )
 
 
-def apply_events(events: list[WebhookEvent]) -> list[int]:
-    """Apply events to their channels; return ids of messages whose media to fetch."""
+def parse(body: bytes) -> WebhookBatch | None:
+    try:
+        return parse_webhook(json.loads(body))
+    except (ValueError, PayloadError):
+        return None
+
+
+def apply_events(rows: list) -> list[int]:
+    """Apply claimed events; return ids of messages whose media to fetch.
+
+    Every sender of the whole batch is resolved and locked first, in id order, so
+    concurrent drains serialise per contact without deadlocking each other.
+    """
     channels = {
         channel.id: channel
         for channel in db.session.scalars(
             select(Channel).where(
-                Channel.id.in_({e.channel_id for e in events if e.channel_id})
+                Channel.id.in_({r.channel_id for r in rows if r.channel_id})
             )
         )
     }
-    media_ids: list[int] = []
-    now = utcnow()
-    for event in events:
-        channel = channels.get(event.channel_id)
-        event.attempts += 1
-        event.processed_at = now
-        if channel is None:
-            event.state, event.note = "ignored", "channel deleted"
-            continue
-        try:
-            batch = parse_webhook(json.loads(event.body))
-        except (ValueError, PayloadError) as error:
-            event.state, event.note = "ignored", f"unreadable: {type(error).__name__}"
-            continue
-        result = apply.apply_batch(channel, batch)
-        channel.last_webhook_at = now
-        media_ids += result.media_message_ids
-        event.state = "processed"
-        event.note = result.summary()
-        if result.foreign:
-            log.warning(
-                "Webhook event %s: %d items for another number skipped",
-                event.id,
-                result.foreign,
+    parsed = [(row, channels.get(row.channel_id), parse(row.body)) for row in rows]
+    resolvers: dict[int, ContactResolver] = {}
+    for _, channel, batch in parsed:
+        if channel is not None and batch is not None:
+            resolvers.setdefault(
+                channel.workspace_id, ContactResolver(channel.workspace_id)
             )
+    for workspace_id, resolver in resolvers.items():
+        resolver.lock(
+            [
+                sender
+                for _, channel, batch in parsed
+                if channel is not None
+                and batch is not None
+                and channel.workspace_id == workspace_id
+                for sender in apply.own_senders(channel, batch)
+            ]
+        )
+    statuses = StatusBuffer()
+    media_ids: list[int] = []
+    outcomes: list[dict] = []
+    with db.session.no_autoflush:  # contact/conversation changes go out once, at commit
+        for row, channel, batch in parsed:
+            outcomes.append(
+                apply_event(row, channel, batch, resolvers, statuses, media_ids)
+            )
+    statuses.flush()
+    db.session.execute(
+        update(events)
+        .where(events.c.id == bindparam("b_id"))
+        .values(
+            state=bindparam("b_state"),
+            note=bindparam("b_note"),
+            attempts=events.c.attempts + 1,
+            processed_at=utcnow(),
+        ),
+        outcomes,
+    )
     return media_ids
+
+
+def apply_event(row, channel, batch, resolvers, statuses, media_ids) -> dict:
+    """Apply one stored event; return its outcome for the bulk state update."""
+    if channel is None or batch is None:
+        note = "channel deleted" if channel is None else "unreadable payload"
+        return {"b_id": row.id, "b_state": "ignored", "b_note": note}
+    result = apply.apply_batch(
+        channel, batch, resolvers[channel.workspace_id], statuses
+    )
+    channel.last_webhook_at = utcnow()
+    media_ids += result.media_message_ids
+    if result.foreign:
+        log.warning(
+            "Webhook event %s: %d items for another number skipped",
+            row.id,
+            result.foreign,
+        )
+    return {"b_id": row.id, "b_state": "processed", "b_note": result.summary()}
 
 
 @in_app_context

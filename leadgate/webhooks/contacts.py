@@ -1,0 +1,104 @@
+"""Find or create a workspace's contacts by BSUID and/or phone number, race-free."""
+
+from sqlalchemy import or_, select
+
+from ..dbutil import insert_ignoring_conflicts
+from ..extensions import db
+from ..models import Contact
+from ..whatsapp.payloads import Identity
+
+
+class ContactResolver:
+    """Find or create a workspace's contact by BSUID and/or phone number, race-free."""
+
+    def __init__(self, workspace_id: int):
+        self.workspace_id = workspace_id
+        self.by_bsuid: dict[str, Contact] = {}
+        self.by_wa_id: dict[str, Contact] = {}
+        # (channel id, contact id) -> conversation, for the rest of the drain batch
+        self.conversations: dict[tuple[int, int], object] = {}
+
+    def lock(self, identities: list[Identity]) -> None:
+        """Resolve all senders up front, then lock them in id order (no deadlocks)."""
+        self._prefetch(identities)
+        contacts = {self.resolve(identity).id for identity in identities}
+        if contacts and db.engine.dialect.name == "postgresql":
+            db.session.execute(
+                select(Contact.id)
+                .where(Contact.id.in_(sorted(contacts)))
+                .order_by(Contact.id)
+                .with_for_update()
+            )
+
+    def _prefetch(self, identities: list[Identity]) -> None:
+        """Load the known contacts of a whole batch with one query."""
+        bsuids = {i.bsuid for i in identities if i.bsuid}
+        wa_ids = {i.wa_id for i in identities if i.wa_id}
+        if not (bsuids or wa_ids):
+            return
+        for contact in db.session.scalars(
+            select(Contact).where(
+                Contact.workspace_id == self.workspace_id,
+                or_(Contact.bsuid.in_(bsuids), Contact.wa_id.in_(wa_ids)),
+            )
+        ):
+            if contact.bsuid:
+                self.by_bsuid[contact.bsuid] = contact
+            if contact.wa_id:
+                self.by_wa_id.setdefault(contact.wa_id, contact)
+
+    def resolve(self, identity: Identity) -> Contact:
+        contact = self._cached(identity) or self._find(identity)
+        if contact is None:
+            values = {
+                "workspace_id": self.workspace_id,
+                "wa_id": identity.wa_id,
+                "bsuid": identity.bsuid,
+            }
+            db.session.execute(insert_ignoring_conflicts(Contact, **values))
+            contact = self._find(identity)
+        self._update(contact, identity)
+        if contact.bsuid:
+            self.by_bsuid[contact.bsuid] = contact
+        if contact.wa_id:
+            self.by_wa_id[contact.wa_id] = contact
+        return contact
+
+    def _cached(self, identity: Identity) -> Contact | None:
+        return (
+            (identity.bsuid and self.by_bsuid.get(identity.bsuid))
+            or (identity.wa_id and self.by_wa_id.get(identity.wa_id))
+            or None
+        )
+
+    def _find(self, identity: Identity) -> Contact | None:
+        conditions = []
+        if identity.bsuid:
+            conditions.append(Contact.bsuid == identity.bsuid)
+        if identity.wa_id:
+            conditions.append(Contact.wa_id == identity.wa_id)
+        if not conditions:
+            raise ValueError("identity without wa_id or BSUID")
+        rows = db.session.scalars(
+            select(Contact)
+            .where(Contact.workspace_id == self.workspace_id, or_(*conditions))
+            .order_by(Contact.id)
+        ).all()
+        # Prefer the BSUID match: it is the stable identifier.
+        return next(
+            (c for c in rows if identity.bsuid and c.bsuid == identity.bsuid), None
+        ) or (rows[0] if rows else None)
+
+    @staticmethod
+    def _update(contact: Contact, identity: Identity) -> None:
+        if identity.bsuid and not contact.bsuid:
+            contact.bsuid = identity.bsuid
+        if identity.wa_id and not contact.wa_id:
+            contact.wa_id = identity.wa_id
+        for attribute, value in (
+            ("parent_bsuid", identity.parent_bsuid),
+            ("profile_name", identity.name),
+            ("username", identity.username),
+        ):
+            if value and getattr(contact, attribute) != value:
+                setattr(contact, attribute, value)
