@@ -5,16 +5,20 @@ import logging
 import os
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from rq import Queue, Worker
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
+from . import dev_stack, embedded
+from .auth import services
+from .channels.services import create_channel
 from .extensions import db
-from .models import Membership, Role, Workspace
+from .models import Channel, Membership, Role, Workspace
 from .queue import QUEUE_NAMES, redis_connection
-from .whatsapp.emulator import emulator_of
+from .whatsapp.emulator import DEMO_NUMBER, emulator_of, run_emulator
 
 DEMO_EMAIL = "demo@leadgate.example"
 DEMO_PASSWORD = "Demo-Passwort-2026"
@@ -47,10 +51,6 @@ def register(app: Flask) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def dev(host: str, port: int) -> None:
     """Start the whole embedded stack: migrations, web, worker, scheduler, cron, emulator."""
-    from werkzeug.serving import run_simple
-
-    from . import dev_stack, embedded
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     upgrade()
     app = current_app._get_current_object()
@@ -75,8 +75,6 @@ def dev(host: str, port: int) -> None:
 @click.option("--port", default=5055, show_default=True, type=int)
 def emulator(host: str, port: int) -> None:
     """Run the WhatsApp Cloud API emulator standalone (Graph API, webhooks, phone page)."""
-    from .whatsapp.emulator import run_emulator
-
     click.echo(
         f"Cloud-API-Emulator: http://{host}:{port}/v25.0  Kundenhandy: http://{host}:{port}/phone"
     )
@@ -98,8 +96,6 @@ def create_user(
     platform_admin: bool,
 ) -> None:
     """Create a user (and a workspace they own) and print their ids as JSON."""
-    from .auth import services
-
     if services.find_user_by_email(email):
         raise click.ClickException("A user with this email already exists.")
     user = services.create_user(name, email, password)
@@ -115,8 +111,6 @@ def create_user(
 @click.option("--revoke", is_flag=True, default=False)
 def set_platform_admin(email: str, revoke: bool) -> None:
     """Grant (or with --revoke take away) platform administration for a user."""
-    from .auth import services
-
     user = services.find_user_by_email(email)
     if user is None:
         raise click.ClickException("No such user.")
@@ -131,11 +125,6 @@ def set_platform_admin(email: str, revoke: bool) -> None:
 @with_appcontext
 def demo_seed() -> None:
     """Create the demo workspace, its login and its WhatsApp channel; safe to run again."""
-    from .auth import services
-    from .channels.services import create_channel
-    from .models import Channel
-    from .whatsapp.emulator import DEMO_NUMBER
-
     user = services.find_user_by_email(DEMO_EMAIL)
     if user is None:
         user = services.create_user("Demo Nutzerin", DEMO_EMAIL, DEMO_PASSWORD)
@@ -210,11 +199,6 @@ def channel() -> None:
 @click.option("--display-phone", default=None)
 def channel_add(workspace_id: int, **options) -> None:
     """Connect a WhatsApp number and print its id, webhook path and verify token."""
-    from flask import url_for
-
-    from .channels.services import create_channel
-    from .models import Channel
-
     workspace = db.session.get(Workspace, workspace_id)
     if workspace is None:
         raise click.ClickException("No such workspace.")

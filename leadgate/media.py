@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from .channels.services import client_for
 from .extensions import db
 from .jobs import in_app_context
 from .models import Channel, Message
@@ -77,8 +78,6 @@ def finish(message: Message, state: str, reason: str) -> str:
 
 
 def store_media(channel: Channel, message: Message) -> None:
-    from .channels.services import client_for
-
     max_bytes, allowed = LIMITS.get(message.type, LIMITS["document"])
     with client_for(channel) as client:
         info = client.get_media(message.media_id)

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from ..dbutil import insert_ignoring_conflicts
 from ..extensions import db
+from ..media import enqueue_download
 from ..models import (
     Channel,
     ChannelEvent,
@@ -35,7 +36,6 @@ from .statuses import StatusBuffer
 
 log = logging.getLogger(__name__)
 
-MEDIA_TYPES = {"image", "audio", "video", "document", "sticker"}
 # Types that change another message instead of appearing as one in the thread.
 MODIFIER_TYPES = {"reaction", "revoke", "edit"}
 
@@ -358,7 +358,5 @@ def apply_template(channel: Channel, template: TemplateStatusUpdate) -> None:
 
 
 def enqueue_media_downloads(message_ids: list[int]) -> None:
-    from ..media import enqueue_download
-
     for message_id in message_ids:
         enqueue_download(message_id)
