@@ -150,3 +150,49 @@ def test_cli_channel_add_prints_json(runner, app):
         ]
     )
     assert again.exit_code != 0
+
+
+def test_connection_test_against_the_emulator(client, app, owner):
+    from .emulator_support import EmulatorHarness
+
+    harness = EmulatorHarness(
+        {
+            "NUMBERS": [
+                {
+                    "phone_number_id": FORM["phone_number_id"],
+                    "waba_id": FORM["waba_id"],
+                    "access_token": FORM["access_token"],
+                    "app_secret": FORM["app_secret"],
+                    "display_phone_number": "+49 30 1234567",
+                    "verified_name": "Muster GmbH",
+                    "quality_rating": "GREEN",
+                    "webhook_url": "",
+                }
+            ]
+        }
+    )
+    app.config["WHATSAPP_GRAPH_URL"] = f"{harness.url}/v25.0"
+    try:
+        location = client.post("/settings/channels/new", data=FORM).headers["Location"]
+        body = client.post(f"{location}/test", headers={"HX-Request": "true"}).get_data(
+            as_text=True
+        )
+        assert "Muster GmbH" in body and "+49 30 1234567" in body and "GREEN" in body
+        harness.http.post(
+            "/_admin/numbers",
+            json={
+                "phone_number_id": FORM["phone_number_id"],
+                "access_token": "rotated",
+            },
+        )
+        body = client.post(f"{location}/test", headers={"HX-Request": "true"}).get_data(
+            as_text=True
+        )
+        assert "ungültig oder abgelaufen" in body
+        with app.app_context():
+            assert db.session.scalar(select(Channel.needs_new_token)) is True
+        assert "Neuer Token nötig" in client.get("/settings/channels").get_data(
+            as_text=True
+        )
+    finally:
+        harness.server.stop()
