@@ -575,3 +575,34 @@ def test_logs_contain_no_texts_phone_numbers_or_tokens(client, app, channel, cap
         "token-for-tests",
     ):
         assert secret not in logged
+
+
+def test_concurrent_posts_are_all_committed_before_their_200(app, channel):
+    """Many request threads share one group commit; each 200 means its row exists."""
+    answers = []
+
+    def deliver_one(n: int) -> None:
+        payload = load_payload("text")
+        first_item(payload)["id"] = f"wamid.concurrent.{n}"
+        body = json.dumps(payload).encode()
+        answers.append(post(app.test_client(), channel, body).status_code)
+
+    threads = [threading.Thread(target=deliver_one, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert answers == [200] * 12
+    assert count(app, WebhookEvent) == 12
+    assert count(app, Message) == 12
+
+
+def test_the_writer_reports_a_failed_commit_to_every_waiting_request(tmp_path):
+    from sqlalchemy import create_engine
+
+    from leadgate.webhooks.writer import WebhookWriter
+
+    broken = create_engine(f"sqlite:///{tmp_path}/missing/dir/db.sqlite3")
+    writer = WebhookWriter(broken)
+    with pytest.raises(Exception, match="unable to open database"):
+        writer.store(1, b"{}")
