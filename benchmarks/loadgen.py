@@ -96,7 +96,10 @@ async def fire(
     result = LoadResult()
     started = time.perf_counter()
     await asyncio.gather(
-        *(connection_worker(host, port, queue, result, retry) for _ in range(connections))
+        *(
+            connection_worker(host, port, queue, result, retry)
+            for _ in range(connections)
+        )
     )
     result.seconds = time.perf_counter() - started
     return result

@@ -202,7 +202,9 @@ def build_webhooks(
     return requests, expected
 
 
-def start_gunicorn(app: str, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(
+    app: str, port: int, workers: int, threads: int = 16
+) -> subprocess.Popen:
     process = subprocess.Popen(
         # gthread keeps connections alive, as Meta's concurrent deliveries do.
         [
@@ -212,7 +214,7 @@ def start_gunicorn(app: str, port: int, workers: int) -> subprocess.Popen:
             "--worker-class",
             "gthread",
             "--threads",
-            "4",
+            str(threads),
             "--keep-alive",
             "120",
             "--bind",
@@ -283,11 +285,16 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=30000)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument(
+        "--threads", type=int, default=16, help="gthread threads per web worker"
+    )
     parser.add_argument("--rq-workers", type=int, default=2)
     parser.add_argument("--duplicates", type=float, default=0.02)
     args = parser.parse_args()
 
-    hello = start_gunicorn("benchmarks.hello_app:app", PORT_HELLO, args.web_workers)
+    hello = start_gunicorn(
+        "benchmarks.hello_app:app", PORT_HELLO, args.web_workers, args.threads
+    )
     try:
         hello_requests = [loadgen.build_request("/hello", b"{}", "-")] * args.events
         reference = loadgen.run(
@@ -299,7 +306,7 @@ def main() -> None:
 
     webhook_path, _ = prepare_database()
     requests, expected = build_webhooks(webhook_path, args.events, args.duplicates)
-    web = start_gunicorn("wsgi:app", PORT_APP, args.web_workers)
+    web = start_gunicorn("wsgi:app", PORT_APP, args.web_workers, args.threads)
     workers = [
         subprocess.Popen(
             [BIN / "leadgate", "worker", "--queue", "high"],

@@ -1,6 +1,7 @@
 """LeadGate: a GDPR-first shared team inbox for the WhatsApp Business Platform."""
 
 from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, errors, i18n, security
@@ -14,6 +15,8 @@ from .cookies.routes import bp as cookies_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from .inbox.routes import bp as inbox_bp
 from .public.routes import bp as public_bp
+from .webhooks.app import PREFIX as WEBHOOK_PREFIX
+from .webhooks.app import create_webhook_app
 from .webhooks.routes import bp as webhooks_bp
 from .workspaces.routes import bp as workspaces_bp
 
@@ -29,10 +32,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)
-    if app.config["PROXY_COUNT"]:
-        count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)
@@ -58,4 +57,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.register(app)
     cli.register(app)
+    webhooks = create_webhook_app(app)
+    app.wsgi_app = DispatcherMiddleware(
+        app.wsgi_app, {WEBHOOK_PREFIX: webhooks.wsgi_app}
+    )
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     return app
