@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     webhooks = create_webhook_app(app)
+    app.extensions["leadgate_webhook_app"] = webhooks
     app.wsgi_app = DispatcherMiddleware(
         app.wsgi_app, {WEBHOOK_PREFIX: webhooks.wsgi_app}
     )

@@ -67,6 +67,8 @@ def app(database_url, tmp_path):
         db.session.remove()
         empty_all_tables()
         db.engine.dispose()
+    with app.extensions["leadgate_webhook_app"].app_context():
+        db.engine.dispose()  # the webhook app's own connection pool
 
 
 @pytest.fixture
