@@ -128,13 +128,9 @@ def demo_seed() -> None:
     user = services.find_user_by_email(DEMO_EMAIL)
     if user is None:
         user = services.create_user("Demo Nutzerin", DEMO_EMAIL, DEMO_PASSWORD)
-        services.create_workspace(user, DEMO_WORKSPACE)
+        workspace = services.create_workspace(user, DEMO_WORKSPACE)
         agent = services.create_user(
             "Demo Agent", "agent@leadgate.example", DEMO_PASSWORD
-        )
-        db.session.flush()
-        workspace = db.session.scalar(
-            select(Workspace).join(Membership).where(Membership.user_id == user.id)
         )
         db.session.add(Membership(workspace=workspace, user=agent, role=Role.AGENT))
         db.session.commit()

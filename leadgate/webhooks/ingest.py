@@ -56,12 +56,14 @@ def process_pending_webhooks() -> int:
 
 
 events = WebhookEvent.__table__
+# What a drain needs of a stored event; the rest of the row stays in the database.
+EVENT_COLUMNS = (events.c.id, events.c.channel_id, events.c.body)
 
 
 def claim_pending(limit: int) -> list:
     """Lock up to `limit` pending events; other workers skip them (PostgreSQL)."""
     query = (
-        select(events.c.id, events.c.channel_id, events.c.body)
+        select(*EVENT_COLUMNS)
         .where(events.c.state == "pending", events.c.attempts < MAX_ATTEMPTS)
         .order_by(events.c.id)
         .limit(limit)
@@ -94,7 +96,7 @@ def process_one_by_one(ids: list[int]) -> list[int]:
     for event_id in ids:
         rows = list(
             db.session.execute(
-                select(events.c.id, events.c.channel_id, events.c.body)
+                select(*EVENT_COLUMNS)
                 .where(events.c.id == event_id, events.c.state == "pending")
                 .with_for_update()
             )
