@@ -206,9 +206,11 @@ def start_gunicorn(
     app: str, port: int, workers: int, threads: int = 16
 ) -> subprocess.Popen:
     process = subprocess.Popen(
-        # gthread keeps connections alive, as Meta's concurrent deliveries do.
+        # gthread keeps connections alive, as Meta's concurrent deliveries do;
+        # --preload imports the app once, so every worker is ready when the load starts.
         [
             BIN / "gunicorn",
+            "--preload",
             "--workers",
             str(workers),
             "--worker-class",

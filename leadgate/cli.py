@@ -17,7 +17,7 @@ from .auth import services
 from .channels.services import create_channel
 from .extensions import db
 from .models import Channel, Membership, Role, Workspace
-from .queue import QUEUE_NAMES, redis_connection
+from .queue import QUEUE_NAMES, AppWorker, redis_connection
 from .whatsapp.emulator import DEMO_NUMBER, emulator_of, run_emulator
 
 DEMO_EMAIL = "demo@leadgate.example"
@@ -165,16 +165,24 @@ def demo_seed() -> None:
     "--queue", "queues", multiple=True, default=QUEUE_NAMES, show_default=True
 )
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
-def worker(queues: tuple[str, ...], burst: bool) -> None:
+@click.option(
+    "--fork",
+    is_flag=True,
+    help="Fork a work horse per job (isolation for slow jobs) instead of running "
+    "jobs in this process.",
+)
+def worker(queues: tuple[str, ...], burst: bool, fork: bool) -> None:
     """Run an RQ worker (with its scheduler) for production; needs REDIS_URL."""
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException(
             "REDIS_URL is not set; without Redis the queue runs inside `leadgate dev`."
         )
     connection = redis_connection()
-    rq_worker = Worker(
+    worker_class = Worker if fork else AppWorker
+    rq_worker = worker_class(
         [Queue(name, connection=connection) for name in queues], connection=connection
     )
+    rq_worker.app = current_app._get_current_object()
     rq_worker.work(with_scheduler=True, burst=burst)
 
 

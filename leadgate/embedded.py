@@ -8,30 +8,27 @@ import logging
 import threading
 
 from flask import Flask
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.cron import CronScheduler
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
-from .queue import QUEUE_NAMES, redis_connection
+from .queue import QUEUE_NAMES, AppWorker, redis_connection
 
 log = logging.getLogger(__name__)
 
 
-class ThreadWorker(SimpleWorker):
-    """Runs jobs in this thread: signals belong to the main thread, so use a timer."""
+class ThreadWorker(AppWorker):
+    """Runs jobs in this thread: signals belong to the main thread, so use a timer.
+
+    The fresh app context per job also means no session holds SQLite's write lock
+    between jobs.
+    """
 
     death_penalty_class = TimerDeathPenalty
-    app: Flask
 
     def _install_signal_handlers(self) -> None:
         pass
-
-    def perform_job(self, job, queue, *args, **kwargs):
-        # A fresh app context per job, like a forked work horse: its database
-        # session ends with the job and never holds SQLite's write lock in between.
-        with self.app.app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
 
 
 class ThreadScheduler(RQScheduler):

@@ -6,7 +6,7 @@ from typing import Any
 import fakeredis
 import redis
 from flask import Flask, current_app
-from rq import Queue, Retry
+from rq import Queue, Retry, SimpleWorker
 
 # Inbound webhooks first; slow work (media, exports, purges) never blocks them.
 QUEUE_NAMES = ("high", "default", "low")
@@ -43,3 +43,18 @@ def enqueue(func: Callable, *args: Any, queue: str = "default", **options: Any) 
     options.setdefault("retry", Retry(max=3, interval=[10, 60, 300]))
     options.setdefault("result_ttl", 0)
     get_queue(queue).enqueue(func, *args, **options)
+
+
+class AppWorker(SimpleWorker):
+    """An RQ worker that runs jobs in its own process, each in a fresh app context.
+
+    Not forking per job keeps the app, the database pool and the Redis connection
+    warm: a webhook drain then costs its work, not a fork and a new connection.
+    Like a forked work horse, each job's database session ends with the job.
+    """
+
+    app: Flask
+
+    def perform_job(self, job, queue, *args, **kwargs):
+        with self.app.app_context():
+            return super().perform_job(job, queue, *args, **kwargs)

@@ -15,6 +15,7 @@ os.environ.setdefault(
 from leadgate import create_app  # noqa: E402
 from leadgate.extensions import db, limiter  # noqa: E402
 from leadgate.queue import redis_connection  # noqa: E402
+from leadgate.webhooks.writer import stop_writer  # noqa: E402
 
 from .support import AuthActions, CsrfClient, empty_all_tables  # noqa: E402
 
@@ -63,11 +64,13 @@ def app(database_url, tmp_path):
         redis_connection().flushdb()
         limiter.reset()
     yield app
+    webhook_app = app.extensions["leadgate_webhook_app"]
+    stop_writer(id(webhook_app))  # its thread holds a connection of its own
     with app.app_context():
         db.session.remove()
         empty_all_tables()
         db.engine.dispose()
-    with app.extensions["leadgate_webhook_app"].app_context():
+    with webhook_app.app_context():
         db.engine.dispose()  # the webhook app's own connection pool
 
 

@@ -78,8 +78,9 @@ def test_cron_schedule_registers_the_nightly_jobs(app):
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (CI)")
-def test_production_worker_command_runs_queued_jobs(app, database_url):
-    """`leadgate worker` (a forking RQ worker) takes jobs from Redis and commits to the DB."""
+@pytest.mark.parametrize("mode", [[], ["--fork"]], ids=["in-process", "forking"])
+def test_production_worker_command_runs_queued_jobs(app, database_url, mode):
+    """`leadgate worker` takes jobs from Redis and commits to the DB, either way it runs them."""
     with app.app_context():
         owner = make_user("o@example.com")
         create_invite(workspace_of(owner), "old@example.com", "agent", owner)
@@ -90,7 +91,7 @@ def test_production_worker_command_runs_queued_jobs(app, database_url):
         Queue("low", connection=redis_connection()).enqueue(purge_expired_invites)
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test"}
     result = subprocess.run(
-        [Path(sys.executable).parent / "leadgate", "worker", "--burst"],
+        [Path(sys.executable).parent / "leadgate", "worker", "--burst", *mode],
         env=env,
         capture_output=True,
         text=True,

@@ -8,7 +8,7 @@ from ..htmx import render_page_or_fragment
 from ..media import media_path
 from ..models import Conversation, Message, Reaction
 from ..tenancy import current_membership, get_scoped_or_404, workspace_required
-from ..webhooks.apply import MODIFIER_TYPES
+from ..webhooks.inbound import MODIFIER_TYPES
 from ..webhooks.previews import type_label
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")

@@ -6,6 +6,7 @@ blueprint is also registered on the main app, so url_for still builds its URLs t
 """
 
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from ..extensions import db
 from .routes import bp
@@ -13,10 +14,21 @@ from .routes import bp
 PREFIX = "/webhooks"
 
 
+class NoSessions(SessionInterface):
+    """Meta sends no cookies worth reading: skip the signed-cookie session entirely."""
+
+    def open_session(self, app, request):
+        return None  # Flask then uses a null session
+
+    def save_session(self, app, session, response):
+        pass
+
+
 def create_webhook_app(main: Flask) -> Flask:
     """Build the webhook app; it shares the main app's configuration object."""
     app = Flask(__name__)
     app.config = main.config  # one configuration, also for changes made at run time
+    app.session_interface = NoSessions()
     db.init_app(app)
     app.register_blueprint(bp, url_prefix="")
     return app

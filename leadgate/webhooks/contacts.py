@@ -15,12 +15,11 @@ class ContactResolver:
         self.workspace_id = workspace_id
         self.by_bsuid: dict[str, Contact] = {}
         self.by_wa_id: dict[str, Contact] = {}
-        # (channel id, contact id) -> conversation, for the rest of the drain batch
-        self.conversations: dict[tuple[int, int], object] = {}
 
     def lock(self, identities: list[Identity]) -> None:
         """Resolve all senders up front, then lock them in id order (no deadlocks)."""
         self._prefetch(identities)
+        self._create_missing(identities)
         contacts = {self.resolve(identity).id for identity in identities}
         if contacts and db.engine.dialect.name == "postgresql":
             db.session.execute(
@@ -46,6 +45,24 @@ class ContactResolver:
                 self.by_bsuid[contact.bsuid] = contact
             if contact.wa_id:
                 self.by_wa_id.setdefault(contact.wa_id, contact)
+
+    def _create_missing(self, identities: list[Identity]) -> None:
+        """New senders of a batch are inserted with one statement, then loaded."""
+        missing = {
+            (i.wa_id, i.bsuid): i
+            for i in identities
+            if (i.bsuid or i.wa_id) and self._cached(i) is None
+        }
+        if not missing:
+            return
+        db.session.execute(
+            insert_ignoring_conflicts(Contact),
+            [
+                {"workspace_id": self.workspace_id, "wa_id": wa_id, "bsuid": bsuid}
+                for wa_id, bsuid in missing
+            ],
+        )
+        self._prefetch(list(missing.values()))
 
     def resolve(self, identity: Identity) -> Contact:
         contact = self._cached(identity) or self._find(identity)

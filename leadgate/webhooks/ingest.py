@@ -20,6 +20,7 @@ from ..queue import enqueue, redis_connection
 from ..whatsapp.payloads import PayloadError, WebhookBatch, parse_webhook
 from . import apply
 from .contacts import ContactResolver
+from .inbound import InboundBuffer
 from .statuses import StatusBuffer
 
 log = logging.getLogger(__name__)
@@ -164,15 +165,15 @@ def apply_events(rows: list) -> list[int]:
                 for sender in apply.own_senders(channel, batch)
             ]
         )
-    statuses = StatusBuffer()
-    media_ids: list[int] = []
-    outcomes: list[dict] = []
+    inbound, statuses = InboundBuffer(), StatusBuffer()
     with db.session.no_autoflush:  # contact/conversation changes go out once, at commit
-        for row, channel, batch in parsed:
-            outcomes.append(
-                apply_event(row, channel, batch, resolvers, statuses, media_ids)
-            )
+        applied = [
+            (row.id, apply_event(row, channel, batch, resolvers, inbound, statuses))
+            for row, channel, batch in parsed
+        ]
+        media_ids = inbound.flush()
     statuses.flush()
+    outcomes = [outcome(event_id, result) for event_id, result in applied]
     db.session.execute(
         update(events)
         .where(events.c.id == bindparam("b_id"))
@@ -187,23 +188,28 @@ def apply_events(rows: list) -> list[int]:
     return media_ids
 
 
-def apply_event(row, channel, batch, resolvers, statuses, media_ids) -> dict:
-    """Apply one stored event; return its outcome for the bulk state update."""
+def apply_event(row, channel, batch, resolvers, inbound, statuses):
+    """Apply one stored event; return its ApplyResult, or why it was ignored."""
     if channel is None or batch is None:
-        note = "channel deleted" if channel is None else "unreadable payload"
-        return {"b_id": row.id, "b_state": "ignored", "b_note": note}
+        return "channel deleted" if channel is None else "unreadable payload"
     result = apply.apply_batch(
-        channel, batch, resolvers[channel.workspace_id], statuses
+        channel, batch, resolvers[channel.workspace_id], inbound, statuses
     )
     channel.last_webhook_at = utcnow()
-    media_ids += result.media_message_ids
     if result.foreign:
         log.warning(
             "Webhook event %s: %d items for another number skipped",
             row.id,
             result.foreign,
         )
-    return {"b_id": row.id, "b_state": "processed", "b_note": result.summary()}
+    return result
+
+
+def outcome(event_id: int, result: apply.ApplyResult | str) -> dict:
+    """One event's row for the bulk state update, once the batch is written."""
+    if isinstance(result, str):
+        return {"b_id": event_id, "b_state": "ignored", "b_note": result}
+    return {"b_id": event_id, "b_state": "processed", "b_note": result.summary()}
 
 
 @in_app_context

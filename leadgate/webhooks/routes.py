@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, Flask, abort, current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,7 +15,7 @@ from ..channels.services import app_secret
 from ..extensions import csrf, db, limiter
 from ..models import Channel
 from . import ingest
-from .writer import writer_for
+from .writer import WebhookWriter, writer_for
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def channel_keys(key: str) -> ChannelKeys:
     cached = ChannelKeys(
         channel.id, channel.verify_token, app_secret(channel), time.monotonic()
     )
+    db.session.rollback()  # hold no transaction while the request waits for the writer
     _keys_by_channel_key[key] = cached
     return cached
 
@@ -97,9 +98,8 @@ def receive(key: str):
         return "Invalid signature", 401, {"Content-Type": "text/plain"}
     if not looks_like_whatsapp(body):
         return "Not a WhatsApp webhook payload", 400, {"Content-Type": "text/plain"}
-    db.session.rollback()  # end this request's own transaction before waiting
     try:
-        writer_for(db.engine).store(channel.id, body)
+        writer_of(current_app._get_current_object()).store(channel.id, body)
     except (SQLAlchemyError, TimeoutError):
         log.exception("Webhook for channel %s not stored; Meta will retry", channel.id)
         return (
@@ -107,5 +107,14 @@ def receive(key: str):
             503,
             {"Content-Type": "text/plain", "Retry-After": "5"},
         )
-    ingest.schedule_processing()
     return "", 200
+
+
+def writer_of(app: Flask) -> WebhookWriter:
+    """The app's group-commit writer; it schedules processing once per batch."""
+
+    def schedule() -> None:
+        with app.app_context():
+            ingest.schedule_processing()
+
+    return writer_for(id(app), db.engine, after_commit=schedule)
