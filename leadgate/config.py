@@ -79,6 +79,11 @@ def load_config() -> dict:
         "REDIS_URL": redis_url,
         # Jobs run in a worker; tests may run them inline (RQ is_async=False).
         "QUEUE_IS_ASYNC": _bool("QUEUE_IS_ASYNC", True),
+        # A webhook drain keeps polling this long after its last event, so a
+        # steady stream is applied in few large batches instead of many jobs.
+        "WEBHOOK_DRAIN_LINGER_SECONDS": float(
+            _env("WEBHOOK_DRAIN_LINGER_SECONDS") or 0.2
+        ),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "MEDIA_DIR": _env("MEDIA_DIR", str(INSTANCE_DIR / "media")),
         "MAIL_SERVER": _env("MAIL_SERVER"),

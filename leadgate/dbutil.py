@@ -1,6 +1,12 @@
 """Small database helpers that differ per dialect."""
 
+from collections.abc import Sequence
+
+from psycopg.rows import namedtuple_row
+from psycopg.types.json import Jsonb
+from sqlalchemy import ColumnElement, Table, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import sqltypes
 
 from .extensions import db
 
@@ -9,3 +15,78 @@ def insert_ignoring_conflicts(model, **values):
     """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite share the syntax)."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(model).values(**values).on_conflict_do_nothing()
+
+
+def one_of(column, values) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `= ANY(array)`, one bound array.
+
+    An IN list renders one placeholder per value, so its SQL text changes with
+    the count and psycopg must parse it anew each time; ANY keeps it constant.
+    """
+    values = list(values)
+    if db.engine.dialect.name != "postgresql":
+        return column.in_(values)
+    return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+
+
+def bulk_insert_ignoring_conflicts(
+    table: Table, rows: list[dict], returning: tuple[str, ...] = ()
+) -> Sequence | None:
+    """Insert many rows with one statement, skipping rows that hit a unique key.
+
+    On PostgreSQL the rows travel as one array per column through unnest(): the
+    statement text stays the same whatever the number of rows, so psycopg parses
+    and prepares it once instead of once per batch (a multi-row VALUES list of a
+    few hundred rows costs more to build and parse than to execute). Rows must
+    share their keys. Returns the RETURNING rows of the inserted ones.
+    """
+    if not rows:
+        return None
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        statement = insert_ignoring_conflicts(table)
+        if returning:
+            statement = statement.returning(*(table.c[name] for name in returning))
+        result = db.session.execute(statement, rows)
+        return result.all() if returning else None
+    rows = with_python_defaults(table, rows)
+    names = list(rows[0])
+    dialect = connection.dialect
+    arrays = [
+        f"%b::{table.c[name].type.dialect_impl(dialect).compile(dialect=dialect)}[]"
+        for name in names
+    ]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"SELECT * FROM unnest({', '.join(arrays)}) ON CONFLICT DO NOTHING"
+    )
+    if returning:
+        sql += f" RETURNING {', '.join(returning)}"
+    columns = [[row[name] for row in rows] for name in names]
+    for index, name in enumerate(names):
+        if isinstance(table.c[name].type, sqltypes.JSON):
+            columns[index] = [
+                None if value is None else Jsonb(value) for value in columns[index]
+            ]
+    # Binary parameters (%b): text arrays would escape every element in Python.
+    cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)
+    cursor.execute(sql, tuple(columns))
+    return cursor.fetchall() if returning else None
+
+
+def with_python_defaults(table: Table, rows: list[dict]) -> list[dict]:
+    """Fill in the Python-side column defaults a Core INSERT would have applied."""
+    missing = [
+        column
+        for column in table.columns
+        if column.name not in rows[0]
+        and column.default is not None
+        and (column.default.is_scalar or column.default.is_callable)
+    ]
+    if not missing:
+        return rows
+    defaults = {}
+    for column in missing:
+        arg = column.default.arg
+        defaults[column.name] = arg(None) if column.default.is_callable else arg
+    return [{**defaults, **row} for row in rows]

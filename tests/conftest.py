@@ -52,6 +52,7 @@ def app(database_url, tmp_path):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret-key",
             "QUEUE_IS_ASYNC": False,
+            "WEBHOOK_DRAIN_LINGER_SECONDS": 0,  # inline drains end at once
             "MEDIA_DIR": str(tmp_path / "media"),
             "BASE_URL": "http://localhost",
             # Never Meta from tests: a closed local port unless a test starts the emulator.

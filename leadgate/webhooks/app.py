@@ -26,7 +26,7 @@ class NoSessions(SessionInterface):
 
 def create_webhook_app(main: Flask) -> Flask:
     """Build the webhook app; it shares the main app's configuration object."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # one route: nothing else to match
     app.config = main.config  # one configuration, also for changes made at run time
     app.session_interface = NoSessions()
     db.init_app(app)

@@ -2,7 +2,7 @@
 
 from sqlalchemy import or_, select
 
-from ..dbutil import insert_ignoring_conflicts
+from ..dbutil import insert_ignoring_conflicts, one_of
 from ..extensions import db
 from ..models import Contact
 from ..whatsapp.payloads import Identity
@@ -24,7 +24,7 @@ class ContactResolver:
         if contacts and db.engine.dialect.name == "postgresql":
             db.session.execute(
                 select(Contact.id)
-                .where(Contact.id.in_(sorted(contacts)))
+                .where(one_of(Contact.id, sorted(contacts)))
                 .order_by(Contact.id)
                 .with_for_update()
             )
@@ -38,7 +38,7 @@ class ContactResolver:
         for contact in db.session.scalars(
             select(Contact).where(
                 Contact.workspace_id == self.workspace_id,
-                or_(Contact.bsuid.in_(bsuids), Contact.wa_id.in_(wa_ids)),
+                or_(one_of(Contact.bsuid, bsuids), one_of(Contact.wa_id, wa_ids)),
             )
         ):
             if contact.bsuid:

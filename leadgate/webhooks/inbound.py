@@ -9,9 +9,13 @@ when two drains race). Side effects then run in arrival order.
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 
-from ..dbutil import insert_ignoring_conflicts
+from ..dbutil import (
+    bulk_insert_ignoring_conflicts,
+    insert_ignoring_conflicts,
+    one_of,
+)
 from ..extensions import db
 from ..models import Channel, Contact, Conversation, Message, Reaction, as_utc
 from ..whatsapp.payloads import InboundMessage
@@ -69,14 +73,19 @@ class InboundBuffer:
 
 def conversations_for(pairs: dict[tuple[Channel, int], Contact]) -> dict:
     """The latest conversation per (channel id, contact id); missing ones are opened."""
-    keys = [(channel.id, contact_id) for channel, contact_id in pairs]
+    keys = {(channel.id, contact_id) for channel, contact_id in pairs}
     found: dict[tuple[int, int], Conversation] = {}
     for conversation in db.session.scalars(
         select(Conversation)
-        .where(tuple_(Conversation.channel_id, Conversation.contact_id).in_(keys))
+        .where(
+            one_of(Conversation.contact_id, {contact for _, contact in keys}),
+            one_of(Conversation.channel_id, {channel for channel, _ in keys}),
+        )
         .order_by(Conversation.id)
     ):
-        found[(conversation.channel_id, conversation.contact_id)] = conversation
+        key = (conversation.channel_id, conversation.contact_id)
+        if key in keys:  # the latest conversation of each pair wins
+            found[key] = conversation
     opened = [
         Conversation(
             workspace_id=channel.workspace_id,
@@ -101,11 +110,8 @@ def insert_new(pending: list[Pending], conversations: dict) -> dict:
         if key not in rows:
             conversation = conversations[(item.channel.id, item.contact.id)]
             rows[key] = message_row(item, conversation.id)
-    result = db.session.execute(
-        insert_ignoring_conflicts(messages).returning(
-            messages.c.id, messages.c.channel_id, messages.c.wamid
-        ),
-        list(rows.values()),
+    result = bulk_insert_ignoring_conflicts(
+        messages, list(rows.values()), returning=("id", "channel_id", "wamid")
     )
     return {(row.channel_id, row.wamid): row.id for row in result}
 

@@ -14,6 +14,7 @@ with a single autocommitted statement: one round trip per batch.
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,7 +34,7 @@ IDLE_SECONDS = 60.0  # give the connection back when no webhooks come
 POSTGRES_BATCH_INSERT = (
     "INSERT INTO webhook_event (channel_id, body, received_at, state, attempts) "
     "SELECT channel_id, body, %s, 'pending', 0 "
-    "FROM unnest(%s::integer[], %s::bytea[]) AS batch(channel_id, body)"
+    "FROM unnest(%b::integer[], %b::bytea[]) AS batch(channel_id, body)"
 )
 
 
@@ -47,12 +48,19 @@ class Pending:
 
 class WebhookWriter:
     def __init__(
-        self, engine: Engine, after_commit: Callable[[], None] | None = None
+        self,
+        engine: Engine,
+        after_commit: Callable[[], None] | None = None,
+        after_commit_every: float = 0.0,
     ) -> None:
         self.engine = engine
-        # Runs once per committed batch, before the requests are woken (e.g. to
-        # schedule processing: one Redis call per batch instead of per request).
+        # Runs after committed batches (to schedule processing), at most once per
+        # `after_commit_every` seconds, and always once after the last batch: a
+        # batch committed meanwhile is covered by that trailing call.
         self.after_commit = after_commit
+        self.after_commit_every = after_commit_every
+        self.after_commit_due = False
+        self.after_commit_at = 0.0
         self.connection: Connection | None = None
         self.stopped = False
         self.queue: list[Pending] = []
@@ -84,16 +92,26 @@ class WebhookWriter:
         while True:
             with self.condition:
                 self.condition.wait_for(
-                    lambda: self.queue or self.stopped, timeout=IDLE_SECONDS
+                    lambda: self.queue or self.stopped, timeout=self._idle_timeout()
                 )
                 batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
                 stopping = self.stopped and not self.queue
             if batch:
                 self._write(batch)
+            elif self.after_commit_due:
+                self._run_after_commit(trailing=True)
+                continue
             if stopping or not batch:
                 self._close()
             if stopping:
                 return
+
+    def _idle_timeout(self) -> float:
+        if not self.after_commit_due:
+            return IDLE_SECONDS
+        return max(
+            0.0, self.after_commit_at + self.after_commit_every - time.monotonic()
+        )
 
     def _write(self, batch: list[Pending]) -> None:
         try:
@@ -103,6 +121,7 @@ class WebhookWriter:
             for item in batch:
                 item.error = error
         else:
+            self.after_commit_due = True
             self._run_after_commit()
         for item in batch:
             item.done.set()
@@ -116,7 +135,9 @@ class WebhookWriter:
                     isolation_level="AUTOCOMMIT"
                 )
         if self.engine.dialect.name == "postgresql":
-            self.connection.exec_driver_sql(
+            # psycopg directly, with binary array parameters (%b): the bodies
+            # travel as they are instead of hex-encoded into an array literal.
+            self.connection.connection.driver_connection.execute(
                 POSTGRES_BATCH_INSERT,
                 (
                     received_at,
@@ -143,9 +164,14 @@ class WebhookWriter:
             log.debug("Closing the webhook writer's connection failed", exc_info=True)
         self.connection = None
 
-    def _run_after_commit(self) -> None:
+    def _run_after_commit(self, trailing: bool = False) -> None:
         if self.after_commit is None:
+            self.after_commit_due = False
             return
+        now = time.monotonic()
+        if not trailing and now - self.after_commit_at < self.after_commit_every:
+            return  # the trailing call covers this batch
+        self.after_commit_due, self.after_commit_at = False, now
         try:
             self.after_commit()
         except Exception:  # stored is stored: the sweeper catches up
@@ -157,13 +183,18 @@ _lock = threading.Lock()
 
 
 def writer_for(
-    key: int, engine: Engine, after_commit: Callable[[], None] | None = None
+    key: int,
+    engine: Engine,
+    after_commit: Callable[[], None] | None = None,
+    after_commit_every: float = 0.0,
 ) -> WebhookWriter:
     """The process's writer under this key (created on first use, after any fork)."""
     with _lock:
         writer = _writers.get(key)
         if writer is None or not writer.thread.is_alive():
-            writer = _writers[key] = WebhookWriter(engine, after_commit)
+            writer = _writers[key] = WebhookWriter(
+                engine, after_commit, after_commit_every
+            )
         return writer
 
 
