@@ -51,9 +51,9 @@ async def read_response(reader: asyncio.StreamReader) -> int:
 
 
 async def connection_worker(
-    host, port, queue: asyncio.Queue, result: LoadResult, retry: bool
+    host, port, queue: asyncio.Queue, result: LoadResult, retry: bool, opened
 ) -> None:
-    reader = writer = None
+    reader, writer = opened
     while not queue.empty():
         request = queue.get_nowait()
         while True:
@@ -94,12 +94,16 @@ async def fire(
     for request in requests:
         queue.put_nowait(request)
     result = LoadResult()
+    # Open the connections one by one before the clock starts, as Meta's arrive
+    # over time: a burst of connects lets one server process accept most of them
+    # and leaves the others idle, which makes runs unrepeatable.
+    opened = []
+    for _ in range(connections):
+        opened.append(await asyncio.open_connection(host, port))
+        await asyncio.sleep(0.005)
     started = time.perf_counter()
     await asyncio.gather(
-        *(
-            connection_worker(host, port, queue, result, retry)
-            for _ in range(connections)
-        )
+        *(connection_worker(host, port, queue, result, retry, pair) for pair in opened)
     )
     result.seconds = time.perf_counter() - started
     return result

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
 MAX_JOB_SECONDS = 5.0  # then the job ends, so other high-priority jobs get a turn
-GATHER_SECONDS = 0.02  # pause after a small batch to let the next one fill
+GATHER_SECONDS = 0.05  # pause after a small batch to let the next one fill
 MAX_ATTEMPTS = 5
 DRAIN_FLAG = "leadgate:webhooks:drain-scheduled"
 STALE_AFTER = timedelta(seconds=60)
