@@ -43,6 +43,12 @@ SCOPED_ROUTES = {
         ("POST", f"/settings/channels/{foreign['channel']}/test")
     ],
     "inbox.show": lambda foreign: [("GET", f"/inbox/{foreign['conversation']}")],
+    "inbox.send": lambda foreign: [
+        ("POST", f"/inbox/{foreign['conversation']}/messages")
+    ],
+    "inbox.resend_message": lambda foreign: [
+        ("POST", f"/inbox/messages/{foreign['message']}/resend")
+    ],
     "inbox.media": lambda foreign: [("GET", f"/inbox/media/{foreign['message']}")],
 }
 

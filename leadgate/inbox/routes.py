@@ -1,12 +1,18 @@
 """The shared inbox: conversation list, thread and media (the full UI comes later)."""
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..extensions import db
 from ..htmx import render_page_or_fragment
 from ..media import media_path
 from ..models import Conversation, Message, Reaction
+from ..outbound.reasons import failure_reason
+from ..outbound.rules import SendRefused, refusal, window_closes_at
+from ..outbound.service import queue_text, resend
 from ..tenancy import current_membership, get_scoped_or_404, workspace_required
 from ..webhooks.inbound import MODIFIER_TYPES
 from ..webhooks.previews import type_label
@@ -19,7 +25,7 @@ THREAD_LIMIT = 200
 
 @bp.app_context_processor
 def inject_labels():
-    return {"type_label": type_label}
+    return {"type_label": type_label, "failure_reason": failure_reason}
 
 
 @bp.get("")
@@ -68,6 +74,44 @@ def show(conversation_id: int):
         conversation=conversation,
         messages=messages,
         reactions=reactions,
+        form=FlaskForm(),
+        refusal=refusal(conversation.channel, conversation.contact),
+        window_closes=window_closes_at(
+            conversation.channel_id, conversation.contact_id
+        ),
+    )
+
+
+@bp.post("/<int:conversation_id>/messages")
+@workspace_required()
+def send(conversation_id: int):
+    """Queue a text answer; the thread shows it at once as queued, then its ticks."""
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            queue_text(conversation, current_user, request.form.get("text", ""))
+        except SendRefused as refused:
+            flash(str(refused), "error")
+    else:
+        flash(_("Die Seite war veraltet. Bitte erneut senden."), "error")
+    return redirect(url_for("inbox.show", conversation_id=conversation.id), 303)
+
+
+@bp.post("/messages/<int:message_id>/resend")
+@workspace_required()
+def resend_message(message_id: int):
+    """"Erneut senden": a new, recorded attempt for a failed message."""
+    message = get_scoped_or_404(Message, message_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            resend(message)
+            flash(_("Die Nachricht wird erneut gesendet."), "success")
+        except SendRefused as refused:
+            flash(str(refused), "error")
+    return redirect(
+        url_for("inbox.show", conversation_id=message.conversation_id), 303
     )
 
 

@@ -23,6 +23,7 @@ from .whatsapp import (
     MessageStatus,
     MessageTemplate,
     Reaction,
+    SendAttempt,
     WebhookEvent,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "PageView",
     "Reaction",
     "Role",
+    "SendAttempt",
     "User",
     "WebhookEvent",
     "Workspace",

@@ -84,6 +84,10 @@ class Contact(db.Model):
         DateTime(timezone=True)
     )
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Nobody may message a contact who objected (opted out) or whose processing is
+    # restricted (Art. 18 GDPR); the consent ledger will set these (outbound/rules.py).
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    restricted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow
     )
@@ -135,6 +139,8 @@ class Message(db.Model):
     __table_args__ = (
         UniqueConstraint("channel_id", "wamid", name="uq_message_channel_wamid"),
         Index("ix_message_conversation_sent_at", "conversation_id", "sent_at", "id"),
+        # The outbound sweeper looks for messages waiting to be (re)sent.
+        Index("ix_message_status_next_attempt", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -172,11 +178,37 @@ class Message(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Outbound only: who wrote it, and the send attempts so far.
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
 
     conversation: Mapped[Conversation] = relationship()
+
+
+class SendAttempt(db.Model):
+    """One call to Meta's send API for an outbound message, kept for the thread."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("message.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # accepted | retry | failed | unknown (no answer: the request may have arrived)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    wamid: Mapped[str | None] = mapped_column(String(255))  # what Meta accepted
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_title: Mapped[str | None] = mapped_column(String(255))
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)  # "Erneut senden"
 
 
 class MessageStatus(db.Model):

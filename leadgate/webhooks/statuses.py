@@ -20,6 +20,7 @@ class StatusBuffer:
 
     def __init__(self) -> None:
         self.rows: list[dict] = []
+        self.callbacks: list[dict] = []
 
     def add(self, channel_id: int, status: StatusUpdate) -> None:
         self.rows.append(
@@ -33,13 +34,43 @@ class StatusBuffer:
                 "pricing": status.pricing,
             }
         )
+        message_id = our_message_id(status.callback_data)
+        if message_id is not None:
+            self.callbacks.append(
+                {"b_id": message_id, "b_channel": channel_id, "b_wamid": status.wamid}
+            )
 
     def flush(self) -> None:
         if not self.rows:
             return
         db.session.execute(insert_ignoring_conflicts(MessageStatus), self.rows)
+        attach_wamids(self.callbacks)
         advance_many(self.rows)
-        self.rows = []
+        self.rows, self.callbacks = [], []
+
+
+def our_message_id(callback_data: str | None) -> int | None:
+    """We send our message id as biz_opaque_callback_data ("lg-<id>")."""
+    if callback_data and callback_data.startswith("lg-") and callback_data[3:].isdigit():
+        return int(callback_data[3:])
+    return None
+
+
+def attach_wamids(callbacks: list[dict]) -> None:
+    """A send whose answer never came back learns its wamid from the status webhook."""
+    if not callbacks:
+        return
+    db.session.execute(
+        update(messages)
+        .where(
+            messages.c.id == bindparam("b_id"),
+            messages.c.channel_id == bindparam("b_channel"),
+            messages.c.direction == "out",
+            messages.c.wamid.is_(None),
+        )
+        .values(wamid=bindparam("b_wamid"), sending_since=None),
+        callbacks,
+    )
 
 
 def advance_many(rows: list[dict]) -> None:

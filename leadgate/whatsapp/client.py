@@ -19,12 +19,15 @@ class WhatsAppError(Exception):
         message: str,
         details: str | None = None,
         http_status: int | None = None,
+        maybe_received: bool = False,
     ):
         super().__init__(f"({code}) {message}")
         self.code = code
         self.message = message
         self.details = details
         self.http_status = http_status
+        # No answer after the request went out: Meta may have accepted it.
+        self.maybe_received = maybe_received
 
     @property
     def retryable(self) -> bool:
@@ -121,12 +124,29 @@ class WhatsAppClient:
                 None, f"network error: {type(error).__name__}"
             ) from error
 
+    def send_message(self, phone_number_id: str, payload: dict) -> str:
+        """POST /{phone-number-id}/messages; return the wamid Meta accepted."""
+        data = self._request("POST", f"{phone_number_id}/messages", json=payload)
+        try:
+            return str(data["messages"][0]["id"])
+        except (KeyError, IndexError, TypeError) as error:
+            raise WhatsAppError(
+                None, "send answer without a message id", maybe_received=True
+            ) from error
+
     def _request(self, method: str, path: str, **kwargs: Any) -> dict:
         try:
             response = self._http.request(method, path.lstrip("/"), **kwargs)
-        except httpx.HTTPError as error:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            # Not connected: the request never left, so retrying is safe.
             raise WhatsAppError(
                 None, f"network error: {type(error).__name__}"
+            ) from error
+        except httpx.HTTPError as error:
+            raise WhatsAppError(
+                None,
+                f"network error: {type(error).__name__}",
+                maybe_received=method != "GET",
             ) from error
         if response.status_code >= 400:
             raise _error_from(response)

@@ -75,6 +75,8 @@ class StatusUpdate:
     errors: tuple[dict, ...] = ()  # each {"code", "title", "message", "details"}
     conversation: dict | None = None
     pricing: dict | None = None
+    # Echo of the send request's biz_opaque_callback_data (we put our message id there).
+    callback_data: str | None = None
     raw: dict = field(default_factory=dict)
 
 
@@ -440,6 +442,7 @@ def _status(item: Any, change: _Change) -> StatusUpdate:
         errors=_errors(status.get("errors")),
         conversation=_object(status.get("conversation")) or None,
         pricing=_object(status.get("pricing")) or None,
+        callback_data=_string(status.get("biz_opaque_callback_data")),
         raw=status,
     )
 

@@ -1,0 +1,231 @@
+"""Deliver queued messages to the Cloud API: exactly once, retried while it makes sense.
+
+States: queued → sending → sent (→ delivered → read, from status webhooks) or failed.
+A job claims a message by moving it from `queued` to `sending` in one UPDATE, so two
+workers (or a job and the sweeper's copy) never both send it, and a message with a
+wamid is never sent again.
+
+Ambiguous answers: when the request went out but no answer came (read timeout,
+dropped connection, worker killed mid-call), Meta may have accepted the message.
+LeadGate does not guess. The message stays `sending`; each send carries our message
+id as biz_opaque_callback_data, so a status webhook for it fills in the wamid and
+the state. If none comes within UNCONFIRMED_AFTER, the message is marked failed as
+"unconfirmed" and the agent decides whether to send it again — a duplicate to a
+customer is worse than a visible question.
+"""
+
+import logging
+import random
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from ..channels.services import client_for
+from ..extensions import db
+from ..jobs import in_app_context
+from ..models import Channel, Contact, Message, SendAttempt, utcnow
+from ..models.whatsapp import STATUS_RANK
+from ..queue import enqueue, get_queue
+from ..webhooks.statuses import apply_recorded_statuses
+from ..whatsapp.client import WhatsAppError
+from .reasons import UNCONFIRMED
+
+log = logging.getLogger(__name__)
+
+QUEUE = "default"
+MAX_ATTEMPTS = 6
+MAX_BACKOFF_SECONDS = 300
+UNCONFIRMED_AFTER = timedelta(minutes=5)
+ORDER_WAIT_SECONDS = 1  # an earlier message of the conversation is still on its way
+CALLBACK_PREFIX = "lg-"
+
+
+def enqueue_delivery(message_id: int, delay_seconds: float = 0) -> None:
+    """Ask a worker to deliver; call after the message is committed."""
+    if delay_seconds <= 0:
+        enqueue(deliver_message, message_id, queue=QUEUE, retry=None)
+        return
+    get_queue(QUEUE).enqueue_in(
+        timedelta(seconds=delay_seconds),
+        deliver_message,
+        message_id,
+        result_ttl=0,
+    )
+
+
+def backoff_seconds(attempt: int, code: int | None) -> float:
+    """Exponential with jitter; Meta's pair rate limit asks for 4^X seconds."""
+    if code == 131056:
+        return float(min(MAX_BACKOFF_SECONDS, 4 ** (attempt - 1)))
+    base = min(MAX_BACKOFF_SECONDS, 2**attempt)
+    return base * random.uniform(0.5, 1.0)
+
+
+@in_app_context
+def deliver_message(message_id: int) -> str:
+    """Send one queued message; return what happened (for logs and tests)."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.direction != "out":
+        return "gone"
+    if message.status != "queued" or message.wamid is not None:
+        return "done"
+    if waits_for_earlier(message):
+        db.session.rollback()
+        enqueue_delivery(message_id, ORDER_WAIT_SECONDS)
+        return "waiting"
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Message)
+        .where(
+            Message.id == message_id,
+            Message.status == "queued",
+            Message.wamid.is_(None),
+            (Message.next_attempt_at.is_(None)) | (Message.next_attempt_at <= now),
+        )
+        .values(
+            status="sending",
+            attempts=Message.attempts + 1,
+            sending_since=now,
+            next_attempt_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return "not due"
+    db.session.refresh(message)
+    attempt = SendAttempt(
+        message_id=message.id,
+        number=message.attempts,
+        started_at=now,
+        manual=bool((message.details or {}).get("manual_resend")),
+    )
+    db.session.add(attempt)
+    db.session.commit()  # `sending` is on record before the request goes out
+    return send(message, attempt)
+
+
+def waits_for_earlier(message: Message) -> bool:
+    """Keep the conversation's order: an earlier outbound message goes first."""
+    return (
+        db.session.scalar(
+            select(Message.id)
+            .where(
+                Message.conversation_id == message.conversation_id,
+                Message.direction == "out",
+                Message.id < message.id,
+                Message.status.in_(("queued", "sending")),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def send(message: Message, attempt: SendAttempt) -> str:
+    channel = db.session.get(Channel, message.channel_id)
+    contact = db.session.get(Contact, message.contact_id)
+    try:
+        with client_for(channel) as client:
+            wamid = client.send_message(
+                channel.phone_number_id, payload(message, contact)
+            )
+    except WhatsAppError as error:
+        return handle_error(message, attempt, channel, error)
+    attempt.finished_at, attempt.outcome, attempt.wamid = utcnow(), "accepted", wamid
+    message.wamid = wamid
+    if message.status_rank < STATUS_RANK["sent"]:
+        message.status, message.status_rank = "sent", STATUS_RANK["sent"]
+    message.sending_since = None
+    db.session.flush()
+    apply_recorded_statuses(channel.id, wamid)  # a status may have been quicker
+    db.session.commit()
+    log.info("Message %s sent (attempt %s)", message.id, attempt.number)
+    return "sent"
+
+
+def handle_error(
+    message: Message, attempt: SendAttempt, channel: Channel, error: WhatsAppError
+) -> str:
+    attempt.finished_at = utcnow()
+    attempt.http_status, attempt.error_code = error.http_status, error.code
+    attempt.error_title = (error.details or error.message)[:255]
+    if error.maybe_received:
+        attempt.outcome = "unknown"
+        db.session.commit()  # stays `sending`: a status webhook or the sweeper decides
+        log.warning("Message %s: no answer from Meta; waiting for a status", message.id)
+        return "unknown"
+    if error.retryable and message.attempts < MAX_ATTEMPTS:
+        delay = backoff_seconds(message.attempts, error.code)
+        attempt.outcome = "retry"
+        message.status, message.sending_since = "queued", None
+        message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        db.session.commit()
+        enqueue_delivery(message.id, delay)
+        log.info("Message %s: error %s, retry in %.0f s", message.id, error.code, delay)
+        return "retry"
+    attempt.outcome = "failed"
+    fail(message, error.code, attempt.error_title)
+    if error.token_invalid:
+        channel.needs_new_token = True
+    db.session.commit()
+    log.warning("Message %s failed permanently (error %s)", message.id, error.code)
+    return "failed"
+
+
+def fail(message: Message, code: int | None, title: str | None) -> None:
+    message.status, message.status_rank = "failed", STATUS_RANK["failed"]
+    message.error_code, message.error_title = code, title
+    message.sending_since = message.next_attempt_at = None
+
+
+def payload(message: Message, contact: Contact) -> dict:
+    body: dict = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "type": message.type,
+        "biz_opaque_callback_data": f"{CALLBACK_PREFIX}{message.id}",
+    }
+    if contact.wa_id:
+        body["to"] = "+" + contact.wa_id
+    else:
+        body["recipient"] = contact.bsuid  # a username-only contact: BSUID
+    if message.type == "text":
+        body["text"] = {"body": message.text, "preview_url": False}
+    if message.reply_to_wamid:
+        body["context"] = {"message_id": message.reply_to_wamid}
+    return body
+
+
+@in_app_context
+def sweep_outbound() -> dict:
+    """Re-enqueue messages whose job got lost; settle sends Meta never answered."""
+    now = utcnow()
+    due = db.session.scalars(
+        select(Message.id).where(
+            Message.status == "queued",
+            Message.direction == "out",
+            (
+                Message.next_attempt_at.is_(None)
+                & (Message.sent_at < now - timedelta(seconds=30))
+            )
+            | (Message.next_attempt_at < now - timedelta(seconds=30)),
+        )
+    ).all()
+    stuck = db.session.scalars(
+        select(Message).where(
+            Message.status == "sending",
+            Message.wamid.is_(None),
+            Message.sending_since < now - UNCONFIRMED_AFTER,
+        )
+    ).all()
+    for message in stuck:
+        fail(message, None, UNCONFIRMED)
+    db.session.commit()
+    for message_id in due:
+        enqueue_delivery(message_id)
+    if due or stuck:
+        log.warning(
+            "Outbound sweep: %d re-enqueued, %d unconfirmed", len(due), len(stuck)
+        )
+    return {"requeued": len(due), "unconfirmed": len(stuck)}

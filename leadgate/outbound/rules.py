@@ -1,0 +1,66 @@
+"""Who may be messaged, and how: Meta's 24-hour window and the contact's own wishes.
+
+Every send path asks `refusal()` first, so the checks live in one place (the
+consent ledger will feed `opted_out_at` and `restricted_at` later).
+"""
+
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Channel, Contact, Message, as_utc, utcnow
+
+# Meta's customer service window: opened and renewed by each message of the contact.
+WINDOW = timedelta(hours=24)
+# Inbound items that are not the contact writing to the business.
+NOT_CONTACT_MESSAGES = ("system",)
+
+
+def window_closes_at(channel_id: int, contact_id: int) -> datetime | None:
+    """When the window per business number and contact closes (None: never opened).
+
+    Per number and contact, not per conversation: a new or reopened conversation
+    keeps the window the contact opened.
+    """
+    last = db.session.scalar(
+        select(func.max(Message.sent_at)).where(
+            Message.channel_id == channel_id,
+            Message.contact_id == contact_id,
+            Message.direction == "in",
+            Message.type.not_in(NOT_CONTACT_MESSAGES),
+        )
+    )
+    return as_utc(last) + WINDOW if last is not None else None
+
+
+def window_open(channel_id: int, contact_id: int) -> bool:
+    closes = window_closes_at(channel_id, contact_id)
+    return closes is not None and closes > utcnow()
+
+
+def refusal(channel: Channel, contact: Contact, free_form: bool = True) -> str | None:
+    """Why this contact cannot be messaged now, in the agent's words; None if it can."""
+    if contact.opted_out_at is not None:
+        return _(
+            "Der Kontakt hat widersprochen und möchte keine Nachrichten mehr erhalten."
+        )
+    if contact.restricted_at is not None:
+        return _(
+            "Die Verarbeitung dieses Kontakts ist eingeschränkt: keine Nachrichten möglich."
+        )
+    if channel.needs_new_token:
+        return _(
+            "Die WhatsApp-Nummer braucht ein neues Zugriffstoken (Einstellungen → WhatsApp)."
+        )
+    if free_form and not window_open(channel.id, contact.id):
+        return _(
+            "Das 24-Stunden-Fenster ist geschlossen: Der Kontakt hat in den letzten "
+            "24 Stunden nicht geschrieben. Jetzt sind nur freigegebene Vorlagen erlaubt."
+        )
+    return None
+
+
+class SendRefused(Exception):
+    """A send the rules do not allow; the message is the reason for the agent."""

@@ -1,0 +1,356 @@
+"""Outbound texts through the real pipeline against the emulator over HTTP.
+
+Jobs run inline (QUEUE_IS_ASYNC is off in tests); status webhooks the emulator
+delivers to a receiver are relayed to LeadGate's webhook endpoint as they came.
+"""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from leadgate.channels.services import create_channel
+from leadgate.extensions import db
+from leadgate.models import Channel, Contact, Conversation, Message, SendAttempt, utcnow
+from leadgate.outbound.delivery import deliver_message, sweep_outbound
+from leadgate.outbound.reasons import UNCONFIRMED
+
+from .emulator_support import (
+    CUSTOMER,
+    PHONE_ID,
+    SECRET,
+    TOKEN,
+    WABA_ID,
+    EmulatorHarness,
+    WebhookReceiver,
+    emulator_config,
+)
+from .support import make_user, workspace_of
+from .webhook_fixtures import meta_bytes, sign
+
+
+@pytest.fixture(autouse=True)
+def remember_app(app):
+    """Helpers open a short app context per step: a long one would keep SQLite's
+    write lock between the test client's requests."""
+    global APP
+    APP = app
+    yield
+
+
+APP = None
+
+
+def run(job, *args):
+    """Run a job function the way a worker does, in its own app context."""
+    with APP.app_context():
+        return job(*args)
+
+
+@pytest.fixture
+def receiver():
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def emulator(app, receiver):
+    harness = EmulatorHarness(emulator_config(receiver.url))
+    app.config["WHATSAPP_GRAPH_URL"] = f"{harness.url}/v25.0"
+    app.config["WHATSAPP_TIMEOUT_SECONDS"] = 0.5
+    yield harness
+    harness.server.stop()
+
+
+@pytest.fixture
+def channel_key(app, auth):
+    with app.app_context():
+        owner = make_user("owner@example.com")
+        created = create_channel(
+            workspace_of(owner),
+            name="Vertrieb",
+            phone_number_id=PHONE_ID,
+            waba_id=WABA_ID,
+            access_token=TOKEN,
+            app_secret=SECRET,
+        )
+        db.session.commit()
+        key = created.key
+    auth.login("owner@example.com")
+    return key
+
+
+def post_webhook(client, key: str, body: bytes) -> None:
+    response = client.post(
+        f"/webhooks/whatsapp/{key}",
+        data=body,
+        csrf=False,
+        headers={"X-Hub-Signature-256": sign(body, SECRET)},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+
+
+def read(statement):
+    """Fresh rows, detached from their session."""
+    with APP.app_context():
+        rows = db.session.scalars(statement).all()
+        db.session.expunge_all()
+        return rows
+
+
+def change(model, *where, **values) -> None:
+    with APP.app_context():
+        db.session.execute(update(model).where(*where).values(**values))
+        db.session.commit()
+
+
+def customer_writes(client, emulator, key: str) -> int:
+    """The customer writes first (opening the window at Meta and here)."""
+    answer = emulator.inject(**{"from": CUSTOMER, "deliver": False, "text": "Hallo?"})
+    post_webhook(client, key, meta_bytes(answer["webhook"]))
+    return read(select(Conversation.id))[0]
+
+
+def relay(client, receiver: WebhookReceiver, key: str, count: int) -> None:
+    """Pass the emulator's webhooks on to LeadGate, exactly as they were signed."""
+    for entry in receiver.wait_for(count)[:count]:
+        post_webhook(client, key, entry.body)
+
+
+def send_text(client, conversation_id: int, text: str = "Guten Tag!"):
+    return client.post(f"/inbox/{conversation_id}/messages", data={"text": text})
+
+
+def outbound() -> Message | None:
+    rows = read(select(Message).where(Message.direction == "out"))
+    return rows[0] if rows else None
+
+
+def sent_at_emulator(emulator) -> list[dict]:
+    return emulator.admin("GET", "messages")["data"]
+
+
+def arm(emulator, **fault) -> None:
+    emulator.admin("POST", "faults", json={"match": "/messages", **fault})
+
+
+def test_a_text_goes_out_and_its_ticks_arrive(client, emulator, receiver, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    response = send_text(client, conversation_id, "Guten Tag, <b>Erika</b>!")
+    assert response.status_code == 303
+    message = outbound()
+    assert message.status == "sent" and message.wamid
+    [attempt] = read(select(SendAttempt))
+    assert (attempt.outcome, attempt.wamid, attempt.number) == (
+        "accepted",
+        message.wamid,
+        1,
+    )
+    [sent] = sent_at_emulator(emulator)
+    assert sent["id"] == message.wamid and sent["to"] == CUSTOMER
+    relay(client, receiver, channel_key, 3)  # sent, delivered, read
+    assert outbound().status == "read"
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert "gelesen" in page and "&lt;b&gt;Erika&lt;/b&gt;" in page
+
+
+def test_the_conversation_shows_the_answer_as_its_latest_activity(
+    client, emulator, channel_key
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    send_text(client, conversation_id, "Wir melden uns gleich.")
+    [conversation] = read(select(Conversation))
+    assert conversation.last_message_preview == "Wir melden uns gleich."
+
+
+def test_outside_the_window_free_text_is_refused_with_the_reason(
+    client, emulator, channel_key
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    change(Message, sent_at=utcnow() - timedelta(hours=25))
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert "24-Stunden-Fenster ist geschlossen" in page
+    assert 'name="text"' not in page  # no composer for free text
+    response = send_text(client, conversation_id)
+    assert "24-Stunden-Fenster ist geschlossen" in client.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
+    assert outbound() is None and sent_at_emulator(emulator) == []
+
+
+def test_inside_the_window_the_composer_shows_when_it_closes(
+    client, emulator, channel_key
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert 'name="text"' in page and "Fenster offen bis" in page
+
+
+@pytest.mark.parametrize("field", ["opted_out_at", "restricted_at"])
+def test_opted_out_or_restricted_contacts_cannot_be_messaged(
+    client, emulator, channel_key, field
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    change(Contact, **{field: utcnow()})
+    send_text(client, conversation_id)
+    assert outbound() is None and sent_at_emulator(emulator) == []
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "graph_error", "status": 400, "code": 130429},
+        {"kind": "graph_error", "status": 400, "code": 131056},
+        {"kind": "graph_error", "status": 400, "code": 131000},
+        {"kind": "graph_error", "status": 503},
+    ],
+    ids=["throughput", "pair-rate", "something-went-wrong", "http-503"],
+)
+def test_temporary_errors_are_retried_later_and_sent_once(
+    client, emulator, channel_key, fault
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    arm(emulator, **fault)
+    send_text(client, conversation_id)
+    message = outbound()
+    assert message.status == "queued" and message.next_attempt_at is not None
+    assert sent_at_emulator(emulator) == []
+    change(Message, next_attempt_at=utcnow() - timedelta(seconds=1))  # backoff over
+    assert run(deliver_message, message.id) == "sent"
+    assert run(deliver_message, message.id) == "done"  # a duplicate job sends nothing
+    outcomes = read(select(SendAttempt.outcome).order_by(SendAttempt.number))
+    assert outcomes == ["retry", "accepted"]
+    assert len(sent_at_emulator(emulator)) == 1
+
+
+def test_a_retry_is_not_sent_before_its_time(client, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    arm(emulator, kind="graph_error", status=400, code=130429)
+    send_text(client, conversation_id)
+    assert run(deliver_message, outbound().id) == "not due"
+    assert sent_at_emulator(emulator) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (131026, "Nicht zustellbar"),
+        (131050, "Marketing-Nachrichten"),
+        (131049, "frühestens morgen"),
+        (132001, "Fehler in der Vorlage"),
+        (100, "ungültiger Parameter"),
+    ],
+)
+def test_permanent_errors_fail_at_once_with_their_reason(
+    client, emulator, channel_key, code, words
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    arm(emulator, kind="graph_error", status=400, code=code)
+    send_text(client, conversation_id)
+    message = outbound()
+    assert (message.status, message.error_code, message.attempts) == (
+        "failed",
+        code,
+        1,
+    )
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert words in page and "Erneut senden" in page
+
+
+def test_an_invalid_token_fails_and_flags_the_channel(client, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    arm(emulator, kind="graph_error", status=401, code=190)
+    send_text(client, conversation_id)
+    assert outbound().status == "failed"
+    assert read(select(Channel.needs_new_token)) == [True]
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert "neues Zugriffstoken" in page
+
+
+def test_resend_makes_a_new_recorded_attempt(client, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    arm(emulator, kind="graph_error", status=400, code=131026)
+    send_text(client, conversation_id)
+    message = outbound()
+    response = client.post(f"/inbox/messages/{message.id}/resend")
+    assert response.status_code == 303
+    assert outbound().status == "sent"
+    attempts = read(select(SendAttempt).order_by(SendAttempt.number))
+    assert [(a.outcome, a.manual) for a in attempts] == [
+        ("failed", False),
+        ("accepted", True),
+    ]
+    assert len(sent_at_emulator(emulator)) == 1
+
+
+def test_only_failed_messages_can_be_resent(client, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    send_text(client, conversation_id)
+    client.post(f"/inbox/messages/{outbound().id}/resend")
+    assert len(sent_at_emulator(emulator)) == 1
+
+
+def test_a_send_without_answer_is_settled_by_its_status_webhook(
+    client, emulator, receiver, channel_key
+):
+    """Meta accepted it but the answer never came: no second send, the status tells."""
+    conversation_id = customer_writes(client, emulator, channel_key)
+    arm(emulator, kind="graph_delay", delay=1.0)
+    send_text(client, conversation_id)
+    message = outbound()
+    assert message.status == "sending" and message.wamid is None
+    assert run(deliver_message, message.id) == "done"  # no second try on its own
+    relay(client, receiver, channel_key, 3)
+    message = outbound()
+    [sent] = sent_at_emulator(emulator)
+    assert message.wamid == sent["id"] and message.status == "read"
+
+
+def test_an_unanswered_send_without_status_asks_the_agent(
+    client, emulator, channel_key
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    send_text(client, conversation_id)
+    change(
+        Message,
+        Message.direction == "out",
+        status="sending",
+        wamid=None,
+        sending_since=utcnow() - timedelta(minutes=10),
+    )
+    assert run(sweep_outbound)["unconfirmed"] == 1
+    assert (outbound().status, outbound().error_title) == ("failed", UNCONFIRMED)
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert "Zustellung unklar" in page
+
+
+def test_the_sweeper_sends_a_message_whose_job_was_lost_exactly_once(
+    client, app, emulator, channel_key
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    app.config["QUEUE_IS_ASYNC"] = True  # the job goes to a queue no worker serves
+    send_text(client, conversation_id)
+    app.config["QUEUE_IS_ASYNC"] = False
+    assert outbound().status == "queued" and sent_at_emulator(emulator) == []
+    change(Message, sent_at=utcnow() - timedelta(minutes=1))  # the job is overdue
+    assert run(sweep_outbound)["requeued"] == 1  # runs inline: sends
+    assert run(sweep_outbound)["requeued"] == 0
+    assert outbound().status == "sent" and len(sent_at_emulator(emulator)) == 1
+
+
+def test_messages_of_a_conversation_go_out_in_order(client, app, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    app.config["QUEUE_IS_ASYNC"] = True
+    send_text(client, conversation_id, "erste")
+    send_text(client, conversation_id, "zweite")
+    app.config["QUEUE_IS_ASYNC"] = False
+    first, second = read(
+        select(Message.id).where(Message.direction == "out").order_by(Message.id)
+    )
+    assert run(deliver_message, second) == "waiting"
+    assert run(deliver_message, first) == "sent"
+    assert run(deliver_message, second) == "sent"
+    texts = [m["body"]["text"]["body"] for m in sent_at_emulator(emulator)]
+    assert texts == ["erste", "zweite"]
