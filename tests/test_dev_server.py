@@ -67,3 +67,53 @@ def test_kundenhandy_message_arrives_in_the_demo_workspace(dev_server):
         assert "Karla Kundin" in inbox.text
         conversation = re.search(r'href="(/inbox/\d+)"', inbox.text).group(1)
         assert "Hallo aus dem Kundenhandy!" in http.get(conversation).text
+
+
+def test_the_agent_answers_the_kundenhandy_and_sees_the_ticks(dev_server):
+    """The outbound half of the demo: queue, worker thread, emulator, status webhooks."""
+    from leadgate.whatsapp.emulator import DEMO_NUMBER
+
+    with httpx.Client(base_url=dev_server.url, timeout=10) as http:
+        http.post(
+            "/_emulator/phone/send",
+            data={
+                "number": DEMO_NUMBER["phone_number_id"],
+                "name": "Theo Tick",
+                "wa_id": "4915199990001",
+                "text": "Gibt es noch freie Termine?",
+            },
+        )
+        token = CSRF.search(http.get("/login").text).group(1)
+        http.post(
+            "/login",
+            data={"csrf_token": token, "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        )
+        conversation = None
+        for _ in range(50):
+            inbox = http.get("/inbox")
+            if "Theo Tick" in inbox.text:
+                conversation = re.findall(r'href="(/inbox/\d+)"', inbox.text)
+                break
+            time.sleep(0.2)
+        assert conversation, "the customer's message did not arrive"
+        thread = next(
+            url
+            for url in conversation
+            if "Gibt es noch freie Termine?" in http.get(url).text
+        )
+        token = CSRF.search(http.get(thread).text).group(1)
+        answer = http.post(
+            f"{thread}/messages",
+            data={"csrf_token": token, "text": "Ja, morgen um 10 Uhr."},
+        )
+        assert answer.status_code == 303
+        for _ in range(50):  # sent → delivered → read, from the emulator's webhooks
+            page = http.get(thread).text
+            if "ticks-read" in page:
+                break
+            time.sleep(0.2)
+        assert "ticks-read" in page and "Ja, morgen um 10 Uhr." in page
+        sent = http.get("/_emulator/_admin/messages").json()["data"]
+        assert [
+            m["body"]["text"]["body"] for m in sent if m["to"] == "4915199990001"
+        ] == ["Ja, morgen um 10 Uhr."]

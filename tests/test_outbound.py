@@ -354,3 +354,48 @@ def test_messages_of_a_conversation_go_out_in_order(client, app, emulator, chann
     assert run(deliver_message, second) == "sent"
     texts = [m["body"]["text"]["body"] for m in sent_at_emulator(emulator)]
     assert texts == ["erste", "zweite"]
+
+
+def fail_by_webhook(client, emulator, key: str, wamid: str, code: int) -> None:
+    answer = emulator.admin(
+        "POST",
+        "statuses",
+        json={"message_id": wamid, "status": "failed", "error_code": code},
+    )
+    post_webhook(client, key, meta_bytes(answer["webhook"]))
+
+
+def test_a_permanent_error_in_a_status_webhook_fails_the_message(
+    client, emulator, channel_key
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    send_text(client, conversation_id)
+    fail_by_webhook(client, emulator, channel_key, outbound().wamid, 131026)
+    message = outbound()
+    assert (message.status, message.error_code) == ("failed", 131026)
+    [attempt] = read(select(SendAttempt))
+    assert (attempt.outcome, attempt.error_code) == ("failed", 131026)
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert "Nicht zustellbar" in page
+
+
+def test_a_temporary_error_in_a_status_webhook_sends_again_after_a_pause(
+    client, emulator, channel_key
+):
+    """Meta reported the first send as failed: a new send is no duplicate."""
+    conversation_id = customer_writes(client, emulator, channel_key)
+    send_text(client, conversation_id)
+    first_wamid = outbound().wamid
+    fail_by_webhook(client, emulator, channel_key, first_wamid, 131000)
+    message = outbound()
+    assert message.status == "queued" and message.wamid is None
+    assert message.next_attempt_at is not None
+    change(Message, Message.id == message.id, next_attempt_at=utcnow())
+    assert run(deliver_message, message.id) == "sent"
+    message = outbound()
+    assert message.status == "sent" and message.wamid != first_wamid
+    attempts = read(select(SendAttempt).order_by(SendAttempt.number))
+    assert [(a.outcome, a.wamid) for a in attempts] == [
+        ("failed", first_wamid),
+        ("accepted", message.wamid),
+    ]

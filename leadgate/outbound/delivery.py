@@ -173,6 +173,46 @@ def handle_error(
     return "failed"
 
 
+def handle_failed_statuses(failures: list[dict]) -> list[tuple[int, float]]:
+    """A `failed` status webhook gets the same rules as that error in the send answer.
+
+    Temporary errors send again after a backoff (the failed wamid stays on its
+    attempt), an invalid token flags the channel; the rest stays failed with its
+    reason. Returns (message id, delay) to enqueue after the commit.
+    """
+    resends = []
+    for failure in failures:
+        first = failure["b_errors"][0]
+        error = WhatsAppError(first.get("code"), str(first.get("title") or ""))
+        message = db.session.scalar(
+            select(Message).where(
+                Message.channel_id == failure["b_channel"],
+                Message.wamid == failure["b_wamid"],
+                Message.direction == "out",
+            )
+        )
+        if message is None or message.status != "failed":
+            continue
+        attempt = db.session.scalar(
+            select(SendAttempt).where(
+                SendAttempt.message_id == message.id,
+                SendAttempt.wamid == message.wamid,
+            )
+        )
+        if attempt is not None:
+            attempt.outcome, attempt.error_code = "failed", error.code
+            attempt.error_title = error.message[:255]
+        if error.token_invalid:
+            db.session.get(Channel, message.channel_id).needs_new_token = True
+        if error.retryable and message.attempts < MAX_ATTEMPTS:
+            delay = backoff_seconds(message.attempts, error.code)
+            message.status, message.status_rank, message.wamid = "queued", 0, None
+            message.error_code = message.error_title = None
+            message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            resends.append((message.id, delay))
+    return resends
+
+
 def fail(message: Message, code: int | None, title: str | None) -> None:
     message.status, message.status_rank = "failed", STATUS_RANK["failed"]
     message.error_code, message.error_title = code, title

@@ -10,6 +10,7 @@ leaves its events pending, and the sweeper schedules them again.
 import json
 import logging
 import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
@@ -18,6 +19,7 @@ from sqlalchemy import bindparam, func, select, update
 from ..extensions import db
 from ..jobs import in_app_context
 from ..models import Channel, WebhookEvent, utcnow
+from ..outbound.delivery import enqueue_delivery, handle_failed_statuses
 from ..queue import enqueue, redis_connection
 from ..whatsapp.payloads import PayloadError, WebhookBatch, parse_webhook
 from . import apply
@@ -98,20 +100,37 @@ def process_batch(limit: int = BATCH_SIZE) -> int:
         db.session.rollback()
         return 0
     try:
-        media_ids = apply_events(rows)
+        follow_ups = apply_events(rows)
         db.session.commit()
     except Exception:
         db.session.rollback()
         log.exception(
             "Webhook batch failed; retrying its %d events one by one", len(rows)
         )
-        media_ids = process_one_by_one([row.id for row in rows])
-    apply.enqueue_media_downloads(media_ids)
+        follow_ups = process_one_by_one([row.id for row in rows])
+    follow_ups.enqueue()
     return len(rows)
 
 
-def process_one_by_one(ids: list[int]) -> list[int]:
-    media_ids: list[int] = []
+@dataclass
+class FollowUps:
+    """Jobs a drain starts once its transaction is committed."""
+
+    media_ids: list[int] = field(default_factory=list)
+    resends: list[tuple[int, float]] = field(default_factory=list)  # (id, delay)
+
+    def add(self, other: "FollowUps") -> None:
+        self.media_ids += other.media_ids
+        self.resends += other.resends
+
+    def enqueue(self) -> None:
+        apply.enqueue_media_downloads(self.media_ids)
+        for message_id, delay in self.resends:
+            enqueue_delivery(message_id, delay)
+
+
+def process_one_by_one(ids: list[int]) -> FollowUps:
+    follow_ups = FollowUps()
     for event_id in ids:
         rows = list(
             db.session.execute(
@@ -124,12 +143,12 @@ def process_one_by_one(ids: list[int]) -> list[int]:
             db.session.rollback()
             continue
         try:
-            media_ids += apply_events(rows)
+            follow_ups.add(apply_events(rows))
             db.session.commit()
         except Exception as error:
             db.session.rollback()
             mark_failed(event_id, type(error).__name__)
-    return media_ids
+    return follow_ups
 
 
 def mark_failed(event_id: int, reason: str) -> None:
@@ -151,8 +170,8 @@ def parse(body: bytes) -> WebhookBatch | None:
         return None
 
 
-def apply_events(rows: list) -> list[int]:
-    """Apply claimed events; return ids of messages whose media to fetch.
+def apply_events(rows: list) -> FollowUps:
+    """Apply claimed events; return the jobs to start after the commit.
 
     Every sender of the whole batch is resolved and locked first, in id order, so
     concurrent drains serialise per contact without deadlocking each other.
@@ -190,7 +209,7 @@ def apply_events(rows: list) -> list[int]:
             for row, channel, batch in parsed
         ]
         media_ids = inbound.flush()
-    statuses.flush()
+    resends = handle_failed_statuses(statuses.flush())
     outcomes = [outcome(event_id, result) for event_id, result in applied]
     db.session.execute(
         update(events)
@@ -203,7 +222,7 @@ def apply_events(rows: list) -> list[int]:
         ),
         outcomes,
     )
-    return media_ids
+    return FollowUps(media_ids, resends)
 
 
 def apply_event(row, channel, batch, resolvers, inbound, statuses):

@@ -40,13 +40,15 @@ class StatusBuffer:
                 {"b_id": message_id, "b_channel": channel_id, "b_wamid": status.wamid}
             )
 
-    def flush(self) -> None:
+    def flush(self) -> list[dict]:
+        """Write the statuses; return the failures ({b_channel, b_wamid, b_errors})."""
         if not self.rows:
-            return
+            return []
         db.session.execute(insert_ignoring_conflicts(MessageStatus), self.rows)
         attach_wamids(self.callbacks)
-        advance_many(self.rows)
+        failures = advance_many(self.rows)
         self.rows, self.callbacks = [], []
+        return failures
 
 
 def our_message_id(callback_data: str | None) -> int | None:
@@ -73,8 +75,11 @@ def attach_wamids(callbacks: list[dict]) -> None:
     )
 
 
-def advance_many(rows: list[dict]) -> None:
-    """Move each message to the furthest status seen for it, never backwards."""
+def advance_many(rows: list[dict]) -> list[dict]:
+    """Move each message to the furthest status seen for it, never backwards.
+
+    Returns the `failed` statuses with errors, for the outbound retry rules.
+    """
     best: dict[tuple[int, str], dict] = {}
     for row in rows:
         rank = STATUS_RANK.get(row["status"])
@@ -88,7 +93,7 @@ def advance_many(rows: list[dict]) -> None:
                 "b_errors": row["errors"],
             }
     if not best:
-        return
+        return []
     db.session.execute(
         update(messages)
         .where(
@@ -119,6 +124,7 @@ def advance_many(rows: list[dict]) -> None:
                 for p in failures
             ],
         )
+    return failures
 
 
 def apply_recorded_statuses(channel_id: int, wamid: str) -> None:
