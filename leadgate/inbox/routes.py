@@ -101,7 +101,7 @@ def send(conversation_id: int):
 @bp.post("/messages/<int:message_id>/resend")
 @workspace_required()
 def resend_message(message_id: int):
-    """"Erneut senden": a new, recorded attempt for a failed message."""
+    """ "Erneut senden": a new, recorded attempt for a failed message."""
     message = get_scoped_or_404(Message, message_id)
     form = FlaskForm()
     if form.validate_on_submit():
@@ -110,9 +110,7 @@ def resend_message(message_id: int):
             flash(_("Die Nachricht wird erneut gesendet."), "success")
         except SendRefused as refused:
             flash(str(refused), "error")
-    return redirect(
-        url_for("inbox.show", conversation_id=message.conversation_id), 303
-    )
+    return redirect(url_for("inbox.show", conversation_id=message.conversation_id), 303)
 
 
 def reactions_for(channel_id: int, wamids: list[str]) -> dict[str, list[str]]:

@@ -53,7 +53,11 @@ class StatusBuffer:
 
 def our_message_id(callback_data: str | None) -> int | None:
     """We send our message id as biz_opaque_callback_data ("lg-<id>")."""
-    if callback_data and callback_data.startswith("lg-") and callback_data[3:].isdigit():
+    if (
+        callback_data
+        and callback_data.startswith("lg-")
+        and callback_data[3:].isdigit()
+    ):
         return int(callback_data[3:])
     return None
 
