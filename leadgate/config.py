@@ -79,6 +79,12 @@ def load_config() -> dict:
         "REDIS_URL": redis_url,
         # Jobs run in a worker; tests may run them inline (RQ is_async=False).
         "QUEUE_IS_ASYNC": _bool("QUEUE_IS_ASYNC", True),
+        # Send pacing (outbound/pacing.py): Meta's throughput tier and pair rate limit.
+        "WHATSAPP_RATE_PER_SECOND": float(_env("WHATSAPP_RATE_PER_SECOND") or 80),
+        "WHATSAPP_PAIR_INTERVAL_SECONDS": float(
+            _env("WHATSAPP_PAIR_INTERVAL_SECONDS") or 6
+        ),
+        "WHATSAPP_PAIR_BURST": int(_env("WHATSAPP_PAIR_BURST") or 10),
         # A webhook drain keeps polling this long after its last event, so a
         # steady stream is applied in few large batches instead of many jobs.
         "WEBHOOK_DRAIN_LINGER_SECONDS": float(

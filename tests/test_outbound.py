@@ -4,7 +4,9 @@ Jobs run inline (QUEUE_IS_ASYNC is off in tests); status webhooks the emulator
 delivers to a receiver are relayed to LeadGate's webhook endpoint as they came.
 """
 
+import threading
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import select, update
@@ -13,6 +15,7 @@ from leadgate.channels.services import create_channel
 from leadgate.extensions import db
 from leadgate.models import Channel, Contact, Conversation, Message, SendAttempt, utcnow
 from leadgate.outbound.delivery import deliver_message, sweep_outbound
+from leadgate.outbound.pacing import reserve
 from leadgate.outbound.reasons import UNCONFIRMED
 
 from .emulator_support import (
@@ -399,3 +402,53 @@ def test_a_temporary_error_in_a_status_webhook_sends_again_after_a_pause(
         ("failed", first_wamid),
         ("accepted", message.wamid),
     ]
+
+
+def test_channel_pacing_never_exceeds_the_rate_across_workers(app):
+    """Four workers reserving at once still get slots 1/rate apart (shared in Redis)."""
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def worker():
+        with app.app_context():
+            for _ in range(30):
+                slot = reserve("leadgate:pace:channel:test", 0.01, 1, 10)
+                assert slot.reserved
+                with lock:
+                    starts.append(slot.starts_at)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    starts.sort()
+    assert len(starts) == 120
+    gaps = [later - earlier for earlier, later in pairwise(starts)]
+    assert min(gaps) >= 0.01 - 1e-6  # never two sends in one slot: ≤ 100 per second
+
+
+def test_a_slot_too_far_ahead_is_not_taken(app):
+    with app.app_context():
+        assert reserve("leadgate:pace:x", 1.0, 1, 0).reserved
+        later = reserve("leadgate:pace:x", 1.0, 1, 0.5)
+        assert not later.reserved and 0.9 < later.wait <= 1.0
+        assert reserve(
+            "leadgate:pace:x", 1.0, 1, 2
+        ).reserved  # the first refusal took nothing
+
+
+def test_messages_to_one_person_beyond_the_burst_wait_in_the_queue(
+    client, app, emulator, channel_key
+):
+    app.config["WHATSAPP_PAIR_BURST"] = 2
+    conversation_id = customer_writes(client, emulator, channel_key)
+    for text in ("eins", "zwei", "drei"):
+        send_text(client, conversation_id, text)
+    statuses = read(
+        select(Message.status).where(Message.direction == "out").order_by(Message.id)
+    )
+    assert statuses == ["sent", "sent", "queued"]
+    [waiting] = read(select(Message).where(Message.status == "queued"))
+    assert waiting.next_attempt_at is not None and waiting.attempts == 0
+    assert len(sent_at_emulator(emulator)) == 2  # Meta never saw a third: no 131056

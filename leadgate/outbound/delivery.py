@@ -16,6 +16,7 @@ customer is worse than a visible question.
 
 import logging
 import random
+import time
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -28,6 +29,7 @@ from ..models.whatsapp import STATUS_RANK
 from ..queue import enqueue, get_queue
 from ..webhooks.statuses import apply_recorded_statuses
 from ..whatsapp.client import WhatsAppError
+from . import pacing
 from .reasons import UNCONFIRMED
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ MAX_ATTEMPTS = 6
 MAX_BACKOFF_SECONDS = 300
 UNCONFIRMED_AFTER = timedelta(minutes=5)
 ORDER_WAIT_SECONDS = 1  # an earlier message of the conversation is still on its way
+MAX_PACING_SLEEP = 1.0  # a later channel slot: the job waits in the queue instead
+MIN_PAIR_WAIT_SECONDS = 0.5
 CALLBACK_PREFIX = "lg-"
 
 
@@ -73,6 +77,12 @@ def deliver_message(message_id: int) -> str:
         db.session.rollback()
         enqueue_delivery(message_id, ORDER_WAIT_SECONDS)
         return "waiting"
+    channel_slot = pacing.channel_slot(message.channel_id, MAX_PACING_SLEEP)
+    if not channel_slot.reserved:
+        return postpone(message, channel_slot.wait)
+    recipient_slot = pacing.recipient_slot(message.channel_id, message.contact_id)
+    if not recipient_slot.reserved:
+        return postpone(message, max(recipient_slot.wait, MIN_PAIR_WAIT_SECONDS))
     now = utcnow()
     claimed = db.session.execute(
         update(Message)
@@ -102,7 +112,16 @@ def deliver_message(message_id: int) -> str:
     )
     db.session.add(attempt)
     db.session.commit()  # `sending` is on record before the request goes out
+    time.sleep(channel_slot.wait)  # our slot in the channel's schedule
     return send(message, attempt)
+
+
+def postpone(message: Message, seconds: float) -> str:
+    """Over a rate limit: wait in the queue (not an attempt, not a failure)."""
+    message.next_attempt_at = utcnow() + timedelta(seconds=seconds)
+    db.session.commit()
+    enqueue_delivery(message.id, seconds)
+    return "paced"
 
 
 def waits_for_earlier(message: Message) -> bool:
