@@ -46,6 +46,12 @@ SCOPED_ROUTES = {
     "inbox.send": lambda foreign: [
         ("POST", f"/inbox/{foreign['conversation']}/messages")
     ],
+    "inbox.template_fields": lambda foreign: [
+        ("GET", f"/inbox/{foreign['conversation']}/template")
+    ],
+    "inbox.send_template": lambda foreign: [
+        ("POST", f"/inbox/{foreign['conversation']}/template")
+    ],
     "inbox.resend_message": lambda foreign: [
         ("POST", f"/inbox/messages/{foreign['message']}/resend")
     ],

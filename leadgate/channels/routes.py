@@ -2,12 +2,15 @@
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..extensions import db
 from ..forms import form_status
 from ..htmx import is_fragment_request
-from ..models import Channel
+from ..models import Channel, MessageTemplate
+from ..outbound import templates as template_jobs
+from ..queue import enqueue
 from ..tenancy import current_membership, get_scoped_or_404, manager_required
 from ..whatsapp.client import WhatsAppError
 from . import services
@@ -120,3 +123,32 @@ def test(channel_id: int):
         error_text or _("Verbindung erfolgreich."), "error" if error_text else "success"
     )
     return redirect(url_for("channels.show", channel_id=channel.id))
+
+
+@bp.get("/templates")
+@manager_required
+def templates():
+    """The workspace's message templates with their review status at Meta."""
+    rows = db.session.scalars(
+        select(MessageTemplate)
+        .where(MessageTemplate.workspace_id == current_membership().workspace_id)
+        .order_by(MessageTemplate.name, MessageTemplate.language)
+    ).all()
+    return render_template("channels/templates.html", templates=rows)
+
+
+@bp.post("/templates/sync")
+@manager_required
+def sync_templates():
+    """Fetch the templates of every connected number (a job per channel)."""
+    form = FlaskForm()
+    if form.validate_on_submit():
+        channel_ids = db.session.scalars(
+            select(Channel.id).where(
+                Channel.workspace_id == current_membership().workspace_id
+            )
+        ).all()
+        for channel_id in channel_ids:
+            enqueue(template_jobs.sync_templates, channel_id)
+        flash(_("Die Vorlagen werden von Meta abgerufen."), "success")
+    return redirect(url_for("channels.templates"), 303)

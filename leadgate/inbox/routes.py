@@ -1,6 +1,15 @@
 """The shared inbox: conversation list, thread and media (the full UI comes later)."""
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -9,10 +18,11 @@ from sqlalchemy import select
 from ..extensions import db
 from ..htmx import render_page_or_fragment
 from ..media import media_path
-from ..models import Conversation, Message, Reaction
+from ..models import Conversation, Message, MessageTemplate, Reaction
+from ..outbound import templates as template_rules
 from ..outbound.reasons import failure_reason
 from ..outbound.rules import SendRefused, refusal, window_closes_at
-from ..outbound.service import queue_text, resend
+from ..outbound.service import queue_template, queue_text, resend
 from ..tenancy import current_membership, get_scoped_or_404, workspace_required
 from ..webhooks.inbound import MODIFIER_TYPES
 from ..webhooks.previews import type_label
@@ -76,10 +86,77 @@ def show(conversation_id: int):
         reactions=reactions,
         form=FlaskForm(),
         refusal=refusal(conversation.channel, conversation.contact),
+        template_refusal=refusal(
+            conversation.channel, conversation.contact, free_form=False
+        ),
+        templates=approved_templates(conversation),
         window_closes=window_closes_at(
             conversation.channel_id, conversation.contact_id
         ),
     )
+
+
+def approved_templates(conversation: Conversation) -> list[MessageTemplate]:
+    return db.session.scalars(
+        select(MessageTemplate)
+        .where(
+            MessageTemplate.workspace_id == conversation.workspace_id,
+            MessageTemplate.waba_id == conversation.channel.waba_id,
+            MessageTemplate.status == "APPROVED",
+        )
+        .order_by(MessageTemplate.name, MessageTemplate.language)
+    ).all()
+
+
+def chosen_template(conversation: Conversation, template_id) -> MessageTemplate | None:
+    if not str(template_id or "").isdigit():
+        return None
+    return next(
+        (t for t in approved_templates(conversation) if t.id == int(template_id)), None
+    )
+
+
+def template_values(template: MessageTemplate) -> dict[str, str]:
+    return {
+        f"{kind}:{name}": request.values.get(f"var-{kind}-{name}", "")
+        for kind, name in template_rules.variables(template)
+    }
+
+
+@bp.get("/<int:conversation_id>/template")
+@workspace_required()
+def template_fields(conversation_id: int):
+    """The chosen template's placeholders and a preview (htmx, while typing)."""
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    template = chosen_template(conversation, request.args.get("template_id"))
+    values = template_values(template) if template else {}
+    return render_template(
+        "inbox/_template_fields.html",
+        template=template,
+        variables=template_rules.variables(template) if template else [],
+        values=values,
+        preview=template_rules.preview(template, values) if template else "",
+    )
+
+
+@bp.post("/<int:conversation_id>/template")
+@workspace_required()
+def send_template(conversation_id: int):
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    form = FlaskForm()
+    template = chosen_template(conversation, request.form.get("template_id"))
+    if not form.validate_on_submit():
+        flash(_("Die Seite war veraltet. Bitte erneut senden."), "error")
+    elif template is None:
+        flash(_("Bitte eine freigegebene Vorlage wählen."), "error")
+    else:
+        try:
+            queue_template(
+                conversation, current_user, template, template_values(template)
+            )
+        except SendRefused as refused:
+            flash(str(refused), "error")
+    return redirect(url_for("inbox.show", conversation_id=conversation.id), 303)
 
 
 @bp.post("/<int:conversation_id>/messages")

@@ -251,6 +251,8 @@ def payload(message: Message, contact: Contact) -> dict:
         body["recipient"] = contact.bsuid  # a username-only contact: BSUID
     if message.type == "text":
         body["text"] = {"body": message.text, "preview_url": False}
+    elif message.type == "template":
+        body["template"] = message.details["template"]
     if message.reply_to_wamid:
         body["context"] = {"message_id": message.reply_to_wamid}
     return body

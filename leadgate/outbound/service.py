@@ -7,10 +7,11 @@ job is lost anyway (Redis restart, dead worker), the sweeper enqueues it again.
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import Conversation, Message, User, utcnow
+from ..models import Conversation, Message, MessageTemplate, User, utcnow
 from ..webhooks.previews import preview_text
 from .delivery import enqueue_delivery
 from .rules import SendRefused, refusal
+from .templates import preview, send_object, variables
 
 MAX_TEXT_LENGTH = 4096  # Meta's limit for a text body
 
@@ -32,6 +33,53 @@ def queue_text(
     reason = refusal(conversation.channel, conversation.contact, free_form=True)
     if reason:
         raise SendRefused(reason)
+    return store_and_enqueue(
+        conversation,
+        author,
+        type="text",
+        text=text,
+        reply_to_wamid=reply_to.wamid if reply_to is not None else None,
+        details={},
+    )
+
+
+def queue_template(
+    conversation: Conversation,
+    author: User,
+    template: MessageTemplate,
+    values: dict[str, str],
+) -> Message:
+    """Store an approved template with the agent's values; allowed outside the window."""
+    if (
+        template.status != "APPROVED"
+        or template.waba_id != conversation.channel.waba_id
+    ):
+        raise SendRefused(_("Diese Vorlage ist für diese Nummer nicht freigegeben."))
+    values = {key: value.strip() for key, value in values.items()}
+    missing = [n for kind, n in variables(template) if not values.get(f"{kind}:{n}")]
+    if missing:
+        raise SendRefused(
+            _("Bitte alle Platzhalter ausfüllen: %(names)s", names=", ".join(missing))
+        )
+    reason = refusal(conversation.channel, conversation.contact, free_form=False)
+    if reason:
+        raise SendRefused(reason)
+    if (
+        template.category == "MARKETING"
+        and conversation.contact.marketing_preference == "stop"
+    ):
+        raise SendRefused(_("Der Kontakt hat Marketing-Nachrichten abbestellt."))
+    return store_and_enqueue(
+        conversation,
+        author,
+        type="template",
+        text=preview(template, values),
+        details={"template": send_object(template, values), "template_id": template.id},
+    )
+
+
+def store_and_enqueue(conversation: Conversation, author: User, **fields) -> Message:
+    """The message as `queued` and the conversation update in one commit, then the job."""
     now = utcnow()
     message = Message(
         workspace_id=conversation.workspace_id,
@@ -39,19 +87,16 @@ def queue_text(
         conversation_id=conversation.id,
         contact_id=conversation.contact_id,
         direction="out",
-        type="text",
-        text=text,
-        reply_to_wamid=reply_to.wamid if reply_to is not None else None,
-        details={},
         status="queued",
         status_rank=0,
         sent_at=now,
         author_id=author.id,
+        **fields,
     )
     db.session.add(message)
     conversation.last_activity_at = now
-    conversation.last_message_preview = preview_text(text, None)
-    conversation.last_message_type = "text"
+    conversation.last_message_preview = preview_text(message.text, None)
+    conversation.last_message_type = message.type
     db.session.commit()
     enqueue_delivery(message.id)
     return message

@@ -124,6 +124,23 @@ class WhatsAppClient:
                 None, f"network error: {type(error).__name__}"
             ) from error
 
+    def list_templates(self, waba_id: str) -> list[dict]:
+        """Every message template of the WABA, following the paging cursors."""
+        templates: list[dict] = []
+        params = {
+            "fields": "id,name,language,category,status,components,"
+            "parameter_format,rejected_reason",
+            "limit": 100,
+        }
+        while True:
+            data = self._request("GET", f"{waba_id}/message_templates", params=params)
+            templates += data.get("data") or []
+            paging = data.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return templates
+            params = {**params, "after": after}
+
     def send_message(self, phone_number_id: str, payload: dict) -> str:
         """POST /{phone-number-id}/messages; return the wamid Meta accepted."""
         data = self._request("POST", f"{phone_number_id}/messages", json=payload)
