@@ -97,8 +97,10 @@ def store_and_enqueue(conversation: Conversation, author: User, **fields) -> Mes
     conversation.last_activity_at = now
     conversation.last_message_preview = preview_text(message.text, None)
     conversation.last_message_type = message.type
+    db.session.flush()
+    message_id = message.id  # read before the commit expires it
     db.session.commit()
-    enqueue_delivery(message.id)
+    enqueue_delivery(message_id)
     return message
 
 

@@ -1,0 +1,336 @@
+"""Benchmark: outbound messages through the real pipeline to the Cloud API emulator.
+
+Queues N texts across several channels with the app's send service (message row,
+conversation update, RQ job), lets `leadgate worker` processes deliver them over
+HTTP to a standalone emulator (which enforces Meta's 80 messages/s per number and
+answers 130429 above it), waits until every message is sent and prints: messages/s,
+p50/p95 from queued to sent, the highest per-channel count in any second against
+the configured limit, duplicates at the emulator and lost messages.
+
+    .venv/bin/python benchmarks/outbound_send.py [--messages 5000] [--channels 4] [--workers 4]
+
+Needs PostgreSQL and Redis like benchmarks/webhook_ingest.py.
+"""
+
+import argparse
+import collections
+import itertools
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from webhook_ingest import (  # noqa: E402
+    BIN,
+    database_url,
+    environment,
+    leadgate,
+    prepare_database,
+    stop,
+)
+
+EMULATOR_PORT = 8733
+TOKEN, SECRET = "bench-token", "bench-app-secret"
+
+
+def phone_id(n: int) -> str:
+    return f"10654035224{n:04d}"
+
+
+def customer(channel: int, n: int) -> str:
+    return f"49170{channel:02d}{n:06d}"
+
+
+def start_emulator(env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [BIN / "leadgate", "emulator", "--port", str(EMULATOR_PORT)],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            httpx.get(f"http://127.0.0.1:{EMULATOR_PORT}/_admin/numbers", timeout=1)
+            return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError("emulator did not start")
+
+
+def setup(channels: int, per_channel: int, env: dict) -> int:
+    """Numbers at the emulator, channels in LeadGate, contacts whose window is open."""
+    admin = httpx.Client(
+        base_url=f"http://127.0.0.1:{EMULATOR_PORT}/_admin", timeout=10
+    )
+    workspace_id = None
+    with psycopg.connect(database_url(), autocommit=True) as connection:
+        workspace_id = connection.execute("SELECT id FROM workspace").fetchone()[0]
+    for c in range(channels):
+        admin.post(
+            "/numbers",
+            json={
+                "phone_number_id": phone_id(c),
+                "waba_id": "102290129340398",
+                "access_token": TOKEN,
+                "app_secret": SECRET,
+                "display_phone_number": f"+49 30 1000{c}",
+                "verified_name": f"Bench {c}",
+                "webhook_url": "",
+            },
+        ).raise_for_status()
+        leadgate(
+            "channel", "add", "--workspace", str(workspace_id), "--name", f"Bench {c}",
+            "--phone-number-id", phone_id(c), "--waba-id", "102290129340398",
+            "--access-token", TOKEN, "--app-secret", SECRET,
+        )  # fmt: skip
+        for n in range(per_channel):  # the contact writes first: the window opens
+            admin.post(
+                "/inbound",
+                json={
+                    "phone_number_id": phone_id(c),
+                    "from": customer(c, n),
+                    "deliver": False,
+                },
+            ).raise_for_status()
+    with psycopg.connect(database_url()) as connection:
+        channel_ids = [
+            row[0]
+            for row in connection.execute(
+                "SELECT id FROM channel WHERE phone_number_id = ANY(%s) "
+                "ORDER BY phone_number_id",
+                ([phone_id(c) for c in range(channels)],),
+            )
+        ]
+        for c, channel_id in enumerate(channel_ids):
+            for n in range(per_channel):
+                contact_id = connection.execute(
+                    "INSERT INTO contact (workspace_id, wa_id, created_at) "
+                    "VALUES (%s, %s, now()) RETURNING id",
+                    (workspace_id, customer(c, n)),
+                ).fetchone()[0]
+                conversation_id = connection.execute(
+                    "INSERT INTO conversation (workspace_id, channel_id, contact_id, state, "
+                    "unread_count, last_activity_at, created_at) "
+                    "VALUES (%s, %s, %s, 'open', 0, now(), now()) RETURNING id",
+                    (workspace_id, channel_id, contact_id),
+                ).fetchone()[0]
+                connection.execute(
+                    "INSERT INTO message (workspace_id, channel_id, conversation_id, contact_id, "
+                    "direction, wamid, type, text, forwarded, details, status, status_rank, "
+                    "attempts, sent_at, created_at) VALUES (%s, %s, %s, %s, 'in', %s, 'text', "
+                    "'Hallo', false, '{}', 'received', 0, 0, now(), now())",
+                    (
+                        workspace_id,
+                        channel_id,
+                        conversation_id,
+                        contact_id,
+                        f"wamid.in.{c}.{n}",
+                    ),
+                )
+    return workspace_id
+
+
+def queue_slice(part: int, parts: int) -> None:
+    """One producer (like one agent's web request thread): its share of conversations."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from leadgate import create_app
+    from leadgate.extensions import db
+    from leadgate.models import Conversation, User
+    from leadgate.outbound.service import queue_text
+
+    app = create_app()
+    with app.app_context():
+        author = db.session.query(User).first()
+        by_channel = collections.defaultdict(list)
+        for conversation in (
+            db.session.query(Conversation)
+            .filter(Conversation.id % parts == part)
+            .order_by(Conversation.id)
+        ):
+            by_channel[conversation.channel_id].append(conversation)
+        # Channels take turns, as agents of several teams answer at the same time.
+        rounds = itertools.zip_longest(*by_channel.values())
+        conversations = [c for batch in rounds for c in batch if c is not None]
+        for conversation in conversations:
+            queue_text(conversation, author, f"Angebot für Gespräch {conversation.id}")
+
+
+def queue_all(producers: int) -> float:
+    """Queue one text per conversation with the app's own send service."""
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(producers) as pool:
+        pool.starmap(queue_slice, [(part, producers) for part in range(producers)])
+    return time.perf_counter() - started
+
+
+def queue_paced(rate: float, count: int) -> None:
+    """Latency phase: an offered load under the limit, one message at a time."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from leadgate import create_app
+    from leadgate.extensions import db
+    from leadgate.models import Conversation, User
+    from leadgate.outbound.service import queue_text
+
+    app = create_app()
+    with app.app_context():
+        author = db.session.query(User).first()
+        ids = [
+            c.id for c in db.session.query(Conversation.id).order_by(Conversation.id)
+        ]
+        step = max(1, len(ids) // count)
+        started = time.monotonic()
+        for n, conversation_id in enumerate(ids[::step][:count]):
+            time.sleep(max(0.0, started + n / rate - time.monotonic()))
+            conversation = db.session.get(Conversation, conversation_id)
+            queue_text(conversation, author, f"Nachfrage {n}")
+
+
+def wait_until_sent(count: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(database_url(), autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.execute(
+                "SELECT count(*) FROM message WHERE direction = 'out' "
+                "AND status NOT IN ('sent', 'delivered', 'read', 'failed')"
+            ).fetchone()[0]
+            if waiting == 0:
+                return 0
+            time.sleep(0.5)
+        return waiting
+
+
+def figures(first_paced_id: int) -> dict:
+    with psycopg.connect(database_url(), autocommit=True) as connection:
+        latencies = [
+            row[0]
+            for row in connection.execute(
+                "SELECT EXTRACT(EPOCH FROM a.finished_at - m.sent_at) FROM send_attempt a "
+                "JOIN message m ON m.id = a.message_id WHERE a.outcome = 'accepted' "
+                "AND m.id >= %s ORDER BY 1",
+                (first_paced_id,),
+            )
+        ]
+        span = connection.execute(
+            "SELECT EXTRACT(EPOCH FROM max(finished_at) - min(started_at)) "
+            "FROM send_attempt WHERE message_id < %s",
+            (first_paced_id,),
+        ).fetchone()[0]
+        outcomes = dict(
+            connection.execute(
+                "SELECT coalesce(outcome, 'none') || ':' || coalesce(error_code::text, '-'), "
+                "count(*) FROM send_attempt GROUP BY 1"
+            ).fetchall()
+        )
+        states = dict(
+            connection.execute(
+                "SELECT status, count(*) FROM message WHERE direction = 'out' GROUP BY 1"
+            ).fetchall()
+        )
+    return {
+        "latencies": latencies,
+        "span": float(span or 0),
+        "outcomes": outcomes,
+        "states": states,
+    }
+
+
+def percentile(values: list, p: float) -> float:
+    return (
+        float(values[min(len(values) - 1, int(len(values) * p / 100))])
+        if values
+        else 0.0
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--channels", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--producers", type=int, default=4, help="processes queueing")
+    parser.add_argument(
+        "--paced-rate", type=float, default=40, help="latency phase: messages/s offered"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=80, help="WHATSAPP_RATE_PER_SECOND"
+    )
+    args = parser.parse_args()
+    env = {
+        **environment(),
+        "WHATSAPP_GRAPH_URL": f"http://127.0.0.1:{EMULATOR_PORT}/v25.0",
+        "WHATSAPP_RATE_PER_SECOND": str(args.rate),
+    }
+    os.environ.update(env)
+    prepare_database()
+    emulator = start_emulator(env)
+    workers = []
+    try:
+        setup(args.channels, args.messages // args.channels, env)
+        # Throughput: everything is queued first, then the workers start.
+        queue_seconds = queue_all(args.producers)
+        workers = [
+            subprocess.Popen(
+                [BIN / "leadgate", "worker", "--queue", "default"],
+                env=env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(args.workers)
+        ]
+        left = wait_until_sent(args.messages, timeout=600)
+        with psycopg.connect(database_url(), autocommit=True) as connection:
+            first_paced_id = connection.execute(
+                "SELECT max(id) + 1 FROM message"
+            ).fetchone()[0]
+        queue_paced(args.paced_rate, int(args.paced_rate * 10))
+        left += wait_until_sent(args.messages, timeout=120)
+        sent = httpx.get(
+            f"http://127.0.0.1:{EMULATOR_PORT}/_admin/messages", timeout=60
+        ).json()["data"]
+    finally:
+        for worker in workers:
+            stop(worker)
+        stop(emulator)
+    result = figures(first_paced_id)
+    per_second = collections.Counter(
+        (m["phone_number_id"], m["timestamp"]) for m in sent
+    )
+    callbacks = collections.Counter(
+        m["body"].get("biz_opaque_callback_data") for m in sent
+    )
+    total = sum(result["states"].values())
+    delivered = sum(
+        n for s, n in result["states"].items() if s in ("sent", "delivered", "read")
+    )
+    print(
+        f"messages queued:            {args.messages} over {args.channels} channels in {queue_seconds:.1f} s ({args.messages / queue_seconds:.0f}/s) by {args.producers} producers, {args.workers} RQ workers"
+    )
+    print(
+        f"messages sent/s:            {args.messages / result['span']:.0f} ({args.messages} queued first, sent in {result['span']:.1f} s from the first attempt to the last answer)"
+    )
+    print(
+        f"queued → sent at {args.paced_rate:.0f}/s:     p50 {percentile(result['latencies'], 50) * 1000:.0f} ms, p95 {percentile(result['latencies'], 95) * 1000:.0f} ms"
+    )
+    print(
+        f"highest per-channel rate:   {max(per_second.values()) if per_second else 0} in one second (limit {args.rate:.0f}/s)"
+    )
+    print(
+        f"duplicates at the emulator: {sum(n - 1 for n in callbacks.values() if n > 1)}"
+    )
+    print(
+        f"messages lost:              {total - delivered} ({left} still waiting; states {json.dumps(result['states'])})"
+    )
+    print(f"send attempts:              {json.dumps(result['outcomes'])}")
+
+
+if __name__ == "__main__":
+    main()
