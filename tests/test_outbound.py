@@ -543,3 +543,33 @@ def test_marketing_templates_respect_the_contacts_stop(client, emulator, channel
         },
     )
     assert outbound() is None and sent_at_emulator(emulator) == []
+
+
+def inbound() -> Message:
+    return read(select(Message).where(Message.direction == "in"))[0]
+
+
+def test_an_answer_can_quote_the_message_it_replies_to(client, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    original = inbound()
+    client.post(
+        f"/inbox/{conversation_id}/messages",
+        data={"text": "Gern!", "reply_to": original.id},
+    )
+    [sent] = sent_at_emulator(emulator)
+    assert sent["body"]["context"] == {"message_id": original.wamid}
+    assert outbound().reply_to_wamid == original.wamid
+
+
+def test_an_agent_reacts_to_a_message_with_an_emoji(client, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    original = inbound()
+    client.post(f"/inbox/messages/{original.id}/react", data={"emoji": "👍"})
+    [sent] = sent_at_emulator(emulator)
+    assert sent["type"] == "reaction"
+    assert sent["body"]["reaction"] == {"message_id": original.wamid, "emoji": "👍"}
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert 'class="reactions"' in page and "👍" in page
+    [conversation] = read(select(Conversation))
+    assert conversation.last_message_preview != ""  # a reaction is no new last message
+    assert conversation.last_message_type == "text"

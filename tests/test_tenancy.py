@@ -52,6 +52,9 @@ SCOPED_ROUTES = {
     "inbox.send_template": lambda foreign: [
         ("POST", f"/inbox/{foreign['conversation']}/template")
     ],
+    "inbox.react": lambda foreign: [
+        ("POST", f"/inbox/messages/{foreign['message']}/react")
+    ],
     "inbox.resend_message": lambda foreign: [
         ("POST", f"/inbox/messages/{foreign['message']}/resend")
     ],

@@ -22,7 +22,7 @@ from ..models import Conversation, Message, MessageTemplate, Reaction
 from ..outbound import templates as template_rules
 from ..outbound.reasons import failure_reason
 from ..outbound.rules import SendRefused, refusal, window_closes_at
-from ..outbound.service import queue_template, queue_text, resend
+from ..outbound.service import queue_reaction, queue_template, queue_text, resend
 from ..tenancy import current_membership, get_scoped_or_404, workspace_required
 from ..webhooks.inbound import MODIFIER_TYPES
 from ..webhooks.previews import type_label
@@ -75,6 +75,7 @@ def show(conversation_id: int):
     reactions = reactions_for(
         conversation.channel_id, [m.wamid for m in messages if m.wamid]
     )
+    add_agent_reactions(conversation, reactions)
     if conversation.unread_count:
         conversation.unread_count = 0
         db.session.commit()
@@ -166,13 +167,39 @@ def send(conversation_id: int):
     conversation = get_scoped_or_404(Conversation, conversation_id)
     form = FlaskForm()
     if form.validate_on_submit():
+        reply_to = None
+        if str(request.form.get("reply_to", "")).isdigit():
+            reply_to = get_scoped_or_404(Message, int(request.form["reply_to"]))
+            if reply_to.conversation_id != conversation.id:
+                abort(404)
         try:
-            queue_text(conversation, current_user, request.form.get("text", ""))
+            queue_text(
+                conversation, current_user, request.form.get("text", ""), reply_to
+            )
         except SendRefused as refused:
             flash(str(refused), "error")
     else:
         flash(_("Die Seite war veraltet. Bitte erneut senden."), "error")
     return redirect(url_for("inbox.show", conversation_id=conversation.id), 303)
+
+
+@bp.post("/messages/<int:message_id>/react")
+@workspace_required()
+def react(message_id: int):
+    """React to a message with an emoji (an empty one removes the reaction)."""
+    target = get_scoped_or_404(Message, message_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            queue_reaction(
+                target.conversation,
+                current_user,
+                target,
+                request.form.get("emoji", "").strip(),
+            )
+        except SendRefused as refused:
+            flash(str(refused), "error")
+    return redirect(url_for("inbox.show", conversation_id=target.conversation_id), 303)
 
 
 @bp.post("/messages/<int:message_id>/resend")
@@ -204,6 +231,27 @@ def reactions_for(channel_id: int, wamids: list[str]) -> dict[str, list[str]]:
     for row in rows:
         found.setdefault(row.target_wamid, []).append(row.emoji)
     return found
+
+
+def add_agent_reactions(conversation: Conversation, found: dict) -> None:
+    """The team's own reactions (sent as messages), the latest per target."""
+    latest: dict[str, str] = {}
+    for details in db.session.scalars(
+        select(Message.details)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.direction == "out",
+            Message.type == "reaction",
+            Message.status != "failed",
+        )
+        .order_by(Message.id)
+    ):
+        reaction = (details or {}).get("reaction") or {}
+        if reaction.get("to"):
+            latest[reaction["to"]] = reaction.get("emoji") or ""
+    for wamid, emoji in latest.items():
+        if emoji:
+            found.setdefault(wamid, []).append(emoji)
 
 
 @bp.get("/media/<int:message_id>")

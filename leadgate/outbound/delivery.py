@@ -253,6 +253,9 @@ def payload(message: Message, contact: Contact) -> dict:
         body["text"] = {"body": message.text, "preview_url": False}
     elif message.type == "template":
         body["template"] = message.details["template"]
+    elif message.type == "reaction":
+        reaction = message.details["reaction"]
+        body["reaction"] = {"message_id": reaction["to"], "emoji": reaction["emoji"]}
     if message.reply_to_wamid:
         body["context"] = {"message_id": message.reply_to_wamid}
     return body

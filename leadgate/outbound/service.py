@@ -43,6 +43,27 @@ def queue_text(
     )
 
 
+def queue_reaction(
+    conversation: Conversation, author: User, target: Message, emoji: str
+) -> Message:
+    """React to a message of the conversation; an empty emoji removes the reaction."""
+    if target.conversation_id != conversation.id or not target.wamid:
+        raise SendRefused(_("Auf diese Nachricht kann nicht reagiert werden."))
+    if emoji and (len(emoji) > 8 or emoji.isalnum()):
+        raise SendRefused(_("Bitte ein einzelnes Emoji wählen."))
+    reason = refusal(conversation.channel, conversation.contact, free_form=True)
+    if reason:
+        raise SendRefused(reason)
+    return store_and_enqueue(
+        conversation,
+        author,
+        type="reaction",
+        text=None,
+        details={"reaction": {"to": target.wamid, "emoji": emoji}},
+        touch=False,
+    )
+
+
 def queue_template(
     conversation: Conversation,
     author: User,
@@ -78,7 +99,9 @@ def queue_template(
     )
 
 
-def store_and_enqueue(conversation: Conversation, author: User, **fields) -> Message:
+def store_and_enqueue(
+    conversation: Conversation, author: User, touch: bool = True, **fields
+) -> Message:
     """The message as `queued` and the conversation update in one commit, then the job."""
     now = utcnow()
     message = Message(
@@ -94,9 +117,10 @@ def store_and_enqueue(conversation: Conversation, author: User, **fields) -> Mes
         **fields,
     )
     db.session.add(message)
-    conversation.last_activity_at = now
-    conversation.last_message_preview = preview_text(message.text, None)
-    conversation.last_message_type = message.type
+    if touch:  # a reaction changes another message, not the conversation's latest
+        conversation.last_activity_at = now
+        conversation.last_message_preview = preview_text(message.text, None)
+        conversation.last_message_type = message.type
     db.session.flush()
     message_id = message.id  # read before the commit expires it
     db.session.commit()
