@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,6 +44,18 @@ def enqueue_download(message_id: int) -> None:
 
 def media_path(sha256: str) -> Path:
     return Path(current_app.config["MEDIA_DIR"]) / sha256[:2] / sha256[2:4] / sha256
+
+
+def store_bytes(data: bytes) -> str:
+    """Keep a file under MEDIA_DIR by its SHA-256 (once per content); return the hash."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    path = media_path(sha256)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{uuid.uuid4().hex}.part")
+        temporary.write_bytes(data)
+        temporary.replace(path)  # atomic: readers never see half a file
+    return sha256
 
 
 @in_app_context
@@ -94,12 +107,7 @@ def store_media(channel: Channel, message: Message) -> None:
     sha256 = hashlib.sha256(data).hexdigest()
     if info.sha256 and info.sha256 != sha256:
         raise WhatsAppError(None, "checksum mismatch")  # a broken transfer: try again
-    path = media_path(sha256)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(data)
-        temporary.replace(path)  # atomic: readers never see half a file
+    store_bytes(data)
     message.media_sha256 = sha256
     message.media_size = len(data)
     message.media_mime_type = mime_type or message.media_mime_type

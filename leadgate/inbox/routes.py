@@ -19,10 +19,17 @@ from ..extensions import db
 from ..htmx import render_page_or_fragment
 from ..media import media_path
 from ..models import Conversation, Message, MessageTemplate, Reaction
+from ..outbound import attachments
 from ..outbound import templates as template_rules
 from ..outbound.reasons import failure_reason
 from ..outbound.rules import SendRefused, refusal, window_closes_at
-from ..outbound.service import queue_reaction, queue_template, queue_text, resend
+from ..outbound.service import (
+    queue_media,
+    queue_reaction,
+    queue_template,
+    queue_text,
+    resend,
+)
 from ..tenancy import current_membership, get_scoped_or_404, workspace_required
 from ..webhooks.inbound import MODIFIER_TYPES
 from ..webhooks.previews import type_label
@@ -163,7 +170,8 @@ def send_template(conversation_id: int):
 @bp.post("/<int:conversation_id>/messages")
 @workspace_required()
 def send(conversation_id: int):
-    """Queue a text answer; the thread shows it at once as queued, then its ticks."""
+    """Queue a text or an attachment; the thread shows it at once, then its ticks."""
+    request.max_content_length = attachments.MAX_UPLOAD  # documents up to 100 MB
     conversation = get_scoped_or_404(Conversation, conversation_id)
     form = FlaskForm()
     if form.validate_on_submit():
@@ -172,10 +180,23 @@ def send(conversation_id: int):
             reply_to = get_scoped_or_404(Message, int(request.form["reply_to"]))
             if reply_to.conversation_id != conversation.id:
                 abort(404)
+        attachment = request.files.get("attachment")
         try:
-            queue_text(
-                conversation, current_user, request.form.get("text", ""), reply_to
-            )
+            if attachment and attachment.filename:
+                with attachment.stream:  # large files are spooled to a temp file
+                    data = attachment.read()
+                queue_media(
+                    conversation,
+                    current_user,
+                    data,
+                    attachment.filename,
+                    attachment.mimetype,
+                    caption=request.form.get("text", ""),
+                )
+            else:
+                queue_text(
+                    conversation, current_user, request.form.get("text", ""), reply_to
+                )
         except SendRefused as refused:
             flash(str(refused), "error")
     else:

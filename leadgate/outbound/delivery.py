@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from ..channels.services import client_for
 from ..extensions import db
 from ..jobs import in_app_context
+from ..media import media_path
 from ..models import Channel, Contact, Message, SendAttempt, utcnow
 from ..models.whatsapp import STATUS_RANK
 from ..queue import enqueue, get_queue
@@ -42,6 +43,7 @@ ORDER_WAIT_SECONDS = 1  # an earlier message of the conversation is still on its
 MAX_PACING_SLEEP = 1.0  # a later channel slot: the job waits in the queue instead
 MIN_PAIR_WAIT_SECONDS = 0.5
 CALLBACK_PREFIX = "lg-"
+MEDIA_TYPES = ("image", "audio", "video", "document")
 
 
 def enqueue_delivery(message_id: int, delay_seconds: float = 0) -> None:
@@ -146,6 +148,8 @@ def send(message: Message, attempt: SendAttempt) -> str:
     contact = db.session.get(Contact, message.contact_id)
     try:
         with client_for(channel) as client:
+            if message.type in MEDIA_TYPES and not message.media_id:
+                upload(client, channel, message)
             wamid = client.send_message(
                 channel.phone_number_id, payload(message, contact)
             )
@@ -161,6 +165,22 @@ def send(message: Message, attempt: SendAttempt) -> str:
     db.session.commit()
     log.info("Message %s sent (attempt %s)", message.id, attempt.number)
     return "sent"
+
+
+def upload(client, channel: Channel, message: Message) -> None:
+    """Upload our copy; the media ID serves retries too (Meta keeps it 30 days)."""
+    try:
+        data = media_path(message.media_sha256).read_bytes()
+        message.media_id = client.upload_media(
+            channel.phone_number_id,
+            data,
+            message.media_mime_type,
+            message.media_filename or f"{message.type}-{message.id}",
+        )
+    except WhatsAppError as error:
+        error.maybe_received = False  # a second upload sends nothing to anyone
+        raise
+    db.session.commit()
 
 
 def handle_error(
@@ -253,6 +273,13 @@ def payload(message: Message, contact: Contact) -> dict:
         body["text"] = {"body": message.text, "preview_url": False}
     elif message.type == "template":
         body["template"] = message.details["template"]
+    elif message.type in MEDIA_TYPES:
+        media: dict = {"id": message.media_id}
+        if message.caption and message.type != "audio":
+            media["caption"] = message.caption
+        if message.type == "document" and message.media_filename:
+            media["filename"] = message.media_filename
+        body[message.type] = media
     elif message.type == "reaction":
         reaction = message.details["reaction"]
         body["reaction"] = {"message_id": reaction["to"], "emoji": reaction["emoji"]}

@@ -7,8 +7,10 @@ job is lost anyway (Redis restart, dead worker), the sweeper enqueues it again.
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..media import store_bytes
 from ..models import Conversation, Message, MessageTemplate, User, utcnow
 from ..webhooks.previews import preview_text
+from . import attachments
 from .delivery import enqueue_delivery
 from .rules import SendRefused, refusal
 from .templates import preview, send_object, variables
@@ -40,6 +42,38 @@ def queue_text(
         text=text,
         reply_to_wamid=reply_to.wamid if reply_to is not None else None,
         details={},
+    )
+
+
+def queue_media(
+    conversation: Conversation,
+    author: User,
+    data: bytes,
+    filename: str,
+    declared_type: str | None,
+    caption: str = "",
+) -> Message:
+    """Store an attachment (our copy for the thread) and queue it for sending."""
+    mime_type = attachments.mime_type_of(filename, declared_type)
+    kind = attachments.check(data, mime_type)
+    caption = (
+        caption.strip()[:1024] if kind != "audio" else ""
+    )  # Meta: no audio captions
+    reason = refusal(conversation.channel, conversation.contact, free_form=True)
+    if reason:
+        raise SendRefused(reason)
+    return store_and_enqueue(
+        conversation,
+        author,
+        type=kind,
+        text=None,
+        caption=caption or None,
+        details={},
+        media_sha256=store_bytes(data),
+        media_mime_type=mime_type,
+        media_filename=filename[:255] or None,
+        media_size=len(data),
+        media_state="stored",
     )
 
 
@@ -119,7 +153,7 @@ def store_and_enqueue(
     db.session.add(message)
     if touch:  # a reaction changes another message, not the conversation's latest
         conversation.last_activity_at = now
-        conversation.last_message_preview = preview_text(message.text, None)
+        conversation.last_message_preview = preview_text(message.text, message.caption)
         conversation.last_message_type = message.type
     db.session.flush()
     message_id = message.id  # read before the commit expires it

@@ -159,6 +159,18 @@ class WhatsAppClient:
                 return templates
             params = {**params, "after": after}
 
+    def upload_media(
+        self, phone_number_id: str, data: bytes, mime_type: str, filename: str
+    ) -> str:
+        """POST /{phone-number-id}/media (multipart); return the media ID."""
+        answer = self._request(
+            "POST",
+            f"{phone_number_id}/media",
+            data={"messaging_product": "whatsapp", "type": mime_type},
+            files={"file": (filename, data, mime_type)},
+        )
+        return str(answer["id"])
+
     def send_message(self, phone_number_id: str, payload: dict) -> str:
         """POST /{phone-number-id}/messages; return the wamid Meta accepted."""
         data = self._request("POST", f"{phone_number_id}/messages", json=payload)
