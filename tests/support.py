@@ -92,3 +92,19 @@ def assert_cross_workspace_404(client: FlaskClient, requests: list[tuple[str, st
         assert response.status_code == 404, f"{method} {url} -> {response.status_code}"
         response = client.open(url, method=method)
         assert response.status_code == 404, f"{method} {url} -> {response.status_code}"
+
+
+def owner_with_channel(app, auth, **ids) -> str:
+    """An owner with one connected number, logged in; returns the channel key.
+
+    ids: phone_number_id, waba_id, access_token, app_secret (as the emulator knows them).
+    """
+    from leadgate.channels.services import create_channel
+
+    with app.app_context():
+        owner = make_user("owner@example.com")
+        created = create_channel(workspace_of(owner), name="Vertrieb", **ids)
+        db.session.commit()
+        key = created.key
+    auth.login("owner@example.com")
+    return key

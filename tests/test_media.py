@@ -6,14 +6,13 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from leadgate.channels.services import create_channel
 from leadgate.extensions import db
 from leadgate.media import MAX_ATTEMPTS, download_media, media_path
 from leadgate.models import Message
 from leadgate.queue import get_queue
 
 from .emulator_support import EmulatorHarness
-from .support import make_user, workspace_of
+from .support import owner_with_channel
 from .webhook_fixtures import meta_bytes, sign
 
 PHONE_ID, WABA_ID = "106540352242922", "102290129340398"
@@ -45,20 +44,14 @@ def emulator(app):
 
 @pytest.fixture
 def channel(app, auth):
-    with app.app_context():
-        owner = make_user("owner@example.com")
-        created = create_channel(
-            workspace_of(owner),
-            name="Vertrieb",
-            phone_number_id=PHONE_ID,
-            waba_id=WABA_ID,
-            access_token=TOKEN,
-            app_secret=SECRET,
-        )
-        db.session.commit()
-        key = created.key
-    auth.login("owner@example.com")
-    return key
+    return owner_with_channel(
+        app,
+        auth,
+        phone_number_id=PHONE_ID,
+        waba_id=WABA_ID,
+        access_token=TOKEN,
+        app_secret=SECRET,
+    )
 
 
 def receive(client, emulator, channel_key, **params) -> Message:

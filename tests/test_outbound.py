@@ -12,7 +12,6 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import select, update
 
-from leadgate.channels.services import create_channel
 from leadgate.extensions import db
 from leadgate.models import (
     Channel,
@@ -39,7 +38,7 @@ from .emulator_support import (
     WebhookReceiver,
     emulator_config,
 )
-from .support import make_user, workspace_of
+from .support import owner_with_channel
 from .webhook_fixtures import meta_bytes, sign
 
 
@@ -79,20 +78,14 @@ def emulator(app, receiver):
 
 @pytest.fixture
 def channel_key(app, auth):
-    with app.app_context():
-        owner = make_user("owner@example.com")
-        created = create_channel(
-            workspace_of(owner),
-            name="Vertrieb",
-            phone_number_id=PHONE_ID,
-            waba_id=WABA_ID,
-            access_token=TOKEN,
-            app_secret=SECRET,
-        )
-        db.session.commit()
-        key = created.key
-    auth.login("owner@example.com")
-    return key
+    return owner_with_channel(
+        app,
+        auth,
+        phone_number_id=PHONE_ID,
+        waba_id=WABA_ID,
+        access_token=TOKEN,
+        app_secret=SECRET,
+    )
 
 
 def post_webhook(client, key: str, body: bytes) -> None:
@@ -647,3 +640,24 @@ def test_a_failed_upload_is_retried_like_a_send(client, emulator, channel_key):
     change(Message, Message.id == message.id, next_attempt_at=utcnow())
     assert run(deliver_message, message.id) == "sent"
     assert len(sent_at_emulator(emulator)) == 1
+
+
+def inbound_read_at_emulator(emulator) -> list[bool]:
+    return [m["read"] for m in emulator.admin("GET", "inbound")["data"]]
+
+
+def test_opening_a_conversation_sends_a_read_receipt(client, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    assert inbound_read_at_emulator(emulator) == [False]
+    client.get(f"/inbox/{conversation_id}")
+    assert inbound_read_at_emulator(emulator) == [True]
+
+
+def test_read_receipts_can_be_switched_off(client, emulator, channel_key):
+    response = client.post(
+        "/settings/workspace", data={"name": "Muster GmbH", "send_read_receipts": ""}
+    )
+    assert response.status_code == 302
+    conversation_id = customer_writes(client, emulator, channel_key)
+    client.get(f"/inbox/{conversation_id}")
+    assert inbound_read_at_emulator(emulator) == [False]

@@ -22,6 +22,7 @@ from ..models import Conversation, Message, MessageTemplate, Reaction
 from ..outbound import attachments
 from ..outbound import templates as template_rules
 from ..outbound.reasons import failure_reason
+from ..outbound.receipts import enqueue_receipt, receipt_due
 from ..outbound.rules import SendRefused, refusal, window_closes_at
 from ..outbound.service import (
     queue_media,
@@ -83,9 +84,12 @@ def show(conversation_id: int):
         conversation.channel_id, [m.wamid for m in messages if m.wamid]
     )
     add_agent_reactions(conversation, reactions)
+    receipt = receipt_due(conversation)
     if conversation.unread_count:
         conversation.unread_count = 0
         db.session.commit()
+    if receipt:
+        enqueue_receipt(conversation.channel_id, receipt)
     return render_page_or_fragment(
         "inbox/show.html",
         "inbox/_thread.html",

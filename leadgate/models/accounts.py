@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -69,6 +70,10 @@ class User(UserMixin, db.Model):
 class Workspace(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Tell contacts their messages were read when an agent opens the conversation.
+    send_read_receipts: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=sa_true()
+    )
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow
     )

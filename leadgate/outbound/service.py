@@ -32,9 +32,7 @@ def queue_text(
         raise SendRefused(
             _("Der Text ist zu lang (höchstens %(max)s Zeichen).", max=MAX_TEXT_LENGTH)
         )
-    reason = refusal(conversation.channel, conversation.contact, free_form=True)
-    if reason:
-        raise SendRefused(reason)
+    ensure_allowed(conversation, free_form=True)
     return store_and_enqueue(
         conversation,
         author,
@@ -59,9 +57,7 @@ def queue_media(
     caption = (
         caption.strip()[:1024] if kind != "audio" else ""
     )  # Meta: no audio captions
-    reason = refusal(conversation.channel, conversation.contact, free_form=True)
-    if reason:
-        raise SendRefused(reason)
+    ensure_allowed(conversation, free_form=True)
     return store_and_enqueue(
         conversation,
         author,
@@ -85,9 +81,7 @@ def queue_reaction(
         raise SendRefused(_("Auf diese Nachricht kann nicht reagiert werden."))
     if emoji and (len(emoji) > 8 or emoji.isalnum()):
         raise SendRefused(_("Bitte ein einzelnes Emoji wählen."))
-    reason = refusal(conversation.channel, conversation.contact, free_form=True)
-    if reason:
-        raise SendRefused(reason)
+    ensure_allowed(conversation, free_form=True)
     return store_and_enqueue(
         conversation,
         author,
@@ -116,9 +110,7 @@ def queue_template(
         raise SendRefused(
             _("Bitte alle Platzhalter ausfüllen: %(names)s", names=", ".join(missing))
         )
-    reason = refusal(conversation.channel, conversation.contact, free_form=False)
-    if reason:
-        raise SendRefused(reason)
+    ensure_allowed(conversation, free_form=False)
     if (
         template.category == "MARKETING"
         and conversation.contact.marketing_preference == "stop"
@@ -131,6 +123,12 @@ def queue_template(
         text=preview(template, values),
         details={"template": send_object(template, values), "template_id": template.id},
     )
+
+
+def ensure_allowed(conversation: Conversation, free_form: bool) -> None:
+    reason = refusal(conversation.channel, conversation.contact, free_form=free_form)
+    if reason:
+        raise SendRefused(reason)
 
 
 def store_and_enqueue(
@@ -168,12 +166,7 @@ def resend(message: Message) -> None:
         raise SendRefused(
             _("Nur fehlgeschlagene Nachrichten können erneut gesendet werden.")
         )
-    conversation = message.conversation
-    reason = refusal(
-        conversation.channel, conversation.contact, free_form=message.type != "template"
-    )
-    if reason:
-        raise SendRefused(reason)
+    ensure_allowed(message.conversation, free_form=message.type != "template")
     message.status, message.status_rank = "queued", 0
     message.wamid = None  # the failed attempt keeps its wamid in its SendAttempt row
     message.error_code = message.error_title = None

@@ -171,6 +171,18 @@ class WhatsAppClient:
         )
         return str(answer["id"])
 
+    def mark_read(self, phone_number_id: str, wamid: str) -> None:
+        """Blue ticks for this message and the contact's earlier ones."""
+        self._request(
+            "POST",
+            f"{phone_number_id}/messages",
+            json={
+                "messaging_product": "whatsapp",
+                "status": "read",
+                "message_id": wamid,
+            },
+        )
+
     def send_message(self, phone_number_id: str, payload: dict) -> str:
         """POST /{phone-number-id}/messages; return the wamid Meta accepted."""
         data = self._request("POST", f"{phone_number_id}/messages", json=payload)

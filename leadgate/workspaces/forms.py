@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import email_field
@@ -28,6 +28,9 @@ class WorkspaceForm(FlaskForm):
             DataRequired(_l("Bitte geben Sie einen Namen an.")),
             Length(max=120),
         ],
+    )
+    send_read_receipts = BooleanField(
+        _l("Lesebestätigungen senden, wenn jemand aus dem Team ein Gespräch öffnet")
     )
 
 

@@ -148,6 +148,7 @@ def settings():
     form = WorkspaceForm(obj=workspace)
     if form.validate_on_submit():
         workspace.name = form.name.data.strip()
+        workspace.send_read_receipts = form.send_read_receipts.data
         db.session.commit()
         flash(_("Die Einstellungen wurden gespeichert."), "success")
         return redirect(url_for("workspaces.settings"))

@@ -1,0 +1,44 @@
+"""Read receipts: when an agent opens a conversation, the contact sees blue ticks."""
+
+import logging
+
+from sqlalchemy import select
+
+from ..channels.services import client_for
+from ..extensions import db
+from ..jobs import in_app_context
+from ..models import Channel, Conversation, Message
+from ..queue import enqueue
+
+log = logging.getLogger(__name__)
+
+
+def receipt_due(conversation: Conversation) -> str | None:
+    """The wamid to mark as read (Meta marks the earlier ones too), or None."""
+    workspace = conversation.channel.workspace
+    if not conversation.unread_count or not workspace.send_read_receipts:
+        return None
+    return db.session.scalar(
+        select(Message.wamid)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.direction == "in",
+            Message.wamid.is_not(None),
+        )
+        .order_by(Message.sent_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+
+
+def enqueue_receipt(channel_id: int, wamid: str) -> None:
+    enqueue(send_read_receipt, channel_id, wamid)
+
+
+@in_app_context
+def send_read_receipt(channel_id: int, wamid: str) -> None:
+    channel = db.session.get(Channel, channel_id)
+    if channel is None or channel.needs_new_token:
+        return
+    with client_for(channel) as client:
+        client.mark_read(channel.phone_number_id, wamid)  # errors: RQ retries
+    log.info("Read receipt sent on channel %s", channel_id)
