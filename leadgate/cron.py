@@ -3,7 +3,7 @@
 from rq import cron
 
 from .jobs import purge_expired_invites
-from .outbound.delivery import sweep_outbound
+from .outbound.recovery import sweep_outbound
 from .webhooks.ingest import requeue_stale_webhooks
 
 cron.register(requeue_stale_webhooks, queue_name="high", interval=60)

@@ -9,7 +9,7 @@ Ambiguous answers: when the request went out but no answer came (read timeout,
 dropped connection, worker killed mid-call), Meta may have accepted the message.
 LeadGate does not guess. The message stays `sending`; each send carries our message
 id as biz_opaque_callback_data, so a status webhook for it fills in the wamid and
-the state. If none comes within UNCONFIRMED_AFTER, the message is marked failed as
+the state. If none comes within UNCONFIRMED_AFTER (recovery.py), the message is marked failed as
 "unconfirmed" and the agent decides whether to send it again — a duplicate to a
 customer is worse than a visible question.
 """
@@ -31,14 +31,12 @@ from ..queue import enqueue, get_queue
 from ..webhooks.statuses import apply_recorded_statuses
 from ..whatsapp.client import WhatsAppError
 from . import pacing
-from .reasons import UNCONFIRMED
 
 log = logging.getLogger(__name__)
 
 QUEUE = "default"
 MAX_ATTEMPTS = 6
 MAX_BACKOFF_SECONDS = 300
-UNCONFIRMED_AFTER = timedelta(minutes=5)
 ORDER_WAIT_SECONDS = 1  # an earlier message of the conversation is still on its way
 MAX_PACING_SLEEP = 1.0  # a later channel slot: the job waits in the queue instead
 MIN_PAIR_WAIT_SECONDS = 0.5
@@ -212,46 +210,6 @@ def handle_error(
     return "failed"
 
 
-def handle_failed_statuses(failures: list[dict]) -> list[tuple[int, float]]:
-    """A `failed` status webhook gets the same rules as that error in the send answer.
-
-    Temporary errors send again after a backoff (the failed wamid stays on its
-    attempt), an invalid token flags the channel; the rest stays failed with its
-    reason. Returns (message id, delay) to enqueue after the commit.
-    """
-    resends = []
-    for failure in failures:
-        first = failure["b_errors"][0]
-        error = WhatsAppError(first.get("code"), str(first.get("title") or ""))
-        message = db.session.scalar(
-            select(Message).where(
-                Message.channel_id == failure["b_channel"],
-                Message.wamid == failure["b_wamid"],
-                Message.direction == "out",
-            )
-        )
-        if message is None or message.status != "failed":
-            continue
-        attempt = db.session.scalar(
-            select(SendAttempt).where(
-                SendAttempt.message_id == message.id,
-                SendAttempt.wamid == message.wamid,
-            )
-        )
-        if attempt is not None:
-            attempt.outcome, attempt.error_code = "failed", error.code
-            attempt.error_title = error.message[:255]
-        if error.token_invalid:
-            db.session.get(Channel, message.channel_id).needs_new_token = True
-        if error.retryable and message.attempts < MAX_ATTEMPTS:
-            delay = backoff_seconds(message.attempts, error.code)
-            message.status, message.status_rank, message.wamid = "queued", 0, None
-            message.error_code = message.error_title = None
-            message.next_attempt_at = utcnow() + timedelta(seconds=delay)
-            resends.append((message.id, delay))
-    return resends
-
-
 def fail(message: Message, code: int | None, title: str | None) -> None:
     message.status, message.status_rank = "failed", STATUS_RANK["failed"]
     message.error_code, message.error_title = code, title
@@ -286,37 +244,3 @@ def payload(message: Message, contact: Contact) -> dict:
     if message.reply_to_wamid:
         body["context"] = {"message_id": message.reply_to_wamid}
     return body
-
-
-@in_app_context
-def sweep_outbound() -> dict:
-    """Re-enqueue messages whose job got lost; settle sends Meta never answered."""
-    now = utcnow()
-    due = db.session.scalars(
-        select(Message.id).where(
-            Message.status == "queued",
-            Message.direction == "out",
-            (
-                Message.next_attempt_at.is_(None)
-                & (Message.sent_at < now - timedelta(seconds=30))
-            )
-            | (Message.next_attempt_at < now - timedelta(seconds=30)),
-        )
-    ).all()
-    stuck = db.session.scalars(
-        select(Message).where(
-            Message.status == "sending",
-            Message.wamid.is_(None),
-            Message.sending_since < now - UNCONFIRMED_AFTER,
-        )
-    ).all()
-    for message in stuck:
-        fail(message, None, UNCONFIRMED)
-    db.session.commit()
-    for message_id in due:
-        enqueue_delivery(message_id)
-    if due or stuck:
-        log.warning(
-            "Outbound sweep: %d re-enqueued, %d unconfirmed", len(due), len(stuck)
-        )
-    return {"requeued": len(due), "unconfirmed": len(stuck)}

@@ -19,7 +19,8 @@ from sqlalchemy import bindparam, func, select, update
 from ..extensions import db
 from ..jobs import in_app_context
 from ..models import Channel, WebhookEvent, utcnow
-from ..outbound.delivery import enqueue_delivery, handle_failed_statuses
+from ..outbound.delivery import enqueue_delivery
+from ..outbound.recovery import handle_failed_statuses
 from ..queue import enqueue, redis_connection
 from ..whatsapp.payloads import PayloadError, WebhookBatch, parse_webhook
 from . import apply

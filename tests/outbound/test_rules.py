@@ -1,0 +1,216 @@
+"""Meta's rules in the product: the 24-hour window, opt-out, pacing, templates, read receipts.
+
+Jobs run inline (QUEUE_IS_ASYNC is off in tests) unless a test starts a real worker;
+status webhooks the emulator delivers to a receiver are relayed as they came.
+"""
+
+import threading
+from datetime import timedelta
+from itertools import pairwise
+
+import pytest
+from sqlalchemy import select
+
+from leadgate.models import (
+    Contact,
+    Message,
+    MessageTemplate,
+    utcnow,
+)
+from leadgate.outbound.pacing import reserve
+
+from .helpers import (
+    change,
+    customer_writes,
+    outbound,
+    read,
+    send_text,
+    sent_at_emulator,
+)
+
+
+def test_outside_the_window_free_text_is_refused_with_the_reason(
+    client, emulator, channel_key
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    change(Message, sent_at=utcnow() - timedelta(hours=25))
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert "24-Stunden-Fenster ist geschlossen" in page
+    assert 'name="text"' not in page  # no composer for free text
+    response = send_text(client, conversation_id)
+    assert "24-Stunden-Fenster ist geschlossen" in client.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
+    assert outbound() is None and sent_at_emulator(emulator) == []
+
+
+def test_inside_the_window_the_composer_shows_when_it_closes(
+    client, emulator, channel_key
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert 'name="text"' in page and "Fenster offen bis" in page
+
+
+@pytest.mark.parametrize("field", ["opted_out_at", "restricted_at"])
+def test_opted_out_or_restricted_contacts_cannot_be_messaged(
+    client, emulator, channel_key, field
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    change(Contact, **{field: utcnow()})
+    send_text(client, conversation_id)
+    assert outbound() is None and sent_at_emulator(emulator) == []
+
+
+def test_channel_pacing_never_exceeds_the_rate_across_workers(app):
+    """Four workers reserving at once still get slots 1/rate apart (shared in Redis)."""
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def worker():
+        with app.app_context():
+            for _ in range(30):
+                slot = reserve("leadgate:pace:channel:test", 0.01, 1, 10)
+                assert slot.reserved
+                with lock:
+                    starts.append(slot.starts_at)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    starts.sort()
+    assert len(starts) == 120
+    gaps = [later - earlier for earlier, later in pairwise(starts)]
+    assert min(gaps) >= 0.01 - 1e-6  # never two sends in one slot: ≤ 100 per second
+
+
+def test_a_slot_too_far_ahead_is_not_taken(app):
+    with app.app_context():
+        assert reserve("leadgate:pace:x", 1.0, 1, 0).reserved
+        later = reserve("leadgate:pace:x", 1.0, 1, 0.5)
+        assert not later.reserved and 0.9 < later.wait <= 1.0
+        assert reserve(
+            "leadgate:pace:x", 1.0, 1, 2
+        ).reserved  # the first refusal took nothing
+
+
+def test_messages_to_one_person_beyond_the_burst_wait_in_the_queue(
+    client, app, emulator, channel_key
+):
+    app.config["WHATSAPP_PAIR_BURST"] = 2
+    conversation_id = customer_writes(client, emulator, channel_key)
+    for text in ("eins", "zwei", "drei"):
+        send_text(client, conversation_id, text)
+    statuses = read(
+        select(Message.status).where(Message.direction == "out").order_by(Message.id)
+    )
+    assert statuses == ["sent", "sent", "queued"]
+    [waiting] = read(select(Message).where(Message.status == "queued"))
+    assert waiting.next_attempt_at is not None and waiting.attempts == 0
+    assert len(sent_at_emulator(emulator)) == 2  # Meta never saw a third: no 131056
+
+
+def sync(client) -> None:
+    response = client.post("/settings/channels/templates/sync")
+    assert response.status_code == 303
+
+
+def template_id(name: str) -> int:
+    return read(select(MessageTemplate.id).where(MessageTemplate.name == name))[0]
+
+
+def close_window() -> None:
+    change(Message, sent_at=utcnow() - timedelta(hours=25))
+
+
+def test_templates_are_synced_from_the_waba_and_listed_with_their_status(
+    client, emulator, channel_key
+):
+    sync(client)
+    names = read(select(MessageTemplate.name).order_by(MessageTemplate.name))
+    assert {"hello_world", "termin_erinnerung", "angebot_nachfassen"} <= set(names)
+    page = client.get("/settings/channels/templates").get_data(as_text=True)
+    assert "termin_erinnerung" in page and "freigegeben" in page
+    sync(client)  # again: updated, not duplicated
+    assert len(read(select(MessageTemplate.id))) == len(names)
+
+
+def test_outside_the_window_an_approved_template_goes_out_with_its_values(
+    client, emulator, channel_key
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    sync(client)
+    close_window()
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert "termin_erinnerung" in page and "Vorlage senden" in page
+    chosen = template_id("termin_erinnerung")
+    fields = client.get(
+        f"/inbox/{conversation_id}/template",
+        query_string={"template_id": chosen, "var-BODY-1": "Erika"},
+    ).get_data(as_text=True)
+    assert 'name="var-BODY-2"' in fields
+    assert "Hallo Erika, wir erinnern Sie an Ihren Termin am {{2}}." in fields
+    client.post(
+        f"/inbox/{conversation_id}/template",
+        data={"template_id": chosen, "var-BODY-1": "Erika", "var-BODY-2": "Montag"},
+    )
+    message = outbound()
+    assert (message.type, message.status) == ("template", "sent")
+    assert message.text == "Hallo Erika, wir erinnern Sie an Ihren Termin am Montag."
+    [sent] = sent_at_emulator(emulator)
+    assert sent["body"]["template"]["components"] == [
+        {
+            "type": "body",
+            "parameters": [
+                {"type": "text", "text": "Erika"},
+                {"type": "text", "text": "Montag"},
+            ],
+        }
+    ]
+
+
+def test_a_template_with_empty_placeholders_is_refused(client, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    sync(client)
+    client.post(
+        f"/inbox/{conversation_id}/template",
+        data={"template_id": template_id("termin_erinnerung"), "var-BODY-1": "Erika"},
+    )
+    assert outbound() is None and sent_at_emulator(emulator) == []
+
+
+def test_marketing_templates_respect_the_contacts_stop(client, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    sync(client)
+    change(Contact, marketing_preference="stop")
+    client.post(
+        f"/inbox/{conversation_id}/template",
+        data={
+            "template_id": template_id("angebot_nachfassen"),
+            "var-BODY-1": "Erika",
+        },
+    )
+    assert outbound() is None and sent_at_emulator(emulator) == []
+
+
+def inbound_read_at_emulator(emulator) -> list[bool]:
+    return [m["read"] for m in emulator.admin("GET", "inbound")["data"]]
+
+
+def test_opening_a_conversation_sends_a_read_receipt(client, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    assert inbound_read_at_emulator(emulator) == [False]
+    client.get(f"/inbox/{conversation_id}")
+    assert inbound_read_at_emulator(emulator) == [True]
+
+
+def test_read_receipts_can_be_switched_off(client, emulator, channel_key):
+    response = client.post(
+        "/settings/workspace", data={"name": "Muster GmbH", "send_read_receipts": ""}
+    )
+    assert response.status_code == 302
+    conversation_id = customer_writes(client, emulator, channel_key)
+    client.get(f"/inbox/{conversation_id}")
+    assert inbound_read_at_emulator(emulator) == [False]
