@@ -8,6 +8,8 @@ import io
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from leadgate.models import (
     Conversation,
@@ -129,3 +131,40 @@ def test_a_failed_upload_is_retried_like_a_send(client, emulator, channel_key):
     change(Message, Message.id == message.id, next_attempt_at=utcnow())
     assert run(deliver_message, message.id) == "sent"
     assert len(sent_at_emulator(emulator)) == 1
+
+
+def test_documents_beyond_the_general_upload_limit_go_out(
+    client, app, emulator, channel_key
+):
+    """Other forms stop at MAX_CONTENT_LENGTH; WhatsApp documents may be larger."""
+    conversation_id = customer_writes(client, emulator, channel_key)
+    big = b"%PDF-1.4 " + b"0" * (app.config["MAX_CONTENT_LENGTH"] + 1024)
+    # Encoded in memory: the test client would spool a body this size to a temp file.
+    boundary, body = encode_multipart(
+        {
+            "text": "",
+            "attachment": FileStorage(
+                io.BytesIO(big), filename="Katalog.pdf", content_type="application/pdf"
+            ),
+        }
+    )
+    response = client.post(
+        f"/inbox/{conversation_id}/messages",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 303
+    [sent] = sent_at_emulator(emulator)
+    assert sent["type"] == "document"
+
+
+def test_an_attachment_without_csrf_token_is_refused(client, emulator, channel_key):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    response = client.post(
+        f"/inbox/{conversation_id}/messages",
+        data={"text": "Hallo", "attachment": (io.BytesIO(PNG), "a.png", "image/png")},
+        content_type="multipart/form-data",
+        csrf=False,
+    )
+    assert response.status_code == 400
+    assert outbound() is None and sent_at_emulator(emulator) == []
