@@ -146,3 +146,40 @@ def test_cookie_settings_reopen_and_revoke_in_the_browser(browser, dev_server):
     assert {c["name"] for c in context.cookies()} <= {"session", "lg_consent"}
     assert problems == []
     context.close()
+
+
+def test_an_agent_answers_on_a_phone_and_sees_the_ticks(browser, dev_server):
+    """The demo on a 390 px phone: the Kundenhandy writes, the agent answers, ✓✓ read."""
+    import httpx
+
+    from leadgate.cli import DEMO_EMAIL, DEMO_PASSWORD
+    from leadgate.whatsapp.emulator import DEMO_NUMBER
+
+    httpx.post(
+        dev_server.url + "/_emulator/phone/send",
+        data={
+            "number": DEMO_NUMBER["phone_number_id"],
+            "name": "Paula Phone",
+            "wa_id": "4915199990077",
+            "text": "Ist das Angebot noch gültig?",
+        },
+        timeout=10,
+    )
+    problems: list[str] = []
+    phone, page = new_page(browser, 390, 844, problems)
+    page.goto(dev_server.url + "/login")
+    accept_cookies(page)
+    page.get_by_label("E-Mail-Adresse").fill(DEMO_EMAIL)
+    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("link", name=re.compile("Paula Phone")).click()
+    expect(page.get_by_text("Ist das Angebot noch gültig?")).to_be_visible()
+    page.get_by_role("textbox", name="Nachricht").fill("Ja, bis Ende des Monats.")
+    page.get_by_role("button", name="Senden").click()
+    expect(page.get_by_text("Ja, bis Ende des Monats.")).to_be_visible()
+    # The thread refreshes itself: sent → delivered → read from the emulator's webhooks.
+    expect(page.locator(".ticks-read").last).to_be_attached(timeout=15000)
+    assert_fits_width(page)
+    page.screenshot(path=ARTIFACTS / "thread-answer-390x844.png", full_page=True)
+    assert problems == []
+    phone.close()
