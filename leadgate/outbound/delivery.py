@@ -25,7 +25,7 @@ from ..channels.services import client_for
 from ..extensions import db
 from ..jobs import in_app_context
 from ..media import media_path
-from ..models import Channel, Contact, Message, SendAttempt, utcnow
+from ..models import Channel, Contact, Message, SendAttempt, as_utc, utcnow
 from ..models.whatsapp import STATUS_RANK
 from ..queue import enqueue, get_queue
 from ..webhooks.statuses import apply_recorded_statuses
@@ -73,6 +73,8 @@ def deliver_message(message_id: int) -> str:
         return "gone"
     if message.status != "queued" or message.wamid is not None:
         return "done"
+    if message.next_attempt_at and as_utc(message.next_attempt_at) > utcnow():
+        return "not due"  # an early copy of the job: take no pacing slot
     if waits_for_earlier(message):
         db.session.rollback()
         enqueue_delivery(message_id, ORDER_WAIT_SECONDS)
@@ -154,10 +156,20 @@ def send(message: Message, attempt: SendAttempt) -> str:
     except WhatsAppError as error:
         return handle_error(message, attempt, channel, error)
     attempt.finished_at, attempt.outcome, attempt.wamid = utcnow(), "accepted", wamid
-    message.wamid = wamid
-    if message.status_rank < STATUS_RANK["sent"]:
-        message.status, message.status_rank = "sent", STATUS_RANK["sent"]
-    message.sending_since = None
+    # In the database, not on the loaded row: a status webhook may have moved the
+    # message on meanwhile (delivered, read) and must not be undone.
+    db.session.execute(
+        update(Message)
+        .where(Message.id == message.id)
+        .values(wamid=wamid, sending_since=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Message)
+        .where(Message.id == message.id, Message.status_rank < STATUS_RANK["sent"])
+        .values(status="sent", status_rank=STATUS_RANK["sent"])
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
     apply_recorded_statuses(channel.id, wamid)  # a status may have been quicker
     db.session.commit()
