@@ -14,6 +14,7 @@ Needs PostgreSQL and Redis like benchmarks/webhook_ingest.py.
 
 import argparse
 import collections
+import contextlib
 import itertools
 import json
 import multiprocessing
@@ -138,8 +139,12 @@ def setup(channels: int, per_channel: int, env: dict) -> int:
     return workspace_id
 
 
-def queue_slice(part: int, parts: int) -> None:
-    """One producer (like one agent's web request thread): its share of conversations."""
+@contextlib.contextmanager
+def send_service():
+    """(db, Conversation, queue_text, author) in an app context.
+
+    Imported here, not at the top: the app reads its environment when imported.
+    """
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from leadgate import create_app
     from leadgate.extensions import db
@@ -148,7 +153,12 @@ def queue_slice(part: int, parts: int) -> None:
 
     app = create_app()
     with app.app_context():
-        author = db.session.query(User).first()
+        yield db, Conversation, queue_text, db.session.query(User).first()
+
+
+def queue_slice(part: int, parts: int) -> None:
+    """One producer (like one agent's web request thread): its share of conversations."""
+    with send_service() as (db, Conversation, queue_text, author):
         by_channel = collections.defaultdict(list)
         for conversation in (
             db.session.query(Conversation)
@@ -173,15 +183,7 @@ def queue_all(producers: int) -> float:
 
 def queue_paced(rate: float, count: int) -> None:
     """Latency phase: an offered load under the limit, one message at a time."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from leadgate import create_app
-    from leadgate.extensions import db
-    from leadgate.models import Conversation, User
-    from leadgate.outbound.service import queue_text
-
-    app = create_app()
-    with app.app_context():
-        author = db.session.query(User).first()
+    with send_service() as (db, Conversation, queue_text, author):
         ids = [
             c.id for c in db.session.query(Conversation.id).order_by(Conversation.id)
         ]

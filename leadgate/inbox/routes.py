@@ -23,7 +23,12 @@ from ..outbound import attachments
 from ..outbound import templates as template_rules
 from ..outbound.reasons import failure_reason
 from ..outbound.receipts import enqueue_receipt, receipt_due
-from ..outbound.rules import SendRefused, refusal, window_closes_at
+from ..outbound.rules import (
+    SendRefused,
+    contact_refusal,
+    window_closes_at,
+    window_refusal,
+)
 from ..outbound.service import (
     queue_media,
     queue_reaction,
@@ -90,6 +95,12 @@ def show(conversation_id: int):
         db.session.commit()
     if receipt:
         enqueue_receipt(conversation.channel_id, receipt)
+    # One window query and, only when the window is closed, the template list:
+    # the thread re-renders every few seconds.
+    closes = window_closes_at(conversation.channel_id, conversation.contact_id)
+    template_refusal = contact_refusal(conversation.channel, conversation.contact)
+    free_form_refusal = template_refusal or window_refusal(closes)
+    offer_templates = free_form_refusal and not template_refusal
     return render_page_or_fragment(
         "inbox/show.html",
         "inbox/_thread.html",
@@ -97,14 +108,10 @@ def show(conversation_id: int):
         messages=messages,
         reactions=reactions,
         form=FlaskForm(),
-        refusal=refusal(conversation.channel, conversation.contact),
-        template_refusal=refusal(
-            conversation.channel, conversation.contact, free_form=False
-        ),
-        templates=approved_templates(conversation),
-        window_closes=window_closes_at(
-            conversation.channel_id, conversation.contact_id
-        ),
+        refusal=free_form_refusal,
+        template_refusal=template_refusal,
+        templates=approved_templates(conversation) if offer_templates else [],
+        window_closes=closes,
     )
 
 

@@ -282,7 +282,8 @@ class MessageTemplate(db.Model):
     category: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
-    components: Mapped[list | None] = mapped_column(Json)
+    # As synced: {"components": [...], "parameter_format": "POSITIONAL" | "NAMED"}
+    components: Mapped[dict | None] = mapped_column(Json)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow
     )

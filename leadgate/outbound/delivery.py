@@ -204,11 +204,9 @@ def handle_error(
         db.session.commit()  # stays `sending`: a status webhook or the sweeper decides
         log.warning("Message %s: no answer from Meta; waiting for a status", message.id)
         return "unknown"
-    if error.retryable and message.attempts < MAX_ATTEMPTS:
-        delay = backoff_seconds(message.attempts, error.code)
+    delay = schedule_retry(message, error)
+    if delay is not None:
         attempt.outcome = "retry"
-        message.status, message.sending_since = "queued", None
-        message.next_attempt_at = utcnow() + timedelta(seconds=delay)
         db.session.commit()
         enqueue_delivery(message.id, delay)
         log.info("Message %s: error %s, retry in %.0f s", message.id, error.code, delay)
@@ -220,6 +218,17 @@ def handle_error(
     db.session.commit()
     log.warning("Message %s failed permanently (error %s)", message.id, error.code)
     return "failed"
+
+
+def schedule_retry(message: Message, error: WhatsAppError) -> float | None:
+    """Back to `queued` for another attempt after a backoff; None if not allowed."""
+    if not error.retryable or message.attempts >= MAX_ATTEMPTS:
+        return None
+    delay = backoff_seconds(message.attempts, error.code)
+    message.status, message.status_rank, message.wamid = "queued", 0, None
+    message.error_code = message.error_title = message.sending_since = None
+    message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    return delay
 
 
 def fail(message: Message, code: int | None, title: str | None) -> None:

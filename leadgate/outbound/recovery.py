@@ -14,7 +14,7 @@ from ..extensions import db
 from ..jobs import in_app_context
 from ..models import Channel, Message, SendAttempt, utcnow
 from ..whatsapp.client import WhatsAppError
-from .delivery import MAX_ATTEMPTS, backoff_seconds, enqueue_delivery, fail
+from .delivery import enqueue_delivery, fail, schedule_retry
 from .reasons import UNCONFIRMED
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,8 @@ def handle_failed_statuses(failures: list[dict]) -> list[tuple[int, float]]:
             attempt.error_title = error.message[:255]
         if error.token_invalid:
             db.session.get(Channel, message.channel_id).needs_new_token = True
-        if error.retryable and message.attempts < MAX_ATTEMPTS:
-            delay = backoff_seconds(message.attempts, error.code)
-            message.status, message.status_rank, message.wamid = "queued", 0, None
-            message.error_code = message.error_title = None
-            message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        delay = schedule_retry(message, error)  # the failed wamid stays on its attempt
+        if delay is not None:
             resends.append((message.id, delay))
     return resends
 

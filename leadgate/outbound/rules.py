@@ -35,13 +35,16 @@ def window_closes_at(channel_id: int, contact_id: int) -> datetime | None:
     return as_utc(last) + WINDOW if last is not None else None
 
 
-def window_open(channel_id: int, contact_id: int) -> bool:
-    closes = window_closes_at(channel_id, contact_id)
-    return closes is not None and closes > utcnow()
-
-
 def refusal(channel: Channel, contact: Contact, free_form: bool = True) -> str | None:
     """Why this contact cannot be messaged now, in the agent's words; None if it can."""
+    reason = contact_refusal(channel, contact)
+    if reason or not free_form:
+        return reason
+    return window_refusal(window_closes_at(channel.id, contact.id))
+
+
+def contact_refusal(channel: Channel, contact: Contact) -> str | None:
+    """Why nothing at all, not even a template, may go to this contact now."""
     if contact.opted_out_at is not None:
         return _(
             "Der Kontakt hat widersprochen und möchte keine Nachrichten mehr erhalten."
@@ -54,12 +57,17 @@ def refusal(channel: Channel, contact: Contact, free_form: bool = True) -> str |
         return _(
             "Die WhatsApp-Nummer braucht ein neues Zugriffstoken (Einstellungen → WhatsApp)."
         )
-    if free_form and not window_open(channel.id, contact.id):
-        return _(
-            "Das 24-Stunden-Fenster ist geschlossen: Der Kontakt hat in den letzten "
-            "24 Stunden nicht geschrieben. Jetzt sind nur freigegebene Vorlagen erlaubt."
-        )
     return None
+
+
+def window_refusal(closes_at: datetime | None) -> str | None:
+    """Why free-form messages are not allowed with this window, or None."""
+    if closes_at is not None and closes_at > utcnow():
+        return None
+    return _(
+        "Das 24-Stunden-Fenster ist geschlossen: Der Kontakt hat in den letzten "
+        "24 Stunden nicht geschrieben. Jetzt sind nur freigegebene Vorlagen erlaubt."
+    )
 
 
 class SendRefused(Exception):

@@ -70,9 +70,7 @@ def sync_templates(channel_id: int) -> int:
 
 
 def parts(template: MessageTemplate) -> list[dict]:
-    stored = template.components or {}
-    # Template status webhooks may have stored a bare component list.
-    return stored.get("components", []) if isinstance(stored, dict) else stored
+    return (template.components or {}).get("components", [])
 
 
 def variables(template: MessageTemplate) -> list[tuple[str, str]]:
@@ -107,11 +105,7 @@ def preview(template: MessageTemplate, values: dict[str, str]) -> str:
 
 def send_object(template: MessageTemplate, values: dict[str, str]) -> dict:
     """The `template` object of the send request."""
-    named = (
-        (template.components or {}).get("parameter_format") == "NAMED"
-        if isinstance(template.components, dict)
-        else False
-    )
+    named = (template.components or {}).get("parameter_format") == "NAMED"
     components = []
     for kind in FILLED:
         parameters = []
