@@ -331,6 +331,12 @@ def main() -> None:
     print(
         f"messages lost:              {total - delivered} ({left} still waiting; states {json.dumps(result['states'])})"
     )
+    throttled = sum(
+        n for key, n in result["outcomes"].items() if key.endswith(":130429")
+    )
+    print(
+        f"throughput errors (130429): {throttled} (the emulator's sliding one-second window)"
+    )
     print(f"send attempts:              {json.dumps(result['outcomes'])}")
 
 

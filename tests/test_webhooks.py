@@ -488,7 +488,7 @@ def test_status_before_its_message_is_kept_and_applied_later(client, app, channe
         assert db.session.scalar(select(MessageStatus.status)) == "delivered"
     message_id = outbound(app, channel, status_wamid("status_delivered"))
     with app.app_context():
-        apply_recorded_statuses(channel["id"], status_wamid("status_delivered"))
+        apply_recorded_statuses(channel["id"], [status_wamid("status_delivered")])
         db.session.commit()
     assert message_status(app, message_id)[0] == "delivered"
 

@@ -1,60 +1,84 @@
 """Deliver queued messages to the Cloud API: exactly once, retried while it makes sense.
 
 States: queued → sending → sent (→ delivered → read, from status webhooks) or failed.
-A job claims a message by moving it from `queued` to `sending` in one UPDATE, so two
-workers (or a job and the sweeper's copy) never both send it, and a message with a
-wamid is never sent again.
+
+One job per channel (`deliver_due`) sends the number's due messages in batches:
+it reserves the batch's slots in the shared pacing schedule, claims the messages by
+moving them from `queued` to `sending` in one conditional UPDATE (so two jobs, or
+a job and the sweeper's copy, never both send one, and a message with a wamid is
+never sent again), records the attempts, sends concurrently (sender.py) and
+stores the answers with a few bulk statements. Per message, a batch costs a slot
+and an HTTP call, not a job and a dozen round trips.
+
+Order: a message waits while an earlier one of its conversation is queued or
+sending, so a conversation's messages leave one by one, in order.
 
 Ambiguous answers: when the request went out but no answer came (read timeout,
 dropped connection, worker killed mid-call), Meta may have accepted the message.
 LeadGate does not guess. The message stays `sending`; each send carries our message
 id as biz_opaque_callback_data, so a status webhook for it fills in the wamid and
-the state. If none comes within UNCONFIRMED_AFTER (recovery.py), the message is marked failed as
-"unconfirmed" and the agent decides whether to send it again — a duplicate to a
-customer is worse than a visible question.
+the state. If none comes within UNCONFIRMED_AFTER (recovery.py), the message is
+marked failed as "unconfirmed" and the agent decides whether to send it again — a
+duplicate to a customer is worse than a visible question.
 """
 
 import logging
 import random
 import time
-from datetime import timedelta
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import bindparam, case, exists, select, update
+from sqlalchemy.orm import aliased
 
 from ..channels.services import client_for
+from ..dbutil import one_of
 from ..extensions import db
 from ..jobs import in_app_context
 from ..media import media_path
-from ..models import Channel, Contact, Message, SendAttempt, as_utc, utcnow
+from ..models import Channel, Contact, Message, SendAttempt, utcnow
 from ..models.whatsapp import STATUS_RANK
-from ..queue import enqueue, get_queue
+from ..queue import enqueue, get_queue, redis_connection
 from ..webhooks.statuses import apply_recorded_statuses
-from ..whatsapp.client import WhatsAppError
-from . import pacing
+from ..whatsapp.client import WhatsAppClient, WhatsAppError
+from . import pacing, sender
 
 log = logging.getLogger(__name__)
 
 QUEUE = "default"
 MAX_ATTEMPTS = 6
 MAX_BACKOFF_SECONDS = 300
-ORDER_WAIT_SECONDS = 1  # an earlier message of the conversation is still on its way
+BATCH_SIZE = 40  # half a second of a number's default rate
 MAX_PACING_SLEEP = 1.0  # a later channel slot: the job waits in the queue instead
 MIN_PAIR_WAIT_SECONDS = 0.5
-CALLBACK_PREFIX = "lg-"
-MEDIA_TYPES = ("image", "audio", "video", "document")
+MAX_JOB_SECONDS = 5  # then the job hands over, so other work gets a turn
+PENDING_KEY = "leadgate:deliver:pending:{}"
+PENDING_TTL_MS = 60_000  # a lost job's mark expires; the sweeper covers the gap
 
 
-def enqueue_delivery(message_id: int, delay_seconds: float = 0) -> None:
-    """Ask a worker to deliver; call after the message is committed."""
-    if delay_seconds <= 0:
-        enqueue(deliver_message, message_id, queue=QUEUE, retry=None)
+def enqueue_delivery(
+    channel_id: int, delay_seconds: float = 0, force: bool = False
+) -> None:
+    """Ask a worker to send the channel's due messages; call after the commit.
+
+    One waiting job per channel is enough: while its mark is set, that job also
+    sends what is committed now (see deliver_due). `force` enqueues regardless,
+    for the sweeper (the marked job may be lost) and a job handing over.
+    """
+    if delay_seconds > 0:
+        get_queue(QUEUE).enqueue_in(
+            timedelta(seconds=delay_seconds), deliver_due, channel_id, result_ttl=0
+        )
         return
-    get_queue(QUEUE).enqueue_in(
-        timedelta(seconds=delay_seconds),
-        deliver_message,
-        message_id,
-        result_ttl=0,
-    )
+    if current_app.config["QUEUE_IS_ASYNC"] and not force:
+        marked = redis_connection().set(
+            PENDING_KEY.format(channel_id), 1, nx=True, px=PENDING_TTL_MS
+        )
+        if not marked:
+            return
+    enqueue(deliver_due, channel_id, queue=QUEUE, retry=None)
 
 
 def backoff_seconds(attempt: int, code: int | None) -> float:
@@ -66,33 +90,132 @@ def backoff_seconds(attempt: int, code: int | None) -> float:
 
 
 @in_app_context
-def deliver_message(message_id: int) -> str:
-    """Send one queued message; return what happened (for logs and tests)."""
-    message = db.session.get(Message, message_id)
-    if message is None or message.direction != "out":
-        return "gone"
-    if message.status != "queued" or message.wamid is not None:
-        return "done"
-    if message.next_attempt_at and as_utc(message.next_attempt_at) > utcnow():
-        return "not due"  # an early copy of the job: take no pacing slot
-    if waits_for_earlier(message):
+def deliver_due(channel_id: int) -> dict[str, int]:
+    """Send the channel's due messages; return how many ended how (logs, tests)."""
+    outcomes: Counter[str] = Counter()
+    channel = db.session.get(Channel, channel_id)
+    if channel is None:
+        return {}
+    line = Line(channel_id, channel.phone_number_id, client_for(channel))
+    started = time.monotonic()
+    while True:
+        candidates = due_messages(channel_id)
+        if not candidates:
+            # Clear the mark, then look once more: a message committed before the
+            # clear is found now, one committed after it enqueues a new job.
+            redis_connection().delete(PENDING_KEY.format(channel_id))
+            candidates = due_messages(channel_id)
+            if not candidates:
+                break
+        if not deliver_batch(line, candidates, outcomes):
+            break  # paced or taken by another job, which carries on from here
+        if time.monotonic() - started > MAX_JOB_SECONDS:
+            enqueue_delivery(channel_id, force=True)
+            break
+    db.session.commit()
+    return dict(outcomes)
+
+
+@dataclass(frozen=True)
+class Line:
+    """What a batch needs of its channel, read once per job."""
+
+    channel_id: int
+    phone_number_id: str
+    client: WhatsAppClient
+
+
+def is_due(now: datetime):
+    return Message.next_attempt_at.is_(None) | (Message.next_attempt_at <= now)
+
+
+def due_messages(channel_id: int) -> list:
+    """(id, contact_id) of queued messages that may go now, oldest first.
+
+    A message whose conversation has an earlier one still queued or sending is
+    not due yet: it follows in a later batch.
+    """
+    earlier = aliased(Message)
+    return db.session.execute(
+        select(Message.id, Message.contact_id)
+        .where(
+            Message.channel_id == channel_id,
+            Message.status == "queued",
+            Message.direction == "out",
+            Message.wamid.is_(None),
+            is_due(utcnow()),
+            ~exists().where(
+                earlier.conversation_id == Message.conversation_id,
+                earlier.direction == "out",
+                earlier.id < Message.id,
+                earlier.status.in_(("queued", "sending")),
+            ),
+        )
+        .order_by(Message.id)
+        .limit(BATCH_SIZE)
+    ).all()
+
+
+def deliver_batch(line: Line, candidates: list, outcomes: Counter) -> int:
+    """Pace, claim, send and record one batch; return how many were claimed."""
+    slots = pacing.channel_slots(line.channel_id, len(candidates), MAX_PACING_SLEEP)
+    reserved_at = time.monotonic()
+    if not slots.reserved:
         db.session.rollback()
-        enqueue_delivery(message_id, ORDER_WAIT_SECONDS)
-        return "waiting"
-    channel_slot = pacing.channel_slot(message.channel_id, MAX_PACING_SLEEP)
-    if not channel_slot.reserved:
-        return postpone(message, channel_slot.wait)
-    recipient_slot = pacing.recipient_slot(message.channel_id, message.contact_id)
-    if not recipient_slot.reserved:
-        return postpone(message, max(recipient_slot.wait, MIN_PAIR_WAIT_SECONDS))
+        enqueue_delivery(line.channel_id, slots.wait())
+        return 0
+    taken = candidates[: slots.granted]  # the rest stays due for the next batch
+    pair = pacing.recipient_slots(line.channel_id, [c.contact_id for c in taken])
+    postponed = [
+        (c.id, max(s.wait(), MIN_PAIR_WAIT_SECONDS))
+        for c, s in zip(taken, pair, strict=True)
+        if not s.reserved
+    ]
+    starts = {
+        c.id: reserved_at + slots.wait(index)
+        for index, (c, s) in enumerate(zip(taken, pair, strict=True))
+        if s.reserved
+    }
+    postpone(postponed)
+    if postponed:
+        outcomes["paced"] += len(postponed)
+    jobs = claim(starts)
+    db.session.commit()  # `sending` is on record before any request goes out
+    for _, delay in postponed:
+        enqueue_delivery(line.channel_id, delay)
+    if not jobs:
+        return 0
+    results = sender.send_all(line.client, line.phone_number_id, jobs, slots.interval)
+    record(line.channel_id, jobs, results, outcomes)
+    return len(jobs)
+
+
+def postpone(waits: list[tuple[int, float]]) -> None:
+    """Over the pair rate limit: wait in the queue (not an attempt, not a failure)."""
+    if not waits:
+        return
     now = utcnow()
-    claimed = db.session.execute(
+    table = Message.__table__
+    db.session.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.status == "queued")
+        .values(next_attempt_at=bindparam("b_at")),
+        [{"b_id": id_, "b_at": now + timedelta(seconds=wait)} for id_, wait in waits],
+    )
+
+
+def claim(starts: dict[int, float]) -> list[sender.SendJob]:
+    """queued → sending for those no other job took meanwhile, with their attempts."""
+    if not starts:
+        return []
+    now = utcnow()
+    claimed = db.session.scalars(
         update(Message)
         .where(
-            Message.id == message_id,
+            one_of(Message.id, list(starts)),
             Message.status == "queued",
             Message.wamid.is_(None),
-            (Message.next_attempt_at.is_(None)) | (Message.next_attempt_at <= now),
+            is_due(now),
         )
         .values(
             status="sending",
@@ -100,124 +223,140 @@ def deliver_message(message_id: int) -> str:
             sending_since=now,
             next_attempt_at=None,
         )
+        .returning(Message.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        return "not due"
-    db.session.refresh(message)
-    attempt = SendAttempt(
-        message_id=message.id,
-        number=message.attempts,
-        started_at=now,
-        manual=bool((message.details or {}).get("manual_resend")),
-    )
-    db.session.add(attempt)
-    db.session.commit()  # `sending` is on record before the request goes out
-    time.sleep(channel_slot.wait)  # our slot in the channel's schedule
-    return send(message, attempt)
-
-
-def postpone(message: Message, seconds: float) -> str:
-    """Over a rate limit: wait in the queue (not an attempt, not a failure)."""
-    message.next_attempt_at = utcnow() + timedelta(seconds=seconds)
-    db.session.commit()
-    enqueue_delivery(message.id, seconds)
-    return "paced"
-
-
-def waits_for_earlier(message: Message) -> bool:
-    """Keep the conversation's order: an earlier outbound message goes first."""
-    return (
-        db.session.scalar(
-            select(Message.id)
-            .where(
-                Message.conversation_id == message.conversation_id,
-                Message.direction == "out",
-                Message.id < message.id,
-                Message.status.in_(("queued", "sending")),
-            )
-            .limit(1)
+    ).all()
+    if not claimed:
+        return []
+    rows = db.session.execute(
+        select(Message, Contact.wa_id, Contact.bsuid)
+        .join(Contact, Contact.id == Message.contact_id)
+        .where(one_of(Message.id, claimed))
+        .execution_options(populate_existing=True)
+    ).all()
+    attempts = [
+        SendAttempt(
+            message_id=message.id,
+            number=message.attempts,
+            started_at=now,
+            manual=bool((message.details or {}).get("manual_resend")),
         )
-        is not None
-    )
-
-
-def send(message: Message, attempt: SendAttempt) -> str:
-    channel = db.session.get(Channel, message.channel_id)
-    contact = db.session.get(Contact, message.contact_id)
-    try:
-        with client_for(channel) as client:
-            if message.type in MEDIA_TYPES and not message.media_id:
-                upload(client, channel, message)
-            wamid = client.send_message(
-                channel.phone_number_id, payload(message, contact)
-            )
-    except WhatsAppError as error:
-        return handle_error(message, attempt, channel, error)
-    attempt.finished_at, attempt.outcome, attempt.wamid = utcnow(), "accepted", wamid
-    # In the database, not on the loaded row: a status webhook may have moved the
-    # message on meanwhile (delivered, read) and must not be undone.
-    db.session.execute(
-        update(Message)
-        .where(Message.id == message.id)
-        .values(wamid=wamid, sending_since=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(Message)
-        .where(Message.id == message.id, Message.status_rank < STATUS_RANK["sent"])
-        .values(status="sent", status_rank=STATUS_RANK["sent"])
-        .execution_options(synchronize_session=False)
-    )
+        for message, _, _ in rows
+    ]
+    db.session.add_all(attempts)
     db.session.flush()
-    apply_recorded_statuses(channel.id, wamid)  # a status may have been quicker
-    db.session.commit()
-    log.info("Message %s sent (attempt %s)", message.id, attempt.number)
-    return "sent"
-
-
-def upload(client, channel: Channel, message: Message) -> None:
-    """Upload our copy; the media ID serves retries too (Meta keeps it 30 days)."""
-    try:
-        data = media_path(message.media_sha256).read_bytes()
-        message.media_id = client.upload_media(
-            channel.phone_number_id,
-            data,
-            message.media_mime_type,
-            message.media_filename or f"{message.type}-{message.id}",
+    jobs = [
+        sender.SendJob(
+            message_id=message.id,
+            attempt_id=attempt.id,
+            payload=sender.payload(message, wa_id, bsuid),
+            starts_at=starts[message.id],
+            upload=stored_copy(message),
         )
-    except WhatsAppError as error:
-        error.maybe_received = False  # a second upload sends nothing to anyone
-        raise
+        for (message, wa_id, bsuid), attempt in zip(rows, attempts, strict=True)
+    ]
+    return sorted(jobs, key=lambda job: job.starts_at)
+
+
+def stored_copy(message: Message) -> sender.Upload | None:
+    if message.type not in sender.MEDIA_TYPES or message.media_id:
+        return None
+    return sender.Upload(
+        media_path(message.media_sha256),
+        message.media_mime_type,
+        message.media_filename or f"{message.type}-{message.id}",
+    )
+
+
+def record(
+    channel_id: int,
+    jobs: list[sender.SendJob],
+    results: list[sender.SendResult],
+    outcomes: Counter,
+) -> None:
+    """Store the batch's answers: accepted ones in bulk, errors one by one."""
+    now = utcnow()
+    messages, attempts = Message.__table__, SendAttempt.__table__
+    uploads = [
+        {"b_id": job.message_id, "b_media": result.media_id}
+        for job, result in zip(jobs, results, strict=True)
+        if result.media_id
+    ]
+    if uploads:  # kept even if the send failed: a retry reuses the upload
+        db.session.execute(
+            update(messages)
+            .where(messages.c.id == bindparam("b_id"))
+            .values(media_id=bindparam("b_media")),
+            uploads,
+        )
+    accepted = [
+        {"b_id": job.message_id, "b_attempt": job.attempt_id, "b_wamid": result.wamid}
+        for job, result in zip(jobs, results, strict=True)
+        if result.error is None
+    ]
+    if accepted:
+        # Conditional in the database: a status webhook may have moved a message
+        # on meanwhile (delivered, read), and that must not be undone.
+        behind = messages.c.status_rank < STATUS_RANK["sent"]
+        db.session.execute(
+            update(messages)
+            .where(messages.c.id == bindparam("b_id"))
+            .values(
+                wamid=bindparam("b_wamid"),
+                sending_since=None,
+                status=case((behind, "sent"), else_=messages.c.status),
+                status_rank=case(
+                    (behind, STATUS_RANK["sent"]), else_=messages.c.status_rank
+                ),
+            ),
+            accepted,
+        )
+        db.session.execute(
+            update(attempts)
+            .where(attempts.c.id == bindparam("b_attempt"))
+            .values(finished_at=now, outcome="accepted", wamid=bindparam("b_wamid")),
+            accepted,
+        )
+        # A status webhook may have been quicker than the answer.
+        apply_recorded_statuses(channel_id, [row["b_wamid"] for row in accepted])
+        outcomes["sent"] += len(accepted)
+    retries = []
+    for job, result in zip(jobs, results, strict=True):
+        if result.error is not None:
+            outcome, delay = handle_error(job, result.error)
+            outcomes[outcome] += 1
+            if delay is not None:
+                retries.append(delay)
     db.session.commit()
+    for delay in retries:
+        enqueue_delivery(channel_id, delay)
+    log.info("Channel %s: %s", channel_id, dict(outcomes))
 
 
-def handle_error(
-    message: Message, attempt: SendAttempt, channel: Channel, error: WhatsAppError
-) -> str:
+def handle_error(job: sender.SendJob, error: WhatsAppError) -> tuple[str, float | None]:
+    """Apply the retry rules to one failed send; returns (outcome, retry delay)."""
+    message = db.session.get(Message, job.message_id)
+    attempt = db.session.get(SendAttempt, job.attempt_id)
     attempt.finished_at = utcnow()
     attempt.http_status, attempt.error_code = error.http_status, error.code
     attempt.error_title = (error.details or error.message)[:255]
     if error.maybe_received:
-        attempt.outcome = "unknown"
-        db.session.commit()  # stays `sending`: a status webhook or the sweeper decides
+        attempt.outcome = (
+            "unknown"  # stays `sending`: a status webhook or the sweeper decides
+        )
         log.warning("Message %s: no answer from Meta; waiting for a status", message.id)
-        return "unknown"
+        return "unknown", None
     delay = schedule_retry(message, error)
     if delay is not None:
         attempt.outcome = "retry"
-        db.session.commit()
-        enqueue_delivery(message.id, delay)
         log.info("Message %s: error %s, retry in %.0f s", message.id, error.code, delay)
-        return "retry"
+        return "retry", delay
     attempt.outcome = "failed"
     fail(message, error.code, attempt.error_title)
     if error.token_invalid:
-        channel.needs_new_token = True
-    db.session.commit()
+        db.session.get(Channel, message.channel_id).needs_new_token = True
     log.warning("Message %s failed permanently (error %s)", message.id, error.code)
-    return "failed"
+    return "failed", None
 
 
 def schedule_retry(message: Message, error: WhatsAppError) -> float | None:
@@ -235,33 +374,3 @@ def fail(message: Message, code: int | None, title: str | None) -> None:
     message.status, message.status_rank = "failed", STATUS_RANK["failed"]
     message.error_code, message.error_title = code, title
     message.sending_since = message.next_attempt_at = None
-
-
-def payload(message: Message, contact: Contact) -> dict:
-    body: dict = {
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "type": message.type,
-        "biz_opaque_callback_data": f"{CALLBACK_PREFIX}{message.id}",
-    }
-    if contact.wa_id:
-        body["to"] = "+" + contact.wa_id
-    else:
-        body["recipient"] = contact.bsuid  # a username-only contact: BSUID
-    if message.type == "text":
-        body["text"] = {"body": message.text, "preview_url": False}
-    elif message.type == "template":
-        body["template"] = message.details["template"]
-    elif message.type in MEDIA_TYPES:
-        media: dict = {"id": message.media_id}
-        if message.caption and message.type != "audio":
-            media["caption"] = message.caption
-        if message.type == "document" and message.media_filename:
-            media["filename"] = message.media_filename
-        body[message.type] = media
-    elif message.type == "reaction":
-        reaction = message.details["reaction"]
-        body["reaction"] = {"message_id": reaction["to"], "emoji": reaction["emoji"]}
-    if message.reply_to_wamid:
-        body["context"] = {"message_id": message.reply_to_wamid}
-    return body

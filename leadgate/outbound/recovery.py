@@ -28,7 +28,7 @@ def handle_failed_statuses(failures: list[dict]) -> list[tuple[int, float]]:
 
     Temporary errors send again after a backoff (the failed wamid stays on its
     attempt), an invalid token flags the channel; the rest stays failed with its
-    reason. Returns (message id, delay) to enqueue after the commit.
+    reason. Returns (channel id, delay) to enqueue after the commit.
     """
     resends = []
     for failure in failures:
@@ -56,7 +56,7 @@ def handle_failed_statuses(failures: list[dict]) -> list[tuple[int, float]]:
             db.session.get(Channel, message.channel_id).needs_new_token = True
         delay = schedule_retry(message, error)  # the failed wamid stays on its attempt
         if delay is not None:
-            resends.append((message.id, delay))
+            resends.append((message.channel_id, delay))
     return resends
 
 
@@ -65,7 +65,9 @@ def sweep_outbound() -> dict:
     """Re-enqueue messages whose job got lost; settle sends Meta never answered."""
     now = utcnow()
     due = db.session.scalars(
-        select(Message.id).where(
+        select(Message.channel_id)
+        .distinct()
+        .where(
             Message.status == "queued",
             Message.direction == "out",
             (
@@ -85,10 +87,12 @@ def sweep_outbound() -> dict:
     for message in stuck:
         fail(message, None, UNCONFIRMED)
     db.session.commit()
-    for message_id in due:
-        enqueue_delivery(message_id)
+    for channel_id in due:
+        enqueue_delivery(channel_id, force=True)  # its marked job may be lost
     if due or stuck:
         log.warning(
-            "Outbound sweep: %d re-enqueued, %d unconfirmed", len(due), len(stuck)
+            "Outbound sweep: %d channels re-enqueued, %d unconfirmed",
+            len(due),
+            len(stuck),
         )
     return {"requeued": len(due), "unconfirmed": len(stuck)}

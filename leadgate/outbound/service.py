@@ -154,9 +154,9 @@ def store_and_enqueue(
         conversation.last_message_preview = preview_text(message.text, message.caption)
         conversation.last_message_type = message.type
     db.session.flush()
-    message_id = message.id  # read before the commit expires it
+    channel_id = message.channel_id  # read before the commit expires it
     db.session.commit()
-    enqueue_delivery(message_id)
+    enqueue_delivery(channel_id)
     return message
 
 
@@ -172,5 +172,6 @@ def resend(message: Message) -> None:
     message.error_code = message.error_title = None
     message.next_attempt_at = message.sending_since = None
     message.details = {**(message.details or {}), "manual_resend": True}
+    channel_id = message.channel_id
     db.session.commit()
-    enqueue_delivery(message.id)
+    enqueue_delivery(channel_id)

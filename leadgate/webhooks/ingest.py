@@ -118,7 +118,7 @@ class FollowUps:
     """Jobs a drain starts once its transaction is committed."""
 
     media_ids: list[int] = field(default_factory=list)
-    resends: list[tuple[int, float]] = field(default_factory=list)  # (id, delay)
+    resends: list[tuple[int, float]] = field(default_factory=list)  # (channel, delay)
 
     def add(self, other: "FollowUps") -> None:
         self.media_ids += other.media_ids
@@ -126,8 +126,8 @@ class FollowUps:
 
     def enqueue(self) -> None:
         apply.enqueue_media_downloads(self.media_ids)
-        for message_id, delay in self.resends:
-            enqueue_delivery(message_id, delay)
+        for channel_id, delay in self.resends:
+            enqueue_delivery(channel_id, delay)
 
 
 def process_one_by_one(ids: list[int]) -> FollowUps:

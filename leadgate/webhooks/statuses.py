@@ -6,7 +6,7 @@ statuses of its batch with two executemany statements instead of two per status.
 
 from sqlalchemy import bindparam, select, update
 
-from ..dbutil import insert_ignoring_conflicts
+from ..dbutil import insert_ignoring_conflicts, one_of
 from ..extensions import db
 from ..models import Message, MessageStatus
 from ..models.whatsapp import STATUS_RANK
@@ -131,18 +131,18 @@ def advance_many(rows: list[dict]) -> list[dict]:
     return failures
 
 
-def apply_recorded_statuses(channel_id: int, wamid: str) -> None:
-    """Replay statuses that arrived before their message had its wamid (outbound sends)."""
+def apply_recorded_statuses(channel_id: int, wamids: list[str]) -> None:
+    """Replay statuses that arrived before their messages had their wamids (sends)."""
     recorded = db.session.scalars(
         select(MessageStatus).where(
-            MessageStatus.channel_id == channel_id, MessageStatus.wamid == wamid
+            MessageStatus.channel_id == channel_id, one_of(MessageStatus.wamid, wamids)
         )
     )
     advance_many(
         [
             {
                 "channel_id": channel_id,
-                "wamid": wamid,
+                "wamid": r.wamid,
                 "status": r.status,
                 "errors": r.errors,
             }

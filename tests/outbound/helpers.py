@@ -4,9 +4,11 @@ from sqlalchemy import select, update
 
 from leadgate.extensions import db
 from leadgate.models import (
+    Channel,
     Conversation,
     Message,
 )
+from leadgate.outbound.delivery import deliver_due
 
 from ..emulator_support import (
     CUSTOMER,
@@ -22,6 +24,12 @@ def run(job, *args):
     """Run a job function the way a worker does, in its own app context."""
     with APP.app_context():
         return job(*args)
+
+
+def deliver() -> dict:
+    """Run the send job for the test's channel, as a worker would; its outcomes."""
+    [channel_id] = read(select(Channel.id))
+    return run(deliver_due, channel_id)
 
 
 def post_webhook(client, key: str, body: bytes) -> None:

@@ -17,7 +17,6 @@ from leadgate.models import (
     utcnow,
 )
 from leadgate.outbound import attachments
-from leadgate.outbound.delivery import deliver_message
 
 from ..emulator_support import (
     PNG,
@@ -25,9 +24,9 @@ from ..emulator_support import (
 from .helpers import (
     change,
     customer_writes,
+    deliver,
     outbound,
     read,
-    run,
     sent_at_emulator,
 )
 
@@ -129,7 +128,7 @@ def test_a_failed_upload_is_retried_like_a_send(client, emulator, channel_key):
     message = outbound()
     assert message.status == "queued" and message.media_id is None
     change(Message, Message.id == message.id, next_attempt_at=utcnow())
-    assert run(deliver_message, message.id) == "sent"
+    assert deliver() == {"sent": 1}
     assert len(sent_at_emulator(emulator)) == 1
 
 

@@ -16,7 +16,6 @@ from leadgate.models import (
     SendAttempt,
     utcnow,
 )
-from leadgate.outbound.delivery import deliver_message
 from leadgate.outbound.reasons import UNCONFIRMED
 from leadgate.outbound.recovery import sweep_outbound
 
@@ -28,6 +27,7 @@ from .helpers import (
     arm,
     change,
     customer_writes,
+    deliver,
     outbound,
     post_webhook,
     read,
@@ -87,8 +87,8 @@ def test_temporary_errors_are_retried_later_and_sent_once(
     assert message.status == "queued" and message.next_attempt_at is not None
     assert sent_at_emulator(emulator) == []
     change(Message, next_attempt_at=utcnow() - timedelta(seconds=1))  # backoff over
-    assert run(deliver_message, message.id) == "sent"
-    assert run(deliver_message, message.id) == "done"  # a duplicate job sends nothing
+    assert deliver() == {"sent": 1}
+    assert deliver() == {}  # a duplicate job sends nothing
     outcomes = read(select(SendAttempt.outcome).order_by(SendAttempt.number))
     assert outcomes == ["retry", "accepted"]
     assert len(sent_at_emulator(emulator)) == 1
@@ -98,7 +98,7 @@ def test_a_retry_is_not_sent_before_its_time(client, emulator, channel_key):
     conversation_id = customer_writes(client, emulator, channel_key)
     arm(emulator, kind="graph_error", status=400, code=130429)
     send_text(client, conversation_id)
-    assert run(deliver_message, outbound().id) == "not due"
+    assert deliver() == {}
     assert sent_at_emulator(emulator) == []
 
 
@@ -170,7 +170,7 @@ def test_a_send_without_answer_is_settled_by_its_status_webhook(
     send_text(client, conversation_id)
     message = outbound()
     assert message.status == "sending" and message.wamid is None
-    assert run(deliver_message, message.id) == "done"  # no second try on its own
+    assert deliver() == {}  # no second try on its own
     relay(client, receiver, channel_key, 3)
     message = outbound()
     [sent] = sent_at_emulator(emulator)
@@ -218,9 +218,13 @@ def test_messages_of_a_conversation_go_out_in_order(client, app, emulator, chann
     first, second = read(
         select(Message.id).where(Message.direction == "out").order_by(Message.id)
     )
-    assert run(deliver_message, second) == "waiting"
-    assert run(deliver_message, first) == "sent"
-    assert run(deliver_message, second) == "sent"
+    change(Message, Message.id == first, status="sending")  # on its way
+    assert deliver() == {}  # the second waits for it
+    change(Message, Message.id == first, status="queued")
+    assert deliver() == {"sent": 2}
+    assert [m.status for m in read(select(Message).where(Message.id == second))] == [
+        "sent"
+    ]
     texts = [m["body"]["text"]["body"] for m in sent_at_emulator(emulator)]
     assert texts == ["erste", "zweite"]
 
@@ -260,7 +264,7 @@ def test_a_temporary_error_in_a_status_webhook_sends_again_after_a_pause(
     assert message.status == "queued" and message.wamid is None
     assert message.next_attempt_at is not None
     change(Message, Message.id == message.id, next_attempt_at=utcnow())
-    assert run(deliver_message, message.id) == "sent"
+    assert deliver() == {"sent": 1}
     message = outbound()
     assert message.status == "sent" and message.wamid != first_wamid
     attempts = read(select(SendAttempt).order_by(SendAttempt.number))

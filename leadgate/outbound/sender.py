@@ -1,0 +1,159 @@
+"""The HTTP side of delivery: Cloud API payloads, sent concurrently at their slot times.
+
+No database here. delivery.py claims a batch, hands over one SendJob per message
+and records the results; this module only talks to the Graph API. A batch's
+requests run on a small thread pool over the shared connection pool, each one
+waiting for its own slot in the channel's schedule, so a worker keeps a number's
+full rate although every single request waits for Meta's answer.
+"""
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..models import Message
+from ..whatsapp.client import WhatsAppClient, WhatsAppError
+
+SEND_THREADS = 16  # 80 messages/s × up to 200 ms per answer
+CALLBACK_PREFIX = "lg-"
+MEDIA_TYPES = ("image", "audio", "video", "document")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Our stored copy, uploaded before the send (its media ID serves retries too)."""
+
+    path: Path
+    mime_type: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class SendJob:
+    message_id: int
+    attempt_id: int
+    payload: dict
+    starts_at: float  # time.monotonic() of the message's slot
+    upload: Upload | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    wamid: str | None = None
+    media_id: str | None = None  # a new upload, whether or not the send worked
+    error: WhatsAppError | None = None
+
+
+def payload(message: Message, wa_id: str | None, bsuid: str | None) -> dict:
+    """The Cloud API body; our message id rides along to name it in status webhooks."""
+    body: dict = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "type": message.type,
+        "biz_opaque_callback_data": f"{CALLBACK_PREFIX}{message.id}",
+    }
+    if wa_id:
+        body["to"] = "+" + wa_id
+    else:
+        body["recipient"] = bsuid  # a username-only contact: BSUID
+    if message.type == "text":
+        body["text"] = {"body": message.text, "preview_url": False}
+    elif message.type == "template":
+        body["template"] = message.details["template"]
+    elif message.type in MEDIA_TYPES:
+        media: dict = {"id": message.media_id}
+        if message.caption and message.type != "audio":
+            media["caption"] = message.caption
+        if message.type == "document" and message.media_filename:
+            media["filename"] = message.media_filename
+        body[message.type] = media
+    elif message.type == "reaction":
+        reaction = message.details["reaction"]
+        body["reaction"] = {"message_id": reaction["to"], "emoji": reaction["emoji"]}
+    if message.reply_to_wamid:
+        body["context"] = {"message_id": message.reply_to_wamid}
+    return body
+
+
+class Gate:
+    """Keeps a batch's requests at least `spacing` apart when they actually leave.
+
+    Slots are planned 1/rate apart, but a process that gets no CPU for a moment
+    wakes with several slots past due; sent at once, they would bunch into one
+    of Meta's seconds. Past-due requests leave one spacing after another instead.
+    """
+
+    def __init__(self, spacing: float) -> None:
+        self.spacing = spacing
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait_for(self, starts_at: float) -> None:
+        time.sleep(max(0.0, starts_at - time.monotonic()))
+        with self._lock:
+            leave = max(time.monotonic(), self._next)
+            self._next = leave + self.spacing
+        time.sleep(max(0.0, leave - time.monotonic()))
+
+
+def send_all(
+    client: WhatsAppClient, phone_number_id: str, jobs: list[SendJob], spacing: float
+) -> list[SendResult]:
+    """Send every job at its slot, never closer than `spacing`; results in order."""
+    gate = Gate(spacing)
+    if len(jobs) == 1:  # the usual single answer: no thread hop
+        return [send_one(client, phone_number_id, jobs[0], gate)]
+    return list(
+        _pool().map(lambda job: send_one(client, phone_number_id, job, gate), jobs)
+    )
+
+
+def send_one(
+    client: WhatsAppClient, phone_number_id: str, job: SendJob, gate: Gate
+) -> SendResult:
+    gate.wait_for(job.starts_at)
+    media_id = None
+    try:
+        if job.upload is not None:
+            media_id = upload(client, phone_number_id, job.upload)
+            body = job.payload[job.payload["type"]]
+            job.payload[job.payload["type"]] = {**body, "id": media_id}
+        return SendResult(
+            wamid=client.send_message(phone_number_id, job.payload), media_id=media_id
+        )
+    except WhatsAppError as error:
+        return SendResult(media_id=media_id, error=error)
+
+
+def upload(client: WhatsAppClient, phone_number_id: str, stored: Upload) -> str:
+    try:
+        data = stored.path.read_bytes()
+    except OSError as error:  # e.g. a storage mount that is briefly away: retry
+        raise WhatsAppError(
+            None, f"stored copy unreadable: {type(error).__name__}"
+        ) from error
+    try:
+        return client.upload_media(
+            phone_number_id, data, stored.mime_type, stored.filename
+        )
+    except WhatsAppError as error:
+        error.maybe_received = False  # a second upload sends nothing to anyone
+        raise
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_pid: int | None = None
+_executor_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One pool per process (threads do not survive a fork)."""
+    global _executor, _executor_pid
+    with _executor_lock:
+        if _executor is None or _executor_pid != os.getpid():
+            _executor = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="send")
+            _executor_pid = os.getpid()
+        return _executor
