@@ -15,14 +15,11 @@ from werkzeug.serving import run_simple
 from . import dev_stack, embedded
 from .auth import services
 from .channels.services import create_channel
+from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from .extensions import db
-from .models import Channel, Membership, Role, Workspace
+from .models import Channel, Workspace
 from .queue import QUEUE_NAMES, AppWorker, redis_connection
-from .whatsapp.emulator import DEMO_NUMBER, emulator_of, run_emulator
-
-DEMO_EMAIL = "demo@leadgate.example"
-DEMO_PASSWORD = "Demo-Passwort-2026"
-DEMO_WORKSPACE = "Demo GmbH"
+from .whatsapp.emulator import emulator_of, run_emulator
 
 
 def main() -> None:
@@ -60,6 +57,7 @@ def dev(host: str, port: int) -> None:
         app, base_url, use_for_graph=not os.environ.get("WHATSAPP_GRAPH_URL")
     )
     embedded.start(app)
+    dev_stack.sync_templates_soon(app)
     click.echo(f"LeadGate läuft auf {base_url}  (Strg+C beendet)")
     click.echo(
         f"Kundenhandy (Cloud-API-Emulator): {base_url}{dev_stack.EMULATOR_PREFIX}/phone"
@@ -124,35 +122,8 @@ def set_platform_admin(email: str, revoke: bool) -> None:
 @click.command("demo-seed")
 @with_appcontext
 def demo_seed() -> None:
-    """Create the demo workspace, its login and its WhatsApp channel; safe to run again."""
-    user = services.find_user_by_email(DEMO_EMAIL)
-    if user is None:
-        user = services.create_user("Demo Nutzerin", DEMO_EMAIL, DEMO_PASSWORD)
-        workspace = services.create_workspace(user, DEMO_WORKSPACE)
-        agent = services.create_user(
-            "Demo Agent", "agent@leadgate.example", DEMO_PASSWORD
-        )
-        db.session.add(Membership(workspace=workspace, user=agent, role=Role.AGENT))
-        db.session.commit()
-    workspace = db.session.scalar(
-        select(Workspace).join(Membership).where(Membership.user_id == user.id)
-    )
-    demo_channel = db.session.scalar(
-        select(Channel).where(Channel.phone_number_id == DEMO_NUMBER["phone_number_id"])
-    )
-    if demo_channel is None and workspace is not None:
-        # The emulator's demo number: `leadgate dev` points it at this channel's webhook.
-        create_channel(
-            workspace,
-            name="Demo-Nummer",
-            phone_number_id=DEMO_NUMBER["phone_number_id"],
-            waba_id=DEMO_NUMBER["waba_id"],
-            access_token=DEMO_NUMBER["access_token"],
-            app_secret=DEMO_NUMBER["app_secret"],
-            verify_token=DEMO_NUMBER["verify_token"],
-            display_phone=DEMO_NUMBER["display_phone_number"],
-        )
-        db.session.commit()
+    """Create the demo workspace, its login, its WhatsApp channel and some history."""
+    seed_demo()
     base = current_app.config["BASE_URL"]
     click.echo(
         f"Demo workspace ready: {base}/login  E-Mail: {DEMO_EMAIL}  Passwort: {DEMO_PASSWORD}"

@@ -1,5 +1,7 @@
 """`leadgate dev`: LeadGate and the Cloud API emulator in one process, wired together."""
 
+from datetime import timedelta
+
 from flask import Flask
 from sqlalchemy import select
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -7,6 +9,8 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from .channels.services import access_token, app_secret
 from .extensions import db
 from .models import Channel
+from .outbound.templates import sync_templates
+from .queue import get_queue
 from .whatsapp.emulator import create_emulator_app, emulator_of
 
 EMULATOR_PREFIX = "/_emulator"
@@ -47,3 +51,13 @@ def register_channels(app: Flask, emulator_app: Flask, base_url: str) -> None:
                     ),
                 }
             )
+
+
+def sync_templates_soon(app: Flask) -> None:
+    """Fetch every channel's templates once the server answers (its emulator too)."""
+    with app.app_context():
+        for channel_id in db.session.scalars(select(Channel.id)):
+            get_queue("low").enqueue_in(
+                timedelta(seconds=1), sync_templates, channel_id, result_ttl=0
+            )
+        db.session.remove()

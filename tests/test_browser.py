@@ -152,7 +152,7 @@ def test_an_agent_answers_on_a_phone_and_sees_the_ticks(browser, dev_server):
     """The demo on a 390 px phone: the Kundenhandy writes, the agent answers, ✓✓ read."""
     import httpx
 
-    from leadgate.cli import DEMO_EMAIL, DEMO_PASSWORD
+    from leadgate.demo import DEMO_EMAIL, DEMO_PASSWORD
     from leadgate.whatsapp.emulator import DEMO_NUMBER
 
     httpx.post(
@@ -181,5 +181,48 @@ def test_an_agent_answers_on_a_phone_and_sees_the_ticks(browser, dev_server):
     expect(page.locator(".ticks-read").last).to_be_attached(timeout=15000)
     assert_fits_width(page)
     page.screenshot(path=ARTIFACTS / "thread-answer-390x844.png", full_page=True)
+    assert problems == []
+    phone.close()
+
+
+def test_outside_the_window_the_agent_fills_in_a_template_with_a_live_preview(
+    browser, dev_server
+):
+    """The demo's two-day-old conversation on a 360 px phone: only templates remain."""
+    from leadgate.demo import DEMO_EMAIL, DEMO_PASSWORD, EARLIER_CONTACT
+
+    problems: list[str] = []
+    phone, page = new_page(browser, 360, 640, problems)
+    page.goto(dev_server.url + "/login")
+    accept_cookies(page)
+    page.get_by_label("E-Mail-Adresse").fill(DEMO_EMAIL)
+    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("link", name=re.compile(EARLIER_CONTACT["profile_name"])).click()
+    expect(page.get_by_text("24-Stunden-Fenster ist geschlossen")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Nachricht")).to_have_count(0)
+    # `leadgate dev` fetched the templates from the emulator's WABA by itself.
+    for _ in range(25):
+        if (
+            page.get_by_label("Vorlage")
+            .locator("option", has_text="termin_erinnerung")
+            .count()
+        ):
+            break
+        page.wait_for_timeout(200)
+        page.reload()
+    page.get_by_label("Vorlage").select_option(label="termin_erinnerung (de)")
+    page.get_by_label("Platzhalter {{1}}").fill("Lena")
+    page.get_by_label("Platzhalter {{2}}").fill("Montag, 10 Uhr")
+    preview = page.locator("#template-preview")
+    expect(preview).to_contain_text(
+        "Hallo Lena, wir erinnern Sie an Ihren Termin am Montag, 10 Uhr."
+    )
+    page.get_by_role("button", name="Vorlage senden").click()
+    thread = page.locator(".message-text", has_text="Hallo Lena, wir erinnern Sie")
+    expect(thread.first).to_be_visible()
+    expect(page.locator(".ticks-read").last).to_be_attached(timeout=15000)
+    assert_fits_width(page)
+    page.screenshot(path=ARTIFACTS / "template-360x640.png", full_page=True)
     assert problems == []
     phone.close()

@@ -2,8 +2,9 @@ import json
 
 from sqlalchemy import func, select
 
+from leadgate.demo import DEMO_EMAIL, DEMO_PASSWORD, EARLIER_TEXT
 from leadgate.extensions import db
-from leadgate.models import Membership, User, Workspace
+from leadgate.models import Conversation, Membership, User, Workspace
 
 from .support import PASSWORD
 
@@ -76,6 +77,19 @@ def test_demo_seed_is_idempotent(runner, app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Workspace)) == 1
         assert db.session.scalar(select(func.count()).select_from(Membership)) == 2
+
+
+def test_the_demo_has_a_conversation_whose_window_has_closed(runner, app, client, auth):
+    """The demo shows Meta's rule: two days after her message, only templates."""
+    runner.invoke(args=["demo-seed"])
+    runner.invoke(args=["demo-seed"])  # again: no second copy
+    with app.app_context():
+        [conversation_id] = db.session.scalars(select(Conversation.id)).all()
+    auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert EARLIER_TEXT in page
+    assert "24-Stunden-Fenster ist geschlossen" in page
+    assert 'name="text"' not in page  # no free-form composer
 
 
 def test_worker_needs_redis(runner, app):

@@ -5,7 +5,7 @@ import time
 
 import httpx
 
-from leadgate.cli import DEMO_EMAIL, DEMO_PASSWORD
+from leadgate.demo import DEMO_EMAIL, DEMO_PASSWORD, EARLIER_CONTACT
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -117,3 +117,27 @@ def test_the_agent_answers_the_kundenhandy_and_sees_the_ticks(dev_server):
         assert [
             m["body"]["text"]["body"] for m in sent if m["to"] == "4915199990001"
         ] == ["Ja, morgen um 10 Uhr."]
+
+
+def test_after_the_window_closed_the_demo_offers_the_synced_templates(dev_server):
+    """The seeded conversation is two days old: the composer offers only templates,
+    which `leadgate dev` fetched from the emulator's WABA by itself."""
+    with httpx.Client(base_url=dev_server.url, timeout=10) as http:
+        token = CSRF.search(http.get("/login").text).group(1)
+        http.post(
+            "/login",
+            data={"csrf_token": token, "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        )
+        inbox = http.get("/inbox").text
+        thread = next(
+            url
+            for url in re.findall(r'href="(/inbox/\d+)"', inbox)
+            if EARLIER_CONTACT["profile_name"] in http.get(url).text
+        )
+        for _ in range(50):  # the template sync runs a moment after the start
+            page = http.get(thread).text
+            if "termin_erinnerung" in page:
+                break
+            time.sleep(0.2)
+        assert "24-Stunden-Fenster ist geschlossen" in page
+        assert "termin_erinnerung" in page and 'name="text"' not in page

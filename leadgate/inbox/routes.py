@@ -13,7 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import csrf, db
 from ..htmx import render_page_or_fragment
@@ -122,6 +122,8 @@ def approved_templates(conversation: Conversation) -> list[MessageTemplate]:
             MessageTemplate.workspace_id == conversation.workspace_id,
             MessageTemplate.waba_id == conversation.channel.waba_id,
             MessageTemplate.status == "APPROVED",
+            # One-time passwords are sent by systems, not by agents.
+            func.coalesce(MessageTemplate.category, "") != "AUTHENTICATION",
         )
         .order_by(MessageTemplate.name, MessageTemplate.language)
     ).all()
@@ -153,14 +155,19 @@ def template_fields(conversation_id: int):
         "inbox/_template_fields.html",
         template=template,
         variables=template_rules.variables(template) if template else [],
+        header=template_rules.header_format(template) if template else "",
+        buttons=template_rules.buttons(template) if template else [],
         values=values,
         preview=template_rules.preview(template, values) if template else "",
     )
 
 
 @bp.post("/<int:conversation_id>/template")
+@csrf.exempt  # checked below, once the larger body limit for header files is set
 @workspace_required()
 def send_template(conversation_id: int):
+    request.max_content_length = attachments.MAX_UPLOAD  # a header document
+    csrf.protect()
     conversation = get_scoped_or_404(Conversation, conversation_id)
     form = FlaskForm()
     template = chosen_template(conversation, request.form.get("template_id"))
@@ -171,7 +178,11 @@ def send_template(conversation_id: int):
     else:
         try:
             queue_template(
-                conversation, current_user, template, template_values(template)
+                conversation,
+                current_user,
+                template,
+                template_values(template),
+                uploaded(request.files.get("header_file")),
             )
         except SendRefused as refused:
             flash(str(refused), "error")
@@ -193,17 +204,13 @@ def send(conversation_id: int):
             reply_to = get_scoped_or_404(Message, int(request.form["reply_to"]))
             if reply_to.conversation_id != conversation.id:
                 abort(404)
-        attachment = request.files.get("attachment")
+        attachment = uploaded(request.files.get("attachment"))
         try:
-            if attachment and attachment.filename:
-                with attachment.stream:  # large files are spooled to a temp file
-                    data = attachment.read()
+            if attachment:
                 queue_media(
                     conversation,
                     current_user,
-                    data,
-                    attachment.filename,
-                    attachment.mimetype,
+                    *attachment,
                     caption=request.form.get("text", ""),
                 )
             else:
@@ -215,6 +222,14 @@ def send(conversation_id: int):
     else:
         flash(_("Die Seite war veraltet. Bitte erneut senden."), "error")
     return redirect(url_for("inbox.show", conversation_id=conversation.id), 303)
+
+
+def uploaded(file) -> tuple[bytes, str, str | None] | None:
+    """(data, filename, declared type) of a chosen file; None when none was chosen."""
+    if not file or not file.filename:
+        return None
+    with file.stream:  # large files are spooled to a temp file
+        return file.read(), file.filename, file.mimetype
 
 
 @bp.post("/messages/<int:message_id>/react")

@@ -61,3 +61,12 @@ def check(data: bytes, mime_type: str) -> str:
     if signatures and not data.startswith(signatures):
         raise SendRefused(_("Der Dateiinhalt passt nicht zum Dateityp."))
     return kind
+
+
+def kind_label(kind: str) -> str:
+    return {
+        "image": _("Bild (JPEG oder PNG)"),
+        "video": _("Video (MP4 oder 3GPP)"),
+        "audio": _("Audio"),
+        "document": _("Dokument"),
+    }[kind]

@@ -259,7 +259,8 @@ def claim(starts: dict[int, float]) -> list[sender.SendJob]:
 
 
 def stored_copy(message: Message) -> sender.Upload | None:
-    if message.type not in sender.MEDIA_TYPES or message.media_id:
+    """Our copy of an attachment (or a template's header file) still to upload."""
+    if not message.media_sha256 or message.media_id:
         return None
     return sender.Upload(
         media_path(message.media_sha256),

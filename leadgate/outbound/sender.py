@@ -7,6 +7,7 @@ waiting for its own slot in the channel's schedule, so a worker keeps a number's
 full rate although every single request waits for Meta's answer.
 """
 
+import copy
 import os
 import threading
 import time
@@ -62,9 +63,9 @@ def payload(message: Message, wa_id: str | None, bsuid: str | None) -> dict:
     if message.type == "text":
         body["text"] = {"body": message.text, "preview_url": False}
     elif message.type == "template":
-        body["template"] = message.details["template"]
+        body["template"] = copy.deepcopy(message.details["template"])
     elif message.type in MEDIA_TYPES:
-        media: dict = {"id": message.media_id}
+        media: dict = {"id": None}
         if message.caption and message.type != "audio":
             media["caption"] = message.caption
         if message.type == "document" and message.media_filename:
@@ -75,7 +76,20 @@ def payload(message: Message, wa_id: str | None, bsuid: str | None) -> dict:
         body["reaction"] = {"message_id": reaction["to"], "emoji": reaction["emoji"]}
     if message.reply_to_wamid:
         body["context"] = {"message_id": message.reply_to_wamid}
+    if message.media_id:  # uploaded by an earlier attempt
+        with_media_id(body, message.media_id)
     return body
+
+
+def with_media_id(body: dict, media_id: str) -> None:
+    """Put the uploaded file's ID where the body expects it (media or template header)."""
+    if body["type"] != "template":
+        body[body["type"]]["id"] = media_id
+        return
+    for component in body["template"]["components"]:
+        if component["type"] == "header":
+            parameter = component["parameters"][0]
+            parameter[parameter["type"]]["id"] = media_id
 
 
 class Gate:
@@ -119,8 +133,7 @@ def send_one(
     try:
         if job.upload is not None:
             media_id = upload(client, phone_number_id, job.upload)
-            body = job.payload[job.payload["type"]]
-            job.payload[job.payload["type"]] = {**body, "id": media_id}
+            with_media_id(job.payload, media_id)
         return SendResult(
             wamid=client.send_message(phone_number_id, job.payload), media_id=media_id
         )

@@ -13,7 +13,7 @@ from ..webhooks.previews import preview_text
 from . import attachments
 from .delivery import enqueue_delivery
 from .rules import SendRefused, refusal
-from .templates import preview, send_object, variables
+from .templates import header_format, header_media, preview, send_object, variables
 
 MAX_TEXT_LENGTH = 4096  # Meta's limit for a text body
 
@@ -65,12 +65,19 @@ def queue_media(
         text=None,
         caption=caption or None,
         details={},
-        media_sha256=store_bytes(data),
-        media_mime_type=mime_type,
-        media_filename=filename[:255] or None,
-        media_size=len(data),
-        media_state="stored",
+        **stored_media(data, filename, mime_type),
     )
+
+
+def stored_media(data: bytes, filename: str, mime_type: str) -> dict:
+    """Our copy for the thread (and for the upload at send time), as message fields."""
+    return {
+        "media_sha256": store_bytes(data),
+        "media_mime_type": mime_type,
+        "media_filename": filename[:255] or None,
+        "media_size": len(data),
+        "media_state": "stored",
+    }
 
 
 def queue_reaction(
@@ -97,13 +104,23 @@ def queue_template(
     author: User,
     template: MessageTemplate,
     values: dict[str, str],
+    header_file: tuple[bytes, str, str | None] | None = None,
 ) -> Message:
-    """Store an approved template with the agent's values; allowed outside the window."""
+    """Store an approved template with the agent's values; allowed outside the window.
+
+    header_file: (data, filename, declared type) for a template with a media header.
+    """
     if (
         template.status != "APPROVED"
         or template.waba_id != conversation.channel.waba_id
     ):
         raise SendRefused(_("Diese Vorlage ist für diese Nummer nicht freigegeben."))
+    if header_format(template) == "LOCATION":
+        raise SendRefused(
+            _(
+                "Vorlagen mit einem Standort in der Kopfzeile kann LeadGate noch nicht senden."
+            )
+        )
     values = {key: value.strip() for key, value in values.items()}
     missing = [n for kind, n in variables(template) if not values.get(f"{kind}:{n}")]
     if missing:
@@ -116,13 +133,39 @@ def queue_template(
         and conversation.contact.marketing_preference == "stop"
     ):
         raise SendRefused(_("Der Kontakt hat Marketing-Nachrichten abbestellt."))
+    media = header_file_fields(template, header_file)
     return store_and_enqueue(
         conversation,
         author,
         type="template",
         text=preview(template, values),
-        details={"template": send_object(template, values), "template_id": template.id},
+        details={
+            "template": send_object(template, values, media.get("media_filename")),
+            "template_id": template.id,
+        },
+        **media,
     )
+
+
+def header_file_fields(
+    template: MessageTemplate, header_file: tuple[bytes, str, str | None] | None
+) -> dict:
+    """The stored header file of a media template ({} for other templates)."""
+    kind = header_media(template)
+    if kind is None:
+        return {}
+    if header_file is None or not header_file[0]:
+        raise SendRefused(_("Diese Vorlage braucht eine Datei für die Kopfzeile."))
+    data, filename, declared_type = header_file
+    mime_type = attachments.mime_type_of(filename, declared_type)
+    if attachments.check(data, mime_type) != kind:
+        raise SendRefused(
+            _(
+                "Die Kopfzeile dieser Vorlage braucht eine Datei vom Typ %(kind)s.",
+                kind=attachments.kind_label(kind),
+            )
+        )
+    return stored_media(data, filename, mime_type)
 
 
 def ensure_allowed(conversation: Conversation, free_form: bool) -> None:

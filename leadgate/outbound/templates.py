@@ -1,7 +1,9 @@
 """Message templates: synced from the WABA, filled in by agents, sent when the window is closed.
 
 Variables are {{1}}, {{2}} … (positional) or {{name}} (parameter_format NAMED), in
-the header text and the body; buttons and media headers need no input here.
+the header text and the body; a link button may end in {{1}}, a copy-code button
+takes its code. A media header (image, video, document) takes a file, uploaded at
+send time like any attachment. Location headers are not supported yet.
 """
 
 import logging
@@ -13,12 +15,15 @@ from ..channels.services import client_for
 from ..extensions import db
 from ..jobs import in_app_context
 from ..models import Channel, MessageTemplate, utcnow
+from ..queue import enqueue
 from ..whatsapp.client import WhatsAppError
 
 log = logging.getLogger(__name__)
 
 VARIABLE = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 FILLED = ("HEADER", "BODY")  # components whose text variables agents fill in
+MEDIA_HEADERS = {"IMAGE": "image", "VIDEO": "video", "DOCUMENT": "document"}
+BUTTON = "BUTTON"  # variable kinds BUTTON0, BUTTON1 … by the button's index
 
 
 @in_app_context
@@ -64,9 +69,24 @@ def sync_templates(channel_id: int) -> int:
             "parameter_format": item.get("parameter_format") or "POSITIONAL",
         }
         template.updated_at = utcnow()
+    # Deleted at Meta: kept for the messages that used it, no longer offered.
+    remote_ids = {str(item["id"]) for item in remote}
+    for meta_id, template in known.items():
+        if meta_id not in remote_ids and template.status != "DELETED":
+            template.status, template.updated_at = "DELETED", utcnow()
     db.session.commit()
     log.info("Channel %s: %d templates synced", channel.id, len(remote))
     return len(remote)
+
+
+@in_app_context
+def sync_all_templates() -> int:
+    """Hourly (cron): new approvals, edits and deletions at Meta show up unasked."""
+    channel_ids = db.session.scalars(select(Channel.id)).all()
+    db.session.rollback()  # end the read before the jobs
+    for channel_id in channel_ids:
+        enqueue(sync_templates, channel_id, queue="low")
+    return len(channel_ids)
 
 
 def parts(template: MessageTemplate) -> list[dict]:
@@ -74,7 +94,7 @@ def parts(template: MessageTemplate) -> list[dict]:
 
 
 def variables(template: MessageTemplate) -> list[tuple[str, str]]:
-    """(component type, variable name) in order, e.g. [("BODY", "1"), ("BODY", "2")]."""
+    """(kind, variable name) in order, e.g. [("BODY", "1"), ("BODY", "2"), ("BUTTON0", "1")]."""
     found = []
     for part in parts(template):
         kind = str(part.get("type", "")).upper()
@@ -82,7 +102,34 @@ def variables(template: MessageTemplate) -> list[tuple[str, str]]:
             for name in VARIABLE.findall(part.get("text") or ""):
                 if (kind, name) not in found:
                     found.append((kind, name))
+        elif kind == "BUTTONS":
+            for index, button in enumerate(part.get("buttons") or []):
+                button_type = str(button.get("type", "")).upper()
+                if button_type == "URL":
+                    for name in VARIABLE.findall(button.get("url") or "")[:1]:
+                        found.append((f"{BUTTON}{index}", name))
+                elif button_type == "COPY_CODE":
+                    found.append((f"{BUTTON}{index}", "code"))
     return found
+
+
+def header_format(template: MessageTemplate) -> str:
+    for part in parts(template):
+        if str(part.get("type", "")).upper() == "HEADER":
+            return str(part.get("format") or "TEXT").upper()
+    return ""
+
+
+def header_media(template: MessageTemplate) -> str | None:
+    """ "image", "video" or "document" when the header takes a file."""
+    return MEDIA_HEADERS.get(header_format(template))
+
+
+def buttons(template: MessageTemplate) -> list[dict]:
+    for part in parts(template):
+        if str(part.get("type", "")).upper() == "BUTTONS":
+            return part.get("buttons") or []
+    return []
 
 
 def preview(template: MessageTemplate, values: dict[str, str]) -> str:
@@ -103,10 +150,21 @@ def preview(template: MessageTemplate, values: dict[str, str]) -> str:
     return "\n\n".join(lines)
 
 
-def send_object(template: MessageTemplate, values: dict[str, str]) -> dict:
-    """The `template` object of the send request."""
+def send_object(
+    template: MessageTemplate, values: dict[str, str], media_filename: str | None = None
+) -> dict:
+    """The `template` object of the send request.
+
+    A media header's parameter gets its media ID at send time (sender.with_media_id).
+    """
     named = (template.components or {}).get("parameter_format") == "NAMED"
     components = []
+    media = header_media(template)
+    if media:
+        parameter: dict = {"type": media, media: {"id": None}}
+        if media == "document" and media_filename:
+            parameter[media]["filename"] = media_filename
+        components.append({"type": "header", "parameters": [parameter]})
     for kind in FILLED:
         parameters = []
         for part_kind, name in variables(template):
@@ -118,8 +176,28 @@ def send_object(template: MessageTemplate, values: dict[str, str]) -> dict:
             parameters.append(parameter)
         if parameters:
             components.append({"type": kind.lower(), "parameters": parameters})
+    for kind, name in variables(template):
+        if kind.startswith(BUTTON):
+            components.append(
+                button_component(template, kind, values[f"{kind}:{name}"])
+            )
     return {
         "name": template.name,
         "language": {"code": template.language},
         "components": components,
+    }
+
+
+def button_component(template: MessageTemplate, kind: str, value: str) -> dict:
+    index = int(kind.removeprefix(BUTTON))
+    if str(buttons(template)[index].get("type", "")).upper() == "COPY_CODE":
+        sub_type = "copy_code"
+        parameter = {"type": "coupon_code", "coupon_code": value}
+    else:
+        sub_type, parameter = "url", {"type": "text", "text": value}
+    return {
+        "type": "button",
+        "sub_type": sub_type,
+        "index": str(index),
+        "parameters": [parameter],
     }

@@ -1,5 +1,7 @@
 """Steps of the outbound tests: the customer writes, the agent sends, webhooks are relayed."""
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 
 from leadgate.extensions import db
@@ -7,6 +9,8 @@ from leadgate.models import (
     Channel,
     Conversation,
     Message,
+    MessageTemplate,
+    utcnow,
 )
 from leadgate.outbound.delivery import deliver_due
 
@@ -85,3 +89,16 @@ def sent_at_emulator(emulator) -> list[dict]:
 
 def arm(emulator, **fault) -> None:
     emulator.admin("POST", "faults", json={"match": "/messages", **fault})
+
+
+def sync(client) -> None:
+    response = client.post("/settings/channels/templates/sync")
+    assert response.status_code == 303
+
+
+def template_id(name: str) -> int:
+    return read(select(MessageTemplate.id).where(MessageTemplate.name == name))[0]
+
+
+def close_window() -> None:
+    change(Message, sent_at=utcnow() - timedelta(hours=25))

@@ -1,4 +1,4 @@
-"""Meta's rules in the product: the 24-hour window, opt-out, pacing, templates, read receipts.
+"""Meta's rules in the product: the 24-hour window, opt-out, pacing, read receipts.
 
 Jobs run inline (QUEUE_IS_ASYNC is off in tests) unless a test starts a real worker;
 status webhooks the emulator delivers to a receiver are relayed as they came.
@@ -14,7 +14,6 @@ from sqlalchemy import select
 from leadgate.models import (
     Contact,
     Message,
-    MessageTemplate,
     utcnow,
 )
 from leadgate.outbound.pacing import reserve
@@ -120,89 +119,6 @@ def test_messages_to_one_person_beyond_the_burst_wait_in_the_queue(
     [waiting] = read(select(Message).where(Message.status == "queued"))
     assert waiting.next_attempt_at is not None and waiting.attempts == 0
     assert len(sent_at_emulator(emulator)) == 2  # Meta never saw a third: no 131056
-
-
-def sync(client) -> None:
-    response = client.post("/settings/channels/templates/sync")
-    assert response.status_code == 303
-
-
-def template_id(name: str) -> int:
-    return read(select(MessageTemplate.id).where(MessageTemplate.name == name))[0]
-
-
-def close_window() -> None:
-    change(Message, sent_at=utcnow() - timedelta(hours=25))
-
-
-def test_templates_are_synced_from_the_waba_and_listed_with_their_status(
-    client, emulator, channel_key
-):
-    sync(client)
-    names = read(select(MessageTemplate.name).order_by(MessageTemplate.name))
-    assert {"hello_world", "termin_erinnerung", "angebot_nachfassen"} <= set(names)
-    page = client.get("/settings/channels/templates").get_data(as_text=True)
-    assert "termin_erinnerung" in page and "freigegeben" in page
-    sync(client)  # again: updated, not duplicated
-    assert len(read(select(MessageTemplate.id))) == len(names)
-
-
-def test_outside_the_window_an_approved_template_goes_out_with_its_values(
-    client, emulator, channel_key
-):
-    conversation_id = customer_writes(client, emulator, channel_key)
-    sync(client)
-    close_window()
-    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
-    assert "termin_erinnerung" in page and "Vorlage senden" in page
-    chosen = template_id("termin_erinnerung")
-    fields = client.get(
-        f"/inbox/{conversation_id}/template",
-        query_string={"template_id": chosen, "var-BODY-1": "Erika"},
-    ).get_data(as_text=True)
-    assert 'name="var-BODY-2"' in fields
-    assert "Hallo Erika, wir erinnern Sie an Ihren Termin am {{2}}." in fields
-    client.post(
-        f"/inbox/{conversation_id}/template",
-        data={"template_id": chosen, "var-BODY-1": "Erika", "var-BODY-2": "Montag"},
-    )
-    message = outbound()
-    assert (message.type, message.status) == ("template", "sent")
-    assert message.text == "Hallo Erika, wir erinnern Sie an Ihren Termin am Montag."
-    [sent] = sent_at_emulator(emulator)
-    assert sent["body"]["template"]["components"] == [
-        {
-            "type": "body",
-            "parameters": [
-                {"type": "text", "text": "Erika"},
-                {"type": "text", "text": "Montag"},
-            ],
-        }
-    ]
-
-
-def test_a_template_with_empty_placeholders_is_refused(client, emulator, channel_key):
-    conversation_id = customer_writes(client, emulator, channel_key)
-    sync(client)
-    client.post(
-        f"/inbox/{conversation_id}/template",
-        data={"template_id": template_id("termin_erinnerung"), "var-BODY-1": "Erika"},
-    )
-    assert outbound() is None and sent_at_emulator(emulator) == []
-
-
-def test_marketing_templates_respect_the_contacts_stop(client, emulator, channel_key):
-    conversation_id = customer_writes(client, emulator, channel_key)
-    sync(client)
-    change(Contact, marketing_preference="stop")
-    client.post(
-        f"/inbox/{conversation_id}/template",
-        data={
-            "template_id": template_id("angebot_nachfassen"),
-            "var-BODY-1": "Erika",
-        },
-    )
-    assert outbound() is None and sent_at_emulator(emulator) == []
 
 
 def inbound_read_at_emulator(emulator) -> list[bool]:

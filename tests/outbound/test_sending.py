@@ -16,6 +16,7 @@ from leadgate.models import (
     SendAttempt,
     utcnow,
 )
+from leadgate.outbound.delivery import MAX_ATTEMPTS
 from leadgate.outbound.reasons import UNCONFIRMED
 from leadgate.outbound.recovery import sweep_outbound
 
@@ -73,9 +74,24 @@ def test_the_conversation_shows_the_answer_as_its_latest_activity(
         {"kind": "graph_error", "status": 400, "code": 130429},
         {"kind": "graph_error", "status": 400, "code": 131056},
         {"kind": "graph_error", "status": 400, "code": 131000},
+        {"kind": "graph_error", "status": 400, "code": 131016},
+        {"kind": "graph_error", "status": 400, "code": 4},
+        {"kind": "graph_error", "status": 400, "code": 80007},
+        {"kind": "graph_error", "status": 400, "code": 1},
+        {"kind": "graph_error", "status": 500, "code": 2},
         {"kind": "graph_error", "status": 503},
     ],
-    ids=["throughput", "pair-rate", "something-went-wrong", "http-503"],
+    ids=[
+        "throughput",
+        "pair-rate",
+        "something-went-wrong",
+        "service-unavailable",
+        "app-rate-limit",
+        "waba-rate-limit",
+        "unknown-api-error",
+        "api-service",
+        "http-503",
+    ],
 )
 def test_temporary_errors_are_retried_later_and_sent_once(
     client, emulator, channel_key, fault
@@ -94,6 +110,40 @@ def test_temporary_errors_are_retried_later_and_sent_once(
     assert len(sent_at_emulator(emulator)) == 1
 
 
+def test_retries_are_bounded_and_then_fail_with_the_reason(
+    client, emulator, channel_key
+):
+    conversation_id = customer_writes(client, emulator, channel_key)
+    arm(emulator, kind="graph_error", status=400, code=131000, count=MAX_ATTEMPTS)
+    send_text(client, conversation_id)
+    for _ in range(MAX_ATTEMPTS - 1):  # each backoff over at once
+        change(Message, next_attempt_at=utcnow() - timedelta(seconds=1))
+        deliver()
+    message = outbound()
+    assert (message.status, message.attempts) == ("failed", MAX_ATTEMPTS)
+    assert sent_at_emulator(emulator) == []
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert "Erneut senden" in page
+
+
+def test_a_request_that_never_left_is_retried_and_sent_once(
+    client, app, emulator, channel_key
+):
+    """Connection refused: nothing reached Meta, so another try is safe."""
+    conversation_id = customer_writes(client, emulator, channel_key)
+    graph_url = app.config["WHATSAPP_GRAPH_URL"]
+    app.config["WHATSAPP_GRAPH_URL"] = "http://127.0.0.1:9/v25.0"  # nobody listens
+    send_text(client, conversation_id)
+    app.config["WHATSAPP_GRAPH_URL"] = graph_url
+    message = outbound()
+    assert message.status == "queued" and message.next_attempt_at is not None
+    change(Message, next_attempt_at=utcnow() - timedelta(seconds=1))
+    assert deliver() == {"sent": 1}
+    outcomes = read(select(SendAttempt.outcome).order_by(SendAttempt.number))
+    assert outcomes == ["retry", "accepted"]
+    assert len(sent_at_emulator(emulator)) == 1
+
+
 def test_a_retry_is_not_sent_before_its_time(client, emulator, channel_key):
     conversation_id = customer_writes(client, emulator, channel_key)
     arm(emulator, kind="graph_error", status=400, code=130429)
@@ -105,6 +155,7 @@ def test_a_retry_is_not_sent_before_its_time(client, emulator, channel_key):
 @pytest.mark.parametrize(
     ("code", "words"),
     [
+        (131047, "Mehr als 24 Stunden"),
         (131026, "Nicht zustellbar"),
         (131050, "Marketing-Nachrichten"),
         (131049, "frühestens morgen"),

@@ -195,6 +195,18 @@ class Store:
                     return template
             return None
 
+    def delete_templates(self, waba_id: str, name: str) -> int:
+        """Remove every language of a template, as Meta's delete by name does."""
+        with self._lock:
+            doomed = [
+                t.id
+                for t in self._templates.values()
+                if (t.waba_id, t.name) == (waba_id, name)
+            ]
+            for template_id in doomed:
+                del self._templates[template_id]
+            return len(doomed)
+
     def set_template_status(self, template_id: str, status: str) -> None:
         with self._lock:
             self._templates[template_id].status = status

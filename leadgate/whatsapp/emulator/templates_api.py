@@ -1,4 +1,4 @@
-"""Graph template management: list (cursor paging) and create."""
+"""Graph template management: list (cursor paging), create and delete."""
 
 import base64
 import binascii
@@ -106,3 +106,13 @@ def create(version: str, waba_id: str):
     return jsonify(
         {"id": template.id, "status": template.status, "category": template.category}
     )
+
+
+@bp.delete("/<waba_id>/message_templates")
+def delete(version: str, waba_id: str):
+    """DELETE ?name=…: all languages of the template go (Meta's delete by name)."""
+    require_waba(waba_id)
+    name = request.args.get("name", "")
+    if not current_emulator().store.delete_templates(waba_id, name):
+        raise GraphError(100, f"Message template not found: {name}")
+    return jsonify({"success": True})

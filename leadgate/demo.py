@@ -1,0 +1,107 @@
+"""The run command's demo workspace: a login, the emulator's number, and some history.
+
+Safe to run again: everything is looked up before it is created.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from .auth import services
+from .channels.services import create_channel
+from .extensions import db
+from .models import (
+    Channel,
+    Contact,
+    Conversation,
+    Membership,
+    Message,
+    Role,
+    Workspace,
+    utcnow,
+)
+from .whatsapp.emulator import DEMO_NUMBER
+
+DEMO_EMAIL = "demo@leadgate.example"
+DEMO_PASSWORD = "Demo-Passwort-2026"
+DEMO_WORKSPACE = "Demo GmbH"
+# A fictitious applicant who wrote two days ago: her service window is closed, so
+# the demo shows that only approved templates can reach her now.
+EARLIER_CONTACT = {"wa_id": "4915100000042", "profile_name": "Lena Fischer"}
+EARLIER_TEXT = "Hallo, ist die Stelle im Vertriebsinnendienst noch frei?"
+
+
+def seed_demo() -> None:
+    user = services.find_user_by_email(DEMO_EMAIL)
+    if user is None:
+        user = services.create_user("Demo Nutzerin", DEMO_EMAIL, DEMO_PASSWORD)
+        workspace = services.create_workspace(user, DEMO_WORKSPACE)
+        agent = services.create_user(
+            "Demo Agent", "agent@leadgate.example", DEMO_PASSWORD
+        )
+        db.session.add(Membership(workspace=workspace, user=agent, role=Role.AGENT))
+        db.session.commit()
+    workspace = db.session.scalar(
+        select(Workspace).join(Membership).where(Membership.user_id == user.id)
+    )
+    if workspace is None:
+        return
+    channel = db.session.scalar(
+        select(Channel).where(Channel.phone_number_id == DEMO_NUMBER["phone_number_id"])
+    )
+    if channel is None:
+        # The emulator's demo number: `leadgate dev` points it at this channel's webhook.
+        channel = create_channel(
+            workspace,
+            name="Demo-Nummer",
+            phone_number_id=DEMO_NUMBER["phone_number_id"],
+            waba_id=DEMO_NUMBER["waba_id"],
+            access_token=DEMO_NUMBER["access_token"],
+            app_secret=DEMO_NUMBER["app_secret"],
+            verify_token=DEMO_NUMBER["verify_token"],
+            display_phone=DEMO_NUMBER["display_phone_number"],
+        )
+        db.session.flush()
+        seed_earlier_conversation(workspace, channel)
+    db.session.commit()
+
+
+def seed_earlier_conversation(workspace: Workspace, channel: Channel) -> None:
+    """One conversation from two days ago: its 24-hour window has closed."""
+    written_at = utcnow() - timedelta(days=2)
+    contact = Contact(
+        workspace_id=workspace.id,
+        wa_id=EARLIER_CONTACT["wa_id"],
+        profile_name=EARLIER_CONTACT["profile_name"],
+        last_inbound_at=written_at,
+    )
+    db.session.add(contact)
+    db.session.flush()
+    conversation = Conversation(
+        workspace_id=workspace.id,
+        channel_id=channel.id,
+        contact_id=contact.id,
+        state="open",
+        unread_count=1,
+        last_message_preview=EARLIER_TEXT,
+        last_message_type="text",
+        last_activity_at=written_at,
+        created_at=written_at,
+    )
+    db.session.add(conversation)
+    db.session.flush()
+    db.session.add(
+        Message(
+            workspace_id=workspace.id,
+            channel_id=channel.id,
+            conversation_id=conversation.id,
+            contact_id=contact.id,
+            direction="in",
+            wamid="wamid.demo.earlier.1",
+            type="text",
+            text=EARLIER_TEXT,
+            status="received",
+            sent_at=written_at,
+            created_at=written_at,
+        )
+    )
