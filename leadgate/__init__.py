@@ -13,7 +13,7 @@ from .channels.routes import bp as channels_bp
 from .config import INSTANCE_DIR, load_config
 from .cookies.routes import bp as cookies_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from .inbox.routes import bp as inbox_bp
+from .inbox import bp as inbox_bp
 from .public.routes import bp as public_bp
 from .webhooks.app import PREFIX as WEBHOOK_PREFIX
 from .webhooks.app import create_webhook_app

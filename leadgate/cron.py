@@ -2,6 +2,7 @@
 
 from rq import cron
 
+from .inbox.team import wake_snoozed
 from .jobs import purge_expired_invites
 from .outbound.recovery import sweep_outbound
 from .outbound.templates import sync_all_templates
@@ -9,5 +10,6 @@ from .webhooks.ingest import requeue_stale_webhooks
 
 cron.register(requeue_stale_webhooks, queue_name="high", interval=60)
 cron.register(sweep_outbound, queue_name="default", interval=30)
+cron.register(wake_snoozed, queue_name="default", interval=60)
 cron.register(sync_all_templates, queue_name="low", cron="17 * * * *")
 cron.register(purge_expired_invites, queue_name="low", cron="30 3 * * *")

@@ -173,10 +173,13 @@ def test_an_agent_answers_on_a_phone_and_sees_the_ticks(browser, dev_server):
     page.get_by_label("Passwort").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_role("link", name=re.compile("Paula Phone")).click()
-    expect(page.get_by_text("Ist das Angebot noch gültig?")).to_be_visible()
+    thread = page.locator("#thread")
+    expect(thread.get_by_text("Ist das Angebot noch gültig?")).to_be_visible()
     page.get_by_role("textbox", name="Nachricht").fill("Ja, bis Ende des Monats.")
     page.get_by_role("button", name="Senden").click()
-    expect(page.get_by_text("Ja, bis Ende des Monats.")).to_be_visible()
+    expect(
+        page.locator("#thread").get_by_text("Ja, bis Ende des Monats.")
+    ).to_be_visible()
     # The thread refreshes itself: sent → delivered → read from the emulator's webhooks.
     expect(page.locator(".ticks-read").last).to_be_attached(timeout=15000)
     assert_fits_width(page)

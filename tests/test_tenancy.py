@@ -14,6 +14,7 @@ from leadgate.models import (
     Contact,
     Conversation,
     Invite,
+    Label,
     Membership,
     Message,
     Role,
@@ -59,6 +60,31 @@ SCOPED_ROUTES = {
         ("POST", f"/inbox/messages/{foreign['message']}/resend")
     ],
     "inbox.media": lambda foreign: [("GET", f"/inbox/media/{foreign['message']}")],
+    "inbox.assign": lambda foreign: [
+        ("POST", f"/inbox/{foreign['conversation']}/assign")
+    ],
+    "inbox.change_state": lambda foreign: [
+        ("POST", f"/inbox/{foreign['conversation']}/state")
+    ],
+    "inbox.snooze": lambda foreign: [
+        ("POST", f"/inbox/{foreign['conversation']}/snooze")
+    ],
+    "inbox.add_label": lambda foreign: [
+        ("POST", f"/inbox/{foreign['conversation']}/labels")
+    ],
+    "inbox.remove_label": lambda foreign: [
+        (
+            "POST",
+            f"/inbox/{foreign['conversation']}/labels/{foreign['label']}/remove",
+        ),
+        (
+            "POST",
+            f"/inbox/{foreign['our_conversation']}/labels/{foreign['label']}/remove",
+        ),
+    ],
+    "inbox.add_note": lambda foreign: [
+        ("POST", f"/inbox/{foreign['conversation']}/notes")
+    ],
 }
 
 # Parameters that are not workspace objects, with the reason.
@@ -120,6 +146,28 @@ def foreign(app):
             sent_at=utcnow(),
         )
         db.session.add(message)
+        label = Label(workspace_id=ws, name="B-Label")
+        db.session.add(label)
+        our_channel = create_channel(
+            workspace_of(ours),
+            name="A-Kanal",
+            phone_number_id="1000000001",
+            waba_id="1000000002",
+            access_token="a-token",
+            app_secret="a-secret",
+        )
+        db.session.flush()
+        our_contact = Contact(
+            workspace_id=our_channel.workspace_id, wa_id="4917000000002"
+        )
+        db.session.add(our_contact)
+        db.session.flush()
+        our_conversation = Conversation(
+            workspace_id=our_channel.workspace_id,
+            channel_id=our_channel.id,
+            contact_id=our_contact.id,
+        )
+        db.session.add(our_conversation)
         db.session.commit()
         return {
             "ours": workspace_of(ours).id,
@@ -130,6 +178,8 @@ def foreign(app):
             "channel": channel.id,
             "conversation": conversation.id,
             "message": message.id,
+            "label": label.id,
+            "our_conversation": our_conversation.id,
         }
 
 

@@ -1,0 +1,32 @@
+"""The shared inbox: conversation list, thread, composer and team work."""
+
+from datetime import datetime
+
+from flask import Blueprint
+from flask_babel import format_datetime
+
+from ..outbound.reasons import failure_reason
+from ..webhooks.previews import type_label
+from .formatting import whatsapp_format
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+
+@bp.app_context_processor
+def inject_labels():
+    return {"type_label": type_label, "failure_reason": failure_reason}
+
+
+bp.add_app_template_filter(whatsapp_format, "whatsapp")
+
+
+@bp.app_template_filter("isodatetime")
+def iso_datetime(value: str | None) -> str:
+    """A timestamp kept as ISO text in a timeline event, in the reader's format."""
+    try:
+        return format_datetime(datetime.fromisoformat(value or ""), "short")
+    except ValueError:
+        return ""
+
+
+from . import compose, conversations, team_routes  # noqa: E402,F401  (routes on bp)

@@ -14,6 +14,7 @@ from .accounts import (
     as_utc,
     utcnow,
 )
+from .inbox import STATES, CannedResponse, ConversationLabel, ConversationRead, Label
 from .whatsapp import (
     Channel,
     ChannelEvent,
@@ -30,13 +31,17 @@ from .whatsapp import (
 __all__ = [
     "AccessLog",
     "BigId",
+    "CannedResponse",
     "Channel",
     "ChannelEvent",
     "Contact",
     "Conversation",
+    "ConversationLabel",
+    "ConversationRead",
     "CookieConsent",
     "Inquiry",
     "Invite",
+    "Label",
     "Membership",
     "Message",
     "MessageStatus",
@@ -44,6 +49,7 @@ __all__ = [
     "PageView",
     "Reaction",
     "Role",
+    "STATES",
     "SendAttempt",
     "User",
     "WebhookEvent",

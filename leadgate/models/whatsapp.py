@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import BigId, Workspace, utcnow
+from .accounts import BigId, User, Workspace, utcnow
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 
@@ -102,11 +102,28 @@ class Contact(db.Model):
 
 
 class Conversation(db.Model):
+    # The list pages by (last_activity_at, id) within a workspace, optionally
+    # filtered by state or assignee: one index per way in.
     __table_args__ = (
         Index(
             "ix_conversation_workspace_last_activity",
             "workspace_id",
             "last_activity_at",
+            "id",
+        ),
+        Index(
+            "ix_conversation_workspace_state_activity",
+            "workspace_id",
+            "state",
+            "last_activity_at",
+            "id",
+        ),
+        Index(
+            "ix_conversation_workspace_assignee_activity",
+            "workspace_id",
+            "assignee_id",
+            "last_activity_at",
+            "id",
         ),
     )
 
@@ -120,8 +137,16 @@ class Conversation(db.Model):
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("contact.id", ondelete="CASCADE"), index=True
     )
-    state: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[str] = mapped_column(
+        String(16), default="open"
+    )  # models.inbox.STATES
+    snoozed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    # Unread by the whole team (read receipts); per agent see ConversationRead.
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
+    inbound_count: Mapped[int] = mapped_column(Integer, default=0)
     last_message_preview: Mapped[str | None] = mapped_column(String(200))
     last_message_type: Mapped[str | None] = mapped_column(String(32))
     last_activity_at: Mapped[datetime] = mapped_column(
@@ -133,6 +158,7 @@ class Conversation(db.Model):
 
     channel: Mapped[Channel] = relationship()
     contact: Mapped[Contact] = relationship()
+    assignee: Mapped[User | None] = relationship()
 
 
 class Message(db.Model):
@@ -156,7 +182,7 @@ class Message(db.Model):
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("contact.id", ondelete="CASCADE"), index=True
     )
-    direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
+    direction: Mapped[str] = mapped_column(String(8))  # in, out, note or event
     wamid: Mapped[str | None] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(32))
     text: Mapped[str | None] = mapped_column(Text)
@@ -178,7 +204,7 @@ class Message(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # Outbound only: who wrote it, and the send attempts so far.
+    # Outbound, notes and events: who wrote or did it; outbound: its send attempts.
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL")
     )
@@ -190,6 +216,7 @@ class Message(db.Model):
     )
 
     conversation: Mapped[Conversation] = relationship()
+    author: Mapped[User | None] = relationship()
 
 
 class SendAttempt(db.Model):

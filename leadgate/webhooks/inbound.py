@@ -243,6 +243,7 @@ def touch_conversation(
         conversation.last_message_preview = preview_text(message.text, message.caption)
         conversation.last_message_type = message.type
     conversation.unread_count = (conversation.unread_count or 0) + 1
+    conversation.inbound_count = (conversation.inbound_count or 0) + 1
     if conversation.state in ("resolved", "snoozed"):
         conversation.state = "open"  # the contact wrote again
     inbound = as_utc(contact.last_inbound_at) if contact.last_inbound_at else None

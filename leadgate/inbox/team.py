@@ -1,0 +1,201 @@
+"""Team work on a conversation: assign, state, snooze, labels, private notes.
+
+Each change is one commit together with its timeline event (a Message with
+direction "event"), so the thread always tells who did what and when. Notes are
+Messages with direction "note": in the timeline, never sent to WhatsApp.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select, update
+
+from ..dbutil import insert_ignoring_conflicts
+from ..extensions import db
+from ..jobs import in_app_context
+from ..models import (
+    STATES,
+    Conversation,
+    ConversationLabel,
+    ConversationRead,
+    Label,
+    Membership,
+    Message,
+    User,
+    utcnow,
+)
+from ..outbound.rules import SendRefused
+
+MAX_NOTE_LENGTH = 4096
+
+
+class TeamError(SendRefused):
+    """A change that is not allowed, with the reason for the agent."""
+
+
+def record_event(
+    conversation: Conversation, author: User | None, kind: str, **details
+) -> Message:
+    """Add a system event to the timeline (not sent, not the conversation's preview)."""
+    event = Message(
+        workspace_id=conversation.workspace_id,
+        channel_id=conversation.channel_id,
+        conversation_id=conversation.id,
+        contact_id=conversation.contact_id,
+        direction="event",
+        type="event",
+        status="event",
+        author_id=author.id if author else None,
+        details={"kind": kind, **details},
+        sent_at=utcnow(),
+    )
+    db.session.add(event)
+    return event
+
+
+def assign(conversation: Conversation, author: User, assignee_id: int | None) -> None:
+    """Assign to a member of the workspace, or to nobody."""
+    if assignee_id is not None:
+        member = db.session.scalar(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.workspace_id == conversation.workspace_id,
+                User.id == assignee_id,
+            )
+        )
+        if member is None:
+            raise TeamError(_("Diese Person gehört nicht zum Team."))
+    if conversation.assignee_id == assignee_id:
+        return
+    conversation.assignee_id = assignee_id
+    if assignee_id is None:
+        record_event(conversation, author, "unassigned")
+    else:
+        record_event(conversation, author, "assigned", to=member.name)
+    db.session.commit()
+
+
+def set_state(conversation: Conversation, author: User, state: str) -> None:
+    """open, pending or resolved; snoozing has its own step (it needs a time)."""
+    if state not in STATES or state == "snoozed":
+        raise TeamError(_("Unbekannter Status."))
+    if conversation.state == state:
+        return
+    conversation.state, conversation.snoozed_until = state, None
+    record_event(conversation, author, "state", state=state)
+    db.session.commit()
+
+
+SNOOZE_PRESETS = ("1h", "3h", "tomorrow", "next_week")
+
+
+def snooze_until(preset: str, now: datetime, tz) -> datetime:
+    """The end of a snooze preset; "tomorrow" and "next week" start at 9:00 local time."""
+    if preset == "1h":
+        return now + timedelta(hours=1)
+    if preset == "3h":
+        return now + timedelta(hours=3)
+    local = now.astimezone(tz)
+    days = 1 if preset == "tomorrow" else 7 - local.weekday()  # next Monday
+    morning = (local + timedelta(days=days)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    return morning.astimezone(now.tzinfo)
+
+
+def snooze(conversation: Conversation, author: User, until: datetime) -> None:
+    until = until.astimezone(UTC)  # stored as UTC (SQLite would drop the zone)
+    if until <= utcnow():
+        raise TeamError(_("Bitte einen Zeitpunkt in der Zukunft wählen."))
+    conversation.state, conversation.snoozed_until = "snoozed", until
+    record_event(conversation, author, "snoozed", until=until.isoformat())
+    db.session.commit()
+
+
+@in_app_context
+def wake_snoozed() -> int:
+    """rq cron, every minute: snoozed conversations whose time has come reopen."""
+    due = db.session.scalars(
+        select(Conversation).where(
+            Conversation.state == "snoozed", Conversation.snoozed_until <= utcnow()
+        )
+    ).all()
+    for conversation in due:
+        conversation.state, conversation.snoozed_until = "open", None
+        record_event(conversation, None, "woke")
+    db.session.commit()
+    return len(due)
+
+
+def add_label(conversation: Conversation, author: User, label: Label) -> None:
+    if label.workspace_id != conversation.workspace_id:
+        raise TeamError(_("Unbekanntes Label."))
+    exists = db.session.get(ConversationLabel, (conversation.id, label.id))
+    if exists is not None:
+        return
+    db.session.add(
+        ConversationLabel(conversation_id=conversation.id, label_id=label.id)
+    )
+    record_event(conversation, author, "label_added", label=label.name)
+    db.session.commit()
+
+
+def remove_label(conversation: Conversation, author: User, label: Label) -> None:
+    removed = db.session.execute(
+        delete(ConversationLabel).where(
+            ConversationLabel.conversation_id == conversation.id,
+            ConversationLabel.label_id == label.id,
+        )
+    ).rowcount
+    if removed:
+        record_event(conversation, author, "label_removed", label=label.name)
+    db.session.commit()
+
+
+def add_note(conversation: Conversation, author: User, text: str) -> Message:
+    text = text.strip()
+    if not text:
+        raise TeamError(_("Bitte einen Text für die Notiz eingeben."))
+    if len(text) > MAX_NOTE_LENGTH:
+        raise TeamError(
+            _("Die Notiz ist zu lang (höchstens %(max)s Zeichen).", max=MAX_NOTE_LENGTH)
+        )
+    note = Message(
+        workspace_id=conversation.workspace_id,
+        channel_id=conversation.channel_id,
+        conversation_id=conversation.id,
+        contact_id=conversation.contact_id,
+        direction="note",
+        type="note",
+        status="note",
+        author_id=author.id,
+        text=text,
+        details={},
+        sent_at=utcnow(),
+    )
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def mark_seen(conversation: Conversation, user: User) -> None:
+    """The agent has seen everything the contact wrote so far (their unread count: 0)."""
+    updated = db.session.execute(
+        update(ConversationRead)
+        .where(
+            ConversationRead.conversation_id == conversation.id,
+            ConversationRead.user_id == user.id,
+        )
+        .values(inbound_seen=conversation.inbound_count, seen_at=utcnow())
+    ).rowcount
+    if not updated:  # the first visit; a parallel first visit may win the insert
+        db.session.execute(
+            insert_ignoring_conflicts(
+                ConversationRead,
+                conversation_id=conversation.id,
+                user_id=user.id,
+                inbound_seen=conversation.inbound_count,
+                seen_at=utcnow(),
+            )
+        )

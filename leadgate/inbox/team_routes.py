@@ -1,0 +1,104 @@
+"""One-click team actions on a conversation: assign, state, snooze, labels, notes.
+
+Every action is a POST with CSRF; it answers with a redirect to the thread, which
+htmx (hx-boost) follows in place. The others see the change through live updates.
+"""
+
+from datetime import datetime
+
+from flask import flash, redirect, request, url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..models import Conversation, Label
+from ..tenancy import get_scoped_or_404, workspace_required
+from . import bp, team
+from .team import SNOOZE_PRESETS, TeamError
+
+
+def act(conversation: Conversation, action) -> None:
+    """Run an action after the CSRF check; its refusal becomes a flash message."""
+    if not FlaskForm().validate_on_submit():
+        flash(_("Die Seite war veraltet. Bitte erneut versuchen."), "error")
+        return
+    try:
+        action()
+    except TeamError as refused:
+        flash(str(refused), "error")
+
+
+def back_to(conversation: Conversation):
+    return redirect(url_for("inbox.show", conversation_id=conversation.id), 303)
+
+
+@bp.post("/<int:conversation_id>/assign")
+@workspace_required()
+def assign(conversation_id: int):
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    choice = request.form.get("assignee", "")
+    assignee_id = (
+        current_user.id if choice == "me" else int(choice) if choice.isdigit() else None
+    )
+    act(conversation, lambda: team.assign(conversation, current_user, assignee_id))
+    return back_to(conversation)
+
+
+@bp.post("/<int:conversation_id>/state")
+@workspace_required()
+def change_state(conversation_id: int):
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    state = request.form.get("state", "")
+    act(conversation, lambda: team.set_state(conversation, current_user, state))
+    return back_to(conversation)
+
+
+@bp.post("/<int:conversation_id>/snooze")
+@workspace_required()
+def snooze(conversation_id: int):
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+
+    def until() -> datetime:
+        preset = request.form.get("preset", "")
+        now = datetime.now(get_timezone())
+        if preset in SNOOZE_PRESETS:
+            return team.snooze_until(preset, now, get_timezone())
+        try:  # <input type="datetime-local">: the agent's local time
+            return datetime.fromisoformat(request.form.get("until", "")).replace(
+                tzinfo=get_timezone()
+            )
+        except ValueError as error:
+            raise TeamError(_("Bitte einen Zeitpunkt wählen.")) from error
+
+    act(conversation, lambda: team.snooze(conversation, current_user, until()))
+    return back_to(conversation)
+
+
+@bp.post("/<int:conversation_id>/labels")
+@workspace_required()
+def add_label(conversation_id: int):
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    label_id = request.form.get("label_id", "")
+    if label_id.isdigit():
+        label = get_scoped_or_404(Label, int(label_id))
+        act(conversation, lambda: team.add_label(conversation, current_user, label))
+    return back_to(conversation)
+
+
+@bp.post("/<int:conversation_id>/labels/<int:label_id>/remove")
+@workspace_required()
+def remove_label(conversation_id: int, label_id: int):
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    label = get_scoped_or_404(Label, label_id)
+    act(conversation, lambda: team.remove_label(conversation, current_user, label))
+    return back_to(conversation)
+
+
+@bp.post("/<int:conversation_id>/notes")
+@workspace_required()
+def add_note(conversation_id: int):
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    text = request.form.get("note", "")
+    act(conversation, lambda: team.add_note(conversation, current_user, text))
+    return back_to(conversation)
