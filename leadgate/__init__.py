@@ -14,6 +14,8 @@ from .config import INSTANCE_DIR, load_config
 from .cookies.routes import bp as cookies_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from .inbox import bp as inbox_bp
+from .inbox.canned import bp as canned_bp
+from .inbox.labels import bp as labels_bp
 from .public.routes import bp as public_bp
 from .webhooks.app import PREFIX as WEBHOOK_PREFIX
 from .webhooks.app import create_webhook_app
@@ -50,6 +52,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         cookies_bp,
         admin_bp,
         inbox_bp,
+        canned_bp,
+        labels_bp,
         channels_bp,
         webhooks_bp,
         i18n.bp,

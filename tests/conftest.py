@@ -104,3 +104,16 @@ def dev_server(tmp_path_factory):
     server = DevServer(tmp_path_factory.mktemp("dev-instance"))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless (browser test modules call require_chromium first)."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser_support import launch
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()

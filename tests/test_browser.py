@@ -3,64 +3,23 @@
 Screenshots land in tests/artifacts/ (1280×800 desktop, 390×844 phone).
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
-HEADLESS_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from .browser_support import (
+    ARTIFACTS,
+    accept_cookies,
+    assert_fits_width,
+    new_page,
+    require_chromium,
+)
 
-if not CHROMIUM.exists():
-    # CI installs chromium (.ci/run): there a missing browser is a failure, not a skip.
-    if os.environ.get("CI"):
-        raise RuntimeError("/usr/bin/chromium is missing; install Debian's chromium")
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+require_chromium()
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 PASSWORD = "korrekt Pferd Batterie Heftklammer"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=HEADLESS_FLAGS
-        )
-        yield browser
-        browser.close()
-
-
-def new_page(browser, width, height, problems):
-    context = browser.new_context(
-        viewport={"width": width, "height": height},
-        locale="de-DE",
-        is_mobile=width < 500,
-    )
-    page = context.new_page()
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    return context, page
-
-
-def accept_cookies(page):
-    banner = page.locator("#cookie-banner")
-    expect(banner).to_be_visible()
-    names = {c["name"] for c in page.context.cookies()}
-    assert names <= {"session"}, names  # nothing non-essential before the choice
-    assert page.evaluate("localStorage.length") == 0
-    banner.get_by_role("button", name="Alle akzeptieren").click()
-    expect(banner).to_be_hidden()
-    assert "lg_consent" in {c["name"] for c in page.context.cookies()}
-
-
-def assert_fits_width(page):
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
 def test_register_login_invite_and_accept_in_a_browser(browser, dev_server):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from leadgate.channels.services import create_channel
 from leadgate.extensions import db
 from leadgate.models import (
+    CannedResponse,
     Contact,
     Conversation,
     Invite,
@@ -82,6 +83,12 @@ SCOPED_ROUTES = {
             f"/inbox/{foreign['our_conversation']}/labels/{foreign['label']}/remove",
         ),
     ],
+    "canned.delete": lambda foreign: [
+        ("POST", f"/settings/canned-responses/{foreign['canned']}/delete")
+    ],
+    "labels.delete": lambda foreign: [
+        ("POST", f"/settings/labels/{foreign['label']}/delete")
+    ],
     "inbox.add_note": lambda foreign: [
         ("POST", f"/inbox/{foreign['conversation']}/notes")
     ],
@@ -148,6 +155,8 @@ def foreign(app):
         db.session.add(message)
         label = Label(workspace_id=ws, name="B-Label")
         db.session.add(label)
+        canned = CannedResponse(workspace_id=ws, shortcut="b", text="B-Text")
+        db.session.add(canned)
         our_channel = create_channel(
             workspace_of(ours),
             name="A-Kanal",
@@ -179,6 +188,7 @@ def foreign(app):
             "conversation": conversation.id,
             "message": message.id,
             "label": label.id,
+            "canned": canned.id,
             "our_conversation": our_conversation.id,
         }
 

@@ -29,4 +29,4 @@ def iso_datetime(value: str | None) -> str:
         return ""
 
 
-from . import compose, conversations, team_routes  # noqa: E402,F401  (routes on bp)
+from . import canned, compose, conversations, team_routes  # noqa: E402,F401  (routes on bp)

@@ -1,6 +1,7 @@
 """The conversation list and the thread (with its media)."""
 
 from flask import (
+    Response,
     abort,
     render_template,
     request,
@@ -11,6 +12,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from .. import live
 from ..extensions import db
 from ..htmx import is_fragment_request, render_page_or_fragment
 from ..media import media_path
@@ -76,6 +78,19 @@ def teammates(workspace_id: int) -> list[User]:
         .where(Membership.workspace_id == workspace_id)
         .order_by(User.name)
     ).all()
+
+
+@bp.get("/events")
+@workspace_required()
+def events():
+    """The workspace's live events as Server-Sent Events (names only, no content)."""
+    body = live.stream(current_membership().workspace_id)
+    db.session.remove()  # hold no database connection while the stream is open
+    return Response(
+        body,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @bp.get("/<int:conversation_id>")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
+from .. import live
 from ..dbutil import insert_ignoring_conflicts
 from ..extensions import db
 from ..jobs import in_app_context
@@ -121,10 +122,12 @@ def wake_snoozed() -> int:
             Conversation.state == "snoozed", Conversation.snoozed_until <= utcnow()
         )
     ).all()
+    woken = [(c.workspace_id, c.id) for c in due]
     for conversation in due:
         conversation.state, conversation.snoozed_until = "open", None
         record_event(conversation, None, "woke")
     db.session.commit()
+    live.publish_conversations(woken)
     return len(due)
 
 

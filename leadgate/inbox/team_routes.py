@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from .. import live
 from ..models import Conversation, Label
 from ..tenancy import get_scoped_or_404, workspace_required
 from . import bp, team
@@ -27,6 +28,8 @@ def act(conversation: Conversation, action) -> None:
         action()
     except TeamError as refused:
         flash(str(refused), "error")
+        return
+    live.publish_conversations([(conversation.workspace_id, conversation.id)])
 
 
 def back_to(conversation: Conversation):

@@ -33,6 +33,7 @@ from flask import current_app
 from sqlalchemy import bindparam, case, exists, select, update
 from sqlalchemy.orm import aliased
 
+from .. import live
 from ..channels.services import client_for
 from ..dbutil import one_of
 from ..extensions import db
@@ -96,7 +97,9 @@ def deliver_due(channel_id: int) -> dict[str, int]:
     channel = db.session.get(Channel, channel_id)
     if channel is None:
         return {}
-    line = Line(channel_id, channel.phone_number_id, client_for(channel))
+    line = Line(
+        channel_id, channel.workspace_id, channel.phone_number_id, client_for(channel)
+    )
     started = time.monotonic()
     while True:
         candidates = due_messages(channel_id)
@@ -121,6 +124,7 @@ class Line:
     """What a batch needs of its channel, read once per job."""
 
     channel_id: int
+    workspace_id: int
     phone_number_id: str
     client: WhatsAppClient
 
@@ -186,7 +190,7 @@ def deliver_batch(line: Line, candidates: list, outcomes: Counter) -> int:
     if not jobs:
         return 0
     results = sender.send_all(line.client, line.phone_number_id, jobs, slots.interval)
-    record(line.channel_id, jobs, results, outcomes)
+    record(line, jobs, results, outcomes)
     return len(jobs)
 
 
@@ -248,6 +252,7 @@ def claim(starts: dict[int, float]) -> list[sender.SendJob]:
     jobs = [
         sender.SendJob(
             message_id=message.id,
+            conversation_id=message.conversation_id,
             attempt_id=attempt.id,
             payload=sender.payload(message, wa_id, bsuid),
             starts_at=starts[message.id],
@@ -270,7 +275,7 @@ def stored_copy(message: Message) -> sender.Upload | None:
 
 
 def record(
-    channel_id: int,
+    line: Line,
     jobs: list[sender.SendJob],
     results: list[sender.SendResult],
     outcomes: Counter,
@@ -319,7 +324,7 @@ def record(
             accepted,
         )
         # A status webhook may have been quicker than the answer.
-        apply_recorded_statuses(channel_id, [row["b_wamid"] for row in accepted])
+        apply_recorded_statuses(line.channel_id, [row["b_wamid"] for row in accepted])
         outcomes["sent"] += len(accepted)
     retries = []
     for job, result in zip(jobs, results, strict=True):
@@ -330,8 +335,9 @@ def record(
                 retries.append(delay)
     db.session.commit()
     for delay in retries:
-        enqueue_delivery(channel_id, delay)
-    log.info("Channel %s: %s", channel_id, dict(outcomes))
+        enqueue_delivery(line.channel_id, delay)
+    live.publish_conversations((line.workspace_id, job.conversation_id) for job in jobs)
+    log.info("Channel %s: %s", line.channel_id, dict(outcomes))
 
 
 def handle_error(job: sender.SendJob, error: WhatsAppError) -> tuple[str, float | None]:

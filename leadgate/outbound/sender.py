@@ -35,6 +35,7 @@ class Upload:
 @dataclass(frozen=True)
 class SendJob:
     message_id: int
+    conversation_id: int
     attempt_id: int
     payload: dict
     starts_at: float  # time.monotonic() of the message's slot

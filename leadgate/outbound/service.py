@@ -6,6 +6,7 @@ job is lost anyway (Redis restart, dead worker), the sweeper enqueues it again.
 
 from flask_babel import gettext as _
 
+from .. import live
 from ..extensions import db
 from ..media import store_bytes
 from ..models import Conversation, Message, MessageTemplate, User, utcnow
@@ -200,6 +201,7 @@ def store_and_enqueue(
     channel_id = message.channel_id  # read before the commit expires it
     db.session.commit()
     enqueue_delivery(channel_id)
+    live.publish_conversations([(conversation.workspace_id, conversation.id)])
     return message
 
 
@@ -215,6 +217,10 @@ def resend(message: Message) -> None:
     message.error_code = message.error_title = None
     message.next_attempt_at = message.sending_since = None
     message.details = {**(message.details or {}), "manual_resend": True}
-    channel_id = message.channel_id
+    channel_id, changed = (
+        message.channel_id,
+        (message.workspace_id, message.conversation_id),
+    )
     db.session.commit()
     enqueue_delivery(channel_id)
+    live.publish_conversations([changed])

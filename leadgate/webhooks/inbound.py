@@ -40,6 +40,7 @@ class InboundBuffer:
 
     def __init__(self) -> None:
         self.pending: list[Pending] = []
+        self.touched: set[tuple[int, int]] = set()  # (workspace, conversation)
 
     def add(self, channel, contact, message, result) -> None:
         self.pending.append(Pending(channel, contact, message, result))
@@ -63,11 +64,9 @@ class InboundBuffer:
             if item.message.media is not None:
                 media_ids.append(message_id)
             apply_side_effects(item.channel, item.contact, item.message)
-            touch_conversation(
-                conversations[(item.channel.id, item.contact.id)],
-                item.contact,
-                item.message,
-            )
+            conversation = conversations[(item.channel.id, item.contact.id)]
+            touch_conversation(conversation, item.contact, item.message)
+            self.touched.add((item.channel.workspace_id, conversation.id))
         return media_ids
 
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
+from .. import live
 from ..extensions import db
 from ..jobs import in_app_context
 from ..models import Channel, WebhookEvent, utcnow
@@ -119,15 +120,18 @@ class FollowUps:
 
     media_ids: list[int] = field(default_factory=list)
     resends: list[tuple[int, float]] = field(default_factory=list)  # (channel, delay)
+    changed: set[tuple[int, int]] = field(default_factory=set)  # for live updates
 
     def add(self, other: "FollowUps") -> None:
         self.media_ids += other.media_ids
         self.resends += other.resends
+        self.changed |= other.changed
 
     def enqueue(self) -> None:
         apply.enqueue_media_downloads(self.media_ids)
         for channel_id, delay in self.resends:
             enqueue_delivery(channel_id, delay)
+        live.publish_conversations(self.changed)
 
 
 def process_one_by_one(ids: list[int]) -> FollowUps:
@@ -223,7 +227,7 @@ def apply_events(rows: list) -> FollowUps:
         ),
         outcomes,
     )
-    return FollowUps(media_ids, resends)
+    return FollowUps(media_ids, resends, inbound.touched | statuses.touched)
 
 
 def apply_event(row, channel, batch, resolvers, inbound, statuses):

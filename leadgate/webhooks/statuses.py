@@ -21,6 +21,7 @@ class StatusBuffer:
     def __init__(self) -> None:
         self.rows: list[dict] = []
         self.callbacks: list[dict] = []
+        self.touched: set[tuple[int, int]] = set()  # (workspace, conversation)
 
     def add(self, channel_id: int, status: StatusUpdate) -> None:
         self.rows.append(
@@ -47,8 +48,27 @@ class StatusBuffer:
         db.session.execute(insert_ignoring_conflicts(MessageStatus), self.rows)
         attach_wamids(self.callbacks)
         failures = advance_many(self.rows)
+        self.touched |= conversations_of(self.rows)
         self.rows, self.callbacks = [], []
         return failures
+
+
+def conversations_of(rows: list[dict]) -> set[tuple[int, int]]:
+    """(workspace, conversation) of the messages these statuses are about (ticks)."""
+    wamids: dict[int, set[str]] = {}
+    for row in rows:
+        wamids.setdefault(row["channel_id"], set()).add(row["wamid"])
+    found: set[tuple[int, int]] = set()
+    for channel_id, of_channel in wamids.items():
+        found.update(
+            (workspace_id, conversation_id)
+            for workspace_id, conversation_id in db.session.execute(
+                select(Message.workspace_id, Message.conversation_id).where(
+                    Message.channel_id == channel_id, one_of(Message.wamid, of_channel)
+                )
+            )
+        )
+    return found
 
 
 def our_message_id(callback_data: str | None) -> int | None:

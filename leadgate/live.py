@@ -1,0 +1,84 @@
+"""Live updates for open inboxes: events per workspace over Redis pub/sub, sent as SSE.
+
+Producers call `publish` after their commit: "list" when a workspace's
+conversation list changed, "conversation-<id>" when a thread did. Each browser
+holds one Server-Sent Events stream (`/inbox/events`); the htmx SSE extension
+turns an event into a refresh of the list or thread, which are rendered by the
+normal views — the stream itself carries only names, never message content.
+
+A stream collects events for COALESCE_SECONDS before sending them once each, so
+a burst of webhooks costs every browser one refresh, not one per webhook.
+In the embedded mode the in-process fakeredis provides the same pub/sub.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Iterator
+
+from flask import current_app
+
+from .queue import redis_connection
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "leadgate:live:{}"
+COALESCE_SECONDS = 0.25
+HEARTBEAT_SECONDS = 15  # keeps proxies from closing an idle stream
+RETRY_MS = 3000  # the browser reconnects after a drop
+
+
+def conversation_event(conversation_id: int) -> str:
+    return f"conversation-{conversation_id}"
+
+
+def publish(workspace_id: int, events: Iterable[str]) -> None:
+    """Tell the workspace's open inboxes what changed; never fails the caller."""
+    events = sorted(set(events))
+    if not events:
+        return
+    try:
+        redis_connection().publish(CHANNEL.format(workspace_id), json.dumps(events))
+    except Exception:  # live updates are a convenience; polling still catches up
+        log.warning("Live update for workspace %s not published", workspace_id)
+
+
+def publish_conversations(changes: Iterable[tuple[int, int]]) -> None:
+    """(workspace id, conversation id) pairs: their threads and their lists."""
+    by_workspace: dict[int, set[str]] = {}
+    for workspace_id, conversation_id in changes:
+        events = by_workspace.setdefault(workspace_id, {"list"})
+        events.add(conversation_event(conversation_id))
+    for workspace_id, events in by_workspace.items():
+        publish(workspace_id, events)
+
+
+def stream(workspace_id: int) -> Iterator[str]:
+    """The SSE body for one browser (runs outside any app context)."""
+    connection = redis_connection(current_app._get_current_object())
+    pubsub = connection.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(CHANNEL.format(workspace_id))
+
+    def body() -> Iterator[str]:
+        try:
+            yield f"retry: {RETRY_MS}\n: connected\n\n"
+            last_beat = time.monotonic()
+            while True:
+                message = pubsub.get_message(timeout=HEARTBEAT_SECONDS)
+                if message is None:
+                    if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+                        yield ": ping\n\n"
+                        last_beat = time.monotonic()
+                    continue
+                events = set(json.loads(message["data"]))
+                deadline = time.monotonic() + COALESCE_SECONDS
+                while (left := deadline - time.monotonic()) > 0:
+                    more = pubsub.get_message(timeout=left)
+                    if more is not None:
+                        events.update(json.loads(more["data"]))
+                yield "".join(f"event: {name}\ndata: \n\n" for name in sorted(events))
+                last_beat = time.monotonic()
+        finally:
+            pubsub.close()
+
+    return body()

@@ -1,0 +1,128 @@
+"""Live inbox in a real browser: the Kundenhandy writes, two agents see it without reload."""
+
+import re
+
+import httpx
+
+from .browser_support import (
+    ARTIFACTS,
+    accept_cookies,
+    assert_fits_width,
+    new_page,
+    require_chromium,
+)
+
+require_chromium()
+
+from playwright.sync_api import expect  # noqa: E402
+
+
+def customer_writes(dev_server, name: str, wa_id: str, text: str) -> None:
+    from leadgate.whatsapp.emulator import DEMO_NUMBER
+
+    response = httpx.post(
+        dev_server.url + "/_emulator/phone/send",
+        data={
+            "number": DEMO_NUMBER["phone_number_id"],
+            "name": name,
+            "wa_id": wa_id,
+            "text": text,
+        },
+        timeout=10,
+    )
+    assert response.status_code < 400
+
+
+def log_in(page, url: str, email: str) -> None:
+    from leadgate.demo import DEMO_PASSWORD
+
+    page.goto(url + "/login")
+    accept_cookies(page)
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+
+def test_messages_and_assignments_arrive_live_for_two_agents(browser, dev_server):
+    from leadgate.demo import DEMO_EMAIL
+
+    problems: list[str] = []
+    first_context, first = new_page(browser, 1280, 800, problems)
+    log_in(first, dev_server.url, DEMO_EMAIL)
+    expect(first.get_by_role("heading", name="Posteingang")).to_be_visible()
+    expect(first.locator("body[data-live=connected]")).to_be_attached()
+    # Nobody reloads from here on: everything below arrives over the event stream.
+    customer_writes(dev_server, "Live Lisa", "4915199990101", "Ist jemand da?")
+    lisa = first.locator("#list-column").get_by_role(
+        "link", name=re.compile("Live Lisa")
+    )
+    expect(lisa).to_be_visible(timeout=10000)
+    lisa.click()
+    thread = first.locator("#thread")
+    expect(thread.get_by_text("Ist jemand da?")).to_be_visible()
+    expect(first.locator("body[data-live=connected]")).to_be_attached()
+    customer_writes(dev_server, "Live Lisa", "4915199990101", "Hallo?")
+    expect(thread.get_by_text("Hallo?")).to_be_visible(timeout=10000)
+
+    second_context, second = new_page(browser, 1280, 800, problems)
+    log_in(second, dev_server.url, "agent@leadgate.example")
+    second.locator("#list-column").get_by_role(
+        "link", name=re.compile("Live Lisa")
+    ).click()
+    expect(second.locator("#thread").get_by_text("Hallo?")).to_be_visible()
+    expect(second.locator("body[data-live=connected]")).to_be_attached()
+    first.get_by_role("button", name="Mir zuweisen").click()
+    expect(
+        second.locator("#thread").get_by_text(
+            "Demo Nutzerin hat das Gespräch Demo Nutzerin zugewiesen"
+        )
+    ).to_be_visible(timeout=10000)
+    expect(
+        second.locator("#conversation-items").get_by_text("Demo Nutzerin")
+    ).to_be_visible(timeout=10000)
+    assert_fits_width(second)
+    first.screenshot(path=ARTIFACTS / "inbox-live-1280x800.png")
+    second.screenshot(path=ARTIFACTS / "inbox-live-second-agent-1280x800.png")
+    assert problems == []
+    first_context.close()
+    second_context.close()
+
+
+def test_keyboard_canned_responses_and_enter_to_send(browser, dev_server):
+    """j/k, Enter, e and / in the list; "/" plus a shortcut and Enter in the composer."""
+    from leadgate.demo import DEMO_EMAIL
+
+    customer_writes(dev_server, "Tasten Tom", "4915199990202", "Wann öffnen Sie?")
+    problems: list[str] = []
+    context, page = new_page(browser, 1280, 800, problems)
+    log_in(page, dev_server.url, DEMO_EMAIL)
+    page.goto(dev_server.url + "/settings/canned-responses")
+    page.get_by_label("Kürzel").fill("zeiten")
+    page.get_by_label("Text").fill("Wir sind Mo–Fr von 9 bis 18 Uhr für Sie da.")
+    page.get_by_role("button", name="Speichern").click()
+    page.goto(dev_server.url + "/inbox")
+    page.keyboard.press("/")
+    expect(page.get_by_label("Suche nach Name, Nummer oder Nachricht")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.locator("body").click(position={"x": 5, "y": 780})  # leave the search field
+    page.keyboard.press("j")
+    focused = page.locator(".conversation-item > a:focus")
+    expect(focused).to_contain_text("Tasten Tom")  # the newest conversation first
+    page.keyboard.press("Enter")
+    thread = page.locator("#thread")
+    expect(thread.get_by_text("Wann öffnen Sie?")).to_be_visible()
+    composer = page.get_by_role("textbox", name="Nachricht")
+    composer.click()
+    composer.type("/zei")
+    expect(page.get_by_role("option", name=re.compile("zeiten"))).to_be_visible()
+    page.keyboard.press("Enter")  # picks the canned response
+    expect(composer).to_have_value("Wir sind Mo–Fr von 9 bis 18 Uhr für Sie da.")
+    page.keyboard.press("Enter")  # sends
+    expect(
+        thread.get_by_text("Wir sind Mo–Fr von 9 bis 18 Uhr für Sie da.")
+    ).to_be_visible()
+    page.locator("body").click(position={"x": 5, "y": 780})
+    page.keyboard.press("e")  # done
+    expect(page.locator(".pane-head")).to_contain_text("Erledigt")
+    assert problems == []
+    context.close()

@@ -1,0 +1,97 @@
+"""Live updates: webhooks, sends and team actions reach open inboxes as SSE events."""
+
+import re
+
+from sqlalchemy import select
+
+from leadgate import live
+from leadgate.channels.services import create_channel
+from leadgate.extensions import db
+from leadgate.models import Conversation
+
+from .inbox_support import OWNER, add_conversations, make_team
+from .support import make_user, workspace_of
+from .webhook_fixtures import payload_bytes, sign
+
+PHONE_NUMBER_ID = "106540352242922"  # the number in tests/payloads
+APP_SECRET = "app-secret-for-tests"
+EVENT = re.compile(r"^event: (\S+)$", re.MULTILINE)
+
+
+def open_stream(client):
+    response = client.get("/inbox/events", buffered=False)
+    assert response.status_code == 200
+    assert response.mimetype == "text/event-stream"
+    chunks = iter(response.response)
+    assert next(chunks).startswith(b"retry: ")  # subscribed before anything happens
+    return response, chunks
+
+
+def next_events(chunks) -> set[str]:
+    return set(EVENT.findall(next(chunks).decode()))
+
+
+def test_a_team_action_reaches_the_workspace_stream(client, auth, app):
+    team = make_team(app)
+    [cid] = add_conversations(app, team, 1)
+    auth.login(OWNER)
+    response, chunks = open_stream(client)
+    client.post(f"/inbox/{cid}/assign", data={"assignee": "me"})
+    assert next_events(chunks) == {"list", f"conversation-{cid}"}
+    response.close()
+
+
+def test_an_inbound_webhook_reaches_the_stream_with_its_conversation(client, auth, app):
+    with app.app_context():
+        owner = make_user(OWNER)
+        channel = create_channel(
+            workspace_of(owner),
+            name="Vertrieb",
+            phone_number_id=PHONE_NUMBER_ID,
+            waba_id="102290129340398",
+            access_token="token",
+            app_secret=APP_SECRET,
+        )
+        db.session.commit()
+        key = channel.key
+    auth.login(OWNER)
+    response, chunks = open_stream(client)
+    body = payload_bytes("text")
+    client.post(
+        f"/webhooks/whatsapp/{key}",
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": sign(body, APP_SECRET),
+        },
+        csrf=False,
+    )
+    with app.app_context():
+        [cid] = db.session.scalars(select(Conversation.id)).all()
+    assert next_events(chunks) == {"list", f"conversation-{cid}"}
+    response.close()
+
+
+def test_other_workspaces_hear_nothing(client, auth, app):
+    team = make_team(app)
+    [cid] = add_conversations(app, team, 1)
+    with app.app_context():
+        other_workspace = workspace_of(make_user("other@example.com")).id
+    auth.login("other@example.com")
+    response, chunks = open_stream(client)
+    with app.app_context():
+        live.publish_conversations([(team.workspace_id, cid)])  # not theirs
+        live.publish(other_workspace, ["list"])
+    # Had the foreign events arrived, they would be in this (coalesced) chunk.
+    assert next_events(chunks) == {"list"}
+    response.close()
+
+
+def test_the_inbox_page_listens_and_refreshes_on_events(client, auth, app):
+    team = make_team(app)
+    [cid] = add_conversations(app, team, 1)
+    auth.login(OWNER)
+    page = client.get(f"/inbox/{cid}").get_data(as_text=True)
+    assert 'sse-connect="/inbox/events"' in page
+    assert 'hx-trigger="sse:list, refresh, every 60s"' in page
+    assert f'hx-trigger="sse:conversation-{cid}, refresh, every 60s"' in page
