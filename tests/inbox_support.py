@@ -17,6 +17,7 @@ from leadgate.models import (
     Role,
     utcnow,
 )
+from leadgate.searchdoc import add_words
 
 from .support import make_user, workspace_of
 
@@ -97,6 +98,7 @@ def add_conversations(
                     sent_at=at,
                 )
             )
+            add_words(conversation, f"{text} {n}")  # as ingest does for a message
             ids.append(conversation.id)
         db.session.commit()
     return ids

@@ -1,5 +1,6 @@
 """The conversation list: filters, search, keyset pages, unread per agent, query counts."""
 
+import json
 import re
 
 from sqlalchemy import update
@@ -162,3 +163,47 @@ def test_a_thread_costs_the_same_queries_for_few_and_many_messages(client, auth,
         page = client.get(f"/inbox/{cid}").get_data(as_text=True)
     assert page.count("Interne Notiz von") == 11
     assert len(many) == len(few), "\n".join(many)
+
+
+def test_what_arrives_by_webhook_and_notes_are_found_by_search(client, auth, app):
+    """The real writers keep the search working: ingest of a webhook, a note."""
+    from leadgate.channels.services import create_channel
+
+    from .support import make_user, workspace_of
+    from .webhook_fixtures import load_payload, sign
+
+    with app.app_context():
+        owner = make_user(OWNER)
+        channel = create_channel(
+            workspace_of(owner),
+            name="Vertrieb",
+            phone_number_id="106540352242922",
+            waba_id="102290129340398",
+            access_token="token",
+            app_secret="app-secret-for-tests",
+        )
+        db.session.commit()
+        key = channel.key
+    payload = load_payload("text")
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["text"]["body"] = "Haben Sie den Kühlschrank noch?"
+    body = json.dumps(payload).encode()
+    client.post(
+        f"/webhooks/whatsapp/{key}",
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": sign(body, "app-secret-for-tests"),
+        },
+        csrf=False,
+    )
+    auth.login(OWNER)
+
+    def search(q: str) -> list[int]:
+        page = client.get("/inbox", query_string={"q": q, "state": "all"})
+        return listed(page.get_data(as_text=True))
+
+    [cid] = search("Kühlschrank")
+    client.post(f"/inbox/{cid}/notes", data={"note": "Liefertermin Dienstag"})
+    assert search("Liefertermin") == [cid]
+    assert search("Waschmaschine") == []

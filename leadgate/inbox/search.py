@@ -1,21 +1,33 @@
 """Search conversations by contact name, phone number and message text.
 
-PostgreSQL: substring matches on name and number use trigram indexes, message
-texts a full-text index ('simple' configuration: no stemming, so German and
-English words match as typed). SQLite (the embedded default): LIKE, fine for a
-demo-sized database. Migration 0005 creates the PostgreSQL indexes.
+PostgreSQL: substring matches on name and number use trigram indexes; message
+texts are found through one full-text document per conversation
+(conversation.search_document, GIN-indexed, 'simple' configuration: no
+stemming, so German and English words match as typed). Whoever adds a message,
+note or answer appends its words (`add_words`), so a search touches
+conversations, not a million messages. SQLite (the embedded default): LIKE over
+the messages, fine for a demo-sized database. Migrations 0005/0006 create the
+PostgreSQL indexes and fill the documents of existing conversations.
 """
+
+import re
 
 from sqlalchemy import ColumnElement, func, literal_column, or_, select
 
-from ..extensions import db
 from ..models import Contact, Conversation, Message
+from ..searchdoc import on_postgresql
 
 # Created by migration 0005 on PostgreSQL only, so the schema check skips them.
 POSTGRES_ONLY_INDEXES = frozenset(
-    {"ix_contact_profile_name_trgm", "ix_contact_wa_id_trgm", "ix_message_text_search"}
+    {
+        "ix_contact_profile_name_trgm",
+        "ix_contact_username_trgm",
+        "ix_contact_wa_id_trgm",
+        "ix_conversation_search_document",
+    }
 )
 MAX_QUERY_LENGTH = 100
+PHONE = re.compile(r"[+\d\s()/.-]+")  # how people write phone numbers
 
 
 def like_pattern(text: str) -> str:
@@ -23,45 +35,38 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def message_document():
-    """The indexed expression, spelled exactly like migration 0005.
-
-    Constants as literals, not parameters: PostgreSQL matches an expression index
-    only against the same expression, and a prepared statement's parameters are not.
-    """
-    empty, space = literal_column("''"), literal_column("' '")
-    return func.to_tsvector(
-        literal_column("'simple'"),
-        func.coalesce(Message.text, empty)
-        .op("||")(space)
-        .op("||")(func.coalesce(Message.caption, empty)),
-    )
-
-
 def matches(workspace_id: int, query: str) -> ColumnElement[bool]:
     """A condition on Conversation: its contact or one of its messages matches."""
     query = query.strip()[:MAX_QUERY_LENGTH]
     pattern = like_pattern(query)
     digits = "".join(ch for ch in query if ch.isdigit())
+    if len(digits) >= 6 and PHONE.fullmatch(query):
+        # "+49 170 1234567": a phone number, looked up by its digits only.
+        numbers = select(Contact.id).where(
+            Contact.workspace_id == workspace_id,
+            Contact.wa_id.like(like_pattern(digits), escape="\\"),
+        )
+        return Conversation.contact_id.in_(numbers)
     contact_conditions = [Contact.profile_name.ilike(pattern, escape="\\")]
     contact_conditions.append(Contact.username.ilike(pattern, escape="\\"))
-    if len(digits) >= 3:  # "+49 170 …" finds 49170…
+    if len(digits) >= 3:  # part of a number: "170 12" finds 4917012…
         contact_conditions.append(Contact.wa_id.like(like_pattern(digits), escape="\\"))
     contacts = select(Contact.id).where(
         Contact.workspace_id == workspace_id, or_(*contact_conditions)
     )
-    if db.engine.dialect.name == "postgresql":
-        text_match = message_document().op("@@")(
+    if on_postgresql():
+        text_match = Conversation.search_document.op("@@")(
             func.plainto_tsquery(literal_column("'simple'"), query)
         )
     else:
-        text_match = or_(
-            Message.text.ilike(pattern, escape="\\"),
-            Message.caption.ilike(pattern, escape="\\"),
+        text_match = Conversation.id.in_(
+            select(Message.conversation_id).where(
+                Message.workspace_id == workspace_id,
+                Message.direction.in_(("in", "out", "note")),
+                or_(
+                    Message.text.ilike(pattern, escape="\\"),
+                    Message.caption.ilike(pattern, escape="\\"),
+                ),
+            )
         )
-    messages = select(Message.conversation_id).where(
-        Message.workspace_id == workspace_id,
-        Message.direction.in_(("in", "out", "note")),
-        text_match,
-    )
-    return or_(Conversation.contact_id.in_(contacts), Conversation.id.in_(messages))
+    return or_(Conversation.contact_id.in_(contacts), text_match)

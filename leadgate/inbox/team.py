@@ -26,6 +26,7 @@ from ..models import (
     utcnow,
 )
 from ..outbound.rules import SendRefused
+from ..searchdoc import add_words
 
 MAX_NOTE_LENGTH = 4096
 
@@ -178,6 +179,7 @@ def add_note(conversation: Conversation, author: User, text: str) -> Message:
         sent_at=utcnow(),
     )
     db.session.add(note)
+    add_words(conversation, text)
     db.session.commit()
     return note
 

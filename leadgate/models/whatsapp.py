@@ -14,7 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -147,6 +147,10 @@ class Conversation(db.Model):
     # Unread by the whole team (read receipts); per agent see ConversationRead.
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
     inbound_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Words of its messages and notes for the inbox search (searchdoc.py; PostgreSQL).
+    search_document: Mapped[str | None] = mapped_column(
+        TSVECTOR().with_variant(Text(), "sqlite"), deferred=True
+    )
     last_message_preview: Mapped[str | None] = mapped_column(String(200))
     last_message_type: Mapped[str | None] = mapped_column(String(32))
     last_activity_at: Mapped[datetime] = mapped_column(

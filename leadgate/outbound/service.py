@@ -10,6 +10,7 @@ from .. import live
 from ..extensions import db
 from ..media import store_bytes
 from ..models import Conversation, Message, MessageTemplate, User, utcnow
+from ..searchdoc import add_words
 from ..webhooks.previews import preview_text
 from . import attachments
 from .delivery import enqueue_delivery
@@ -197,6 +198,7 @@ def store_and_enqueue(
         conversation.last_activity_at = now
         conversation.last_message_preview = preview_text(message.text, message.caption)
         conversation.last_message_type = message.type
+    add_words(conversation, message.text, message.caption)
     db.session.flush()
     channel_id = message.channel_id  # read before the commit expires it
     db.session.commit()

@@ -18,6 +18,7 @@ from ..dbutil import (
 )
 from ..extensions import db
 from ..models import Channel, Contact, Conversation, Message, Reaction, as_utc
+from ..searchdoc import add_words
 from ..whatsapp.payloads import InboundMessage
 from .previews import preview_text
 
@@ -55,6 +56,7 @@ class InboundBuffer:
         )
         stored = insert_new(pending, conversations)
         media_ids: list[int] = []
+        words: dict[int, list[str | None]] = {}  # conversation id → new texts
         for item in pending:
             message_id = stored.pop((item.channel.id, item.message.wamid), None)
             if message_id is None:  # stored before, or twice in this batch
@@ -67,6 +69,11 @@ class InboundBuffer:
             conversation = conversations[(item.channel.id, item.contact.id)]
             touch_conversation(conversation, item.contact, item.message)
             self.touched.add((item.channel.workspace_id, conversation.id))
+            words.setdefault(conversation.id, []).extend(
+                (item.message.text, item.message.caption)
+            )
+        for conversation in conversations.values():
+            add_words(conversation, *words.get(conversation.id, ()))
         return media_ids
 
 
