@@ -32,6 +32,11 @@ def conversation_event(conversation_id: int) -> str:
     return f"conversation-{conversation_id}"
 
 
+def presence_event(conversation_id: int) -> str:
+    """Someone started or stopped viewing or writing (inbox/presence.py)."""
+    return f"presence-{conversation_id}"
+
+
 def publish(workspace_id: int, events: Iterable[str]) -> None:
     """Tell the workspace's open inboxes what changed; never fails the caller."""
     events = sorted(set(events))

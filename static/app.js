@@ -156,6 +156,31 @@
     document.body.setAttribute("data-live", "connecting");
   });
 
+  // "… schreibt gerade": typing in the composer tells the others (at most every 4 s).
+  var writingSent = 0;
+  document.addEventListener("input", function (event) {
+    var text = event.target.closest("textarea[data-presence-url]");
+    if (!text || !window.htmx || Date.now() - writingSent < 4000) return;
+    writingSent = Date.now();
+    window.htmx.ajax("POST", text.getAttribute("data-presence-url"), {
+      source: text, target: "#presence", swap: "outerHTML", values: {state: "writing"}
+    });
+  });
+
+  // Reply to a specific message: the composer quotes it until sent or cancelled.
+  document.addEventListener("click", function (event) {
+    var reply = event.target.closest("[data-reply-to]");
+    var cancel = event.target.closest("[data-reply-cancel]");
+    var field = document.getElementById("composer-reply-to");
+    var quote = document.getElementById("composer-reply");
+    if (!field || !quote || !(reply || cancel)) return;
+    field.value = reply ? reply.getAttribute("data-reply-to") : "";
+    quote.querySelector("[data-reply-preview]").textContent =
+      reply ? "↩ " + reply.getAttribute("data-reply-text") : "";
+    quote.hidden = !reply;
+    if (reply) document.getElementById("composer-text").focus();
+  });
+
   // Errors of htmx requests become a visible message instead of silence.
   document.addEventListener("htmx:responseError", function (event) {
     var flashes = document.getElementById("flashes");

@@ -126,3 +126,66 @@ def test_keyboard_canned_responses_and_enter_to_send(browser, dev_server):
     expect(page.locator(".pane-head")).to_contain_text("Erledigt")
     assert problems == []
     context.close()
+
+
+def test_on_a_phone_the_agent_opens_replies_to_a_message_and_goes_back(
+    browser, dev_server
+):
+    from leadgate.demo import DEMO_EMAIL
+
+    customer_writes(dev_server, "Phone Paul", "4915199990303", "Haben Sie morgen Zeit?")
+    for width, height in ((390, 844), (360, 640)):
+        problems: list[str] = []
+        context, page = new_page(browser, width, height, problems)
+        log_in(page, dev_server.url, DEMO_EMAIL)
+        expect(page.locator("#list-column")).to_be_visible()
+        page.locator("#list-column").get_by_role(
+            "link", name=re.compile("Phone Paul")
+        ).click()
+        expect(page.locator("#list-column")).to_be_hidden()  # one screen at a time
+        thread = page.locator("#thread")
+        expect(thread.get_by_text("Haben Sie morgen Zeit?", exact=True)).to_be_visible()
+        assert_fits_width(page)
+        if width == 390:
+            thread.get_by_role("button", name="Antworten").first.click()
+            expect(page.locator("#composer-reply")).to_contain_text("Haben Sie morgen")
+            page.get_by_role("textbox", name="Nachricht").fill("Ja, ab 10 Uhr.")
+            page.keyboard.press("Enter")
+            expect(
+                thread.locator(".reply-quote", has_text="Haben Sie morgen")
+            ).to_be_visible()
+            page.screenshot(path=ARTIFACTS / "thread-reply-390x844.png", full_page=True)
+        page.get_by_role("link", name="Alle Gespräche").click()
+        expect(page.locator("#list-column")).to_be_visible()
+        expect(page.locator("#thread")).to_have_count(0)
+        assert_fits_width(page)
+        page.screenshot(path=ARTIFACTS / f"inbox-list-{width}x{height}.png")
+        assert problems == []
+        context.close()
+
+
+def test_a_second_agent_sees_who_is_writing(browser, dev_server):
+    from leadgate.demo import DEMO_EMAIL
+
+    customer_writes(dev_server, "Presence Pia", "4915199990404", "Hallo Team")
+    problems: list[str] = []
+    pages = []
+    for email in (DEMO_EMAIL, "agent@leadgate.example"):
+        context, page = new_page(browser, 1280, 800, problems)
+        log_in(page, dev_server.url, email)
+        page.locator("#list-column").get_by_role(
+            "link", name=re.compile("Presence Pia")
+        ).click()
+        expect(page.locator("body[data-live=connected]")).to_be_attached()
+        pages.append((context, page))
+    (_, first), (_, second) = pages
+    expect(first.locator("#presence")).to_contain_text(
+        "Demo Agent sieht sich das Gespräch an", timeout=10000
+    )
+    second.get_by_role("textbox", name="Nachricht").type("Ich übernehme")
+    expect(first.locator("#presence")).to_contain_text(
+        "Demo Agent schreibt gerade", timeout=10000
+    )
+    assert problems == []
+    for context, _ in pages:
+        context.close()

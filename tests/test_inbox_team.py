@@ -8,7 +8,7 @@ from leadgate.extensions import db
 from leadgate.inbox.team import wake_snoozed
 from leadgate.models import Conversation, ConversationLabel, Message, utcnow
 
-from .inbox_support import OWNER, add_conversations, add_label, make_team
+from .inbox_support import AGENT, OWNER, add_conversations, add_label, make_team
 from .support import make_user
 
 
@@ -155,3 +155,23 @@ def test_message_text_is_escaped_formatted_and_links_are_safe(client, auth, app)
         '<a href="https://example.com/a?b=1&amp;c=2" rel="noopener noreferrer nofollow"'
         in page
     )
+
+
+def test_agents_see_who_else_is_viewing_or_writing(client, auth, app):
+    team = make_team(app)
+    [cid] = add_conversations(app, team, 1)
+    auth.login(OWNER)
+    client.get(f"/inbox/{cid}")  # the owner opens it
+    assert "sieht sich das Gespräch an" not in timeline(client, cid)  # not oneself
+    auth.logout()
+    auth.login(AGENT)
+    page = client.get(f"/inbox/{cid}/presence").get_data(as_text=True)
+    assert "Olga Owner sieht sich das Gespräch an" in page
+    auth.logout()
+    auth.login(OWNER)
+    client.post(f"/inbox/{cid}/presence", data={"state": "writing"})
+    client.post(f"/inbox/{cid}/presence", data={"state": "viewing"})  # a heartbeat
+    auth.logout()
+    auth.login(AGENT)
+    page = client.get(f"/inbox/{cid}/presence").get_data(as_text=True)
+    assert "Olga Owner schreibt gerade" in page

@@ -89,6 +89,12 @@ SCOPED_ROUTES = {
     "labels.delete": lambda foreign: [
         ("POST", f"/settings/labels/{foreign['label']}/delete")
     ],
+    "inbox.report_presence": lambda foreign: [
+        ("POST", f"/inbox/{foreign['conversation']}/presence")
+    ],
+    "inbox.presence_fragment": lambda foreign: [
+        ("GET", f"/inbox/{foreign['conversation']}/presence")
+    ],
     "inbox.add_note": lambda foreign: [
         ("POST", f"/inbox/{foreign['conversation']}/notes")
     ],

@@ -25,7 +25,7 @@ from ..outbound.rules import (
 )
 from ..tenancy import current_membership, get_scoped_or_404, workspace_required
 from ..webhooks.inbound import MODIFIER_TYPES
-from . import bp
+from . import bp, presence
 from .compose import approved_templates
 from .listing import Cursor, Filters, conversation_page, labels_of
 from .team import mark_seen
@@ -105,6 +105,9 @@ def show(conversation_id: int):
     if receipt:
         enqueue_receipt(conversation.channel_id, receipt)
     thread = thread_context(conversation)  # after the commit: nothing loaded twice
+    if presence.mark(conversation.id, current_user.id, current_user.name, "viewing"):
+        live.publish(conversation.workspace_id, [live.presence_event(conversation.id)])
+    thread["others"] = presence.others(conversation.id, current_user.id)
     if is_fragment_request():  # the thread refreshing itself
         return render_template("inbox/_thread.html", **thread)
     filters = Filters.from_args(request.args)

@@ -6,7 +6,7 @@ htmx (hx-boost) follows in place. The others see the change through live updates
 
 from datetime import datetime
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from .. import live
 from ..models import Conversation, Label
 from ..tenancy import get_scoped_or_404, workspace_required
-from . import bp, team
+from . import bp, presence, team
 from .team import SNOOZE_PRESETS, TeamError
 
 
@@ -105,3 +105,31 @@ def add_note(conversation_id: int):
     text = request.form.get("note", "")
     act(conversation, lambda: team.add_note(conversation, current_user, text))
     return back_to(conversation)
+
+
+@bp.post("/<int:conversation_id>/presence")
+@workspace_required()
+def report_presence(conversation_id: int):
+    """A tab reports viewing (every few seconds) or writing; answers the others."""
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    state = request.form.get("state", "viewing")
+    if state not in presence.STATES:
+        state = "viewing"
+    changed = presence.mark(conversation.id, current_user.id, current_user.name, state)
+    if changed:
+        live.publish(conversation.workspace_id, [live.presence_event(conversation.id)])
+    return show_presence(conversation)
+
+
+@bp.get("/<int:conversation_id>/presence")
+@workspace_required()
+def presence_fragment(conversation_id: int):
+    return show_presence(get_scoped_or_404(Conversation, conversation_id))
+
+
+def show_presence(conversation: Conversation):
+    return render_template(
+        "inbox/_presence.html",
+        conversation=conversation,
+        others=presence.others(conversation.id, current_user.id),
+    )
