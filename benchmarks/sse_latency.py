@@ -18,7 +18,6 @@ import asyncio
 import hashlib
 import hmac
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -30,14 +29,13 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from webhook_ingest import (  # noqa: E402
     APP_SECRET,
-    BIN,
     PORT_APP,
     database_url,
-    environment,
     inbound,
     meta_bytes,
     prepare_database,
     start_gunicorn,
+    start_workers,
     stop,
     wait_until_processed,
 )
@@ -137,16 +135,7 @@ def main() -> None:
     web = start_gunicorn("wsgi:app", PORT_APP, 2, 32)
     # The event node: one gthread thread per open stream (plus headroom).
     sse = start_gunicorn("wsgi:app", PORT_SSE, 1, args.clients + 32)
-    workers = [
-        subprocess.Popen(
-            [BIN / "leadgate", "worker", "--queue", "high"],
-            env=environment(),
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(2)
-    ]
+    workers = start_workers(2, "high")
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{PORT_APP}") as client:
             for n in range(CONTACTS):  # the conversations exist before the run

@@ -244,6 +244,20 @@ def start_gunicorn(
     raise RuntimeError(f"gunicorn {app} did not start")
 
 
+def start_workers(count: int, queue: str) -> list[subprocess.Popen]:
+    """`leadgate worker` processes for one queue, as in production."""
+    return [
+        subprocess.Popen(
+            [BIN / "leadgate", "worker", "--queue", queue],
+            env=environment(),
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(count)
+    ]
+
+
 def stop(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=30)
@@ -315,16 +329,7 @@ def main() -> None:
     webhook_path, _ = prepare_database()
     requests, expected = build_webhooks(webhook_path, args.events, args.duplicates)
     web = start_gunicorn("wsgi:app", PORT_APP, args.web_workers, args.threads)
-    workers = [
-        subprocess.Popen(
-            [BIN / "leadgate", "worker", "--queue", "high"],
-            env=environment(),
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(args.rq_workers)
-    ]
+    workers = start_workers(args.rq_workers, "high")
     try:
         ingest = loadgen.run("127.0.0.1", PORT_APP, requests, args.connections)
         left = wait_until_processed(timeout=900)

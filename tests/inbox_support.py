@@ -20,6 +20,7 @@ from leadgate.models import (
 from leadgate.searchdoc import add_words
 
 from .support import make_user, workspace_of
+from .webhook_fixtures import sign
 
 OWNER, AGENT = "owner@example.com", "agent@example.com"
 NUMBERS = itertools.count(1)
@@ -127,3 +128,36 @@ def counted_queries(app):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+# The number and secret the sample payloads in tests/payloads/ are signed for.
+PAYLOAD_PHONE_NUMBER_ID = "106540352242922"
+PAYLOAD_APP_SECRET = "app-secret-for-tests"
+
+
+def owner_with_payload_channel(app) -> str:
+    """The owner with the sample payloads' number connected; returns its webhook key."""
+    with app.app_context():
+        channel = create_channel(
+            workspace_of(make_user(OWNER)),
+            name="Vertrieb",
+            phone_number_id=PAYLOAD_PHONE_NUMBER_ID,
+            waba_id="102290129340398",
+            access_token="token",
+            app_secret=PAYLOAD_APP_SECRET,
+        )
+        db.session.commit()
+        return channel.key
+
+
+def post_signed(client, key: str, body: bytes) -> None:
+    response = client.post(
+        f"/webhooks/whatsapp/{key}",
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": sign(body, PAYLOAD_APP_SECRET),
+        },
+        csrf=False,
+    )
+    assert response.status_code == 200

@@ -15,6 +15,8 @@ from .inbox_support import (
     add_label,
     counted_queries,
     make_team,
+    owner_with_payload_channel,
+    post_signed,
 )
 
 ITEM = re.compile(r'<li id="conversation-(\d+)"')
@@ -167,36 +169,13 @@ def test_a_thread_costs_the_same_queries_for_few_and_many_messages(client, auth,
 
 def test_what_arrives_by_webhook_and_notes_are_found_by_search(client, auth, app):
     """The real writers keep the search working: ingest of a webhook, a note."""
-    from leadgate.channels.services import create_channel
+    from .webhook_fixtures import load_payload
 
-    from .support import make_user, workspace_of
-    from .webhook_fixtures import load_payload, sign
-
-    with app.app_context():
-        owner = make_user(OWNER)
-        channel = create_channel(
-            workspace_of(owner),
-            name="Vertrieb",
-            phone_number_id="106540352242922",
-            waba_id="102290129340398",
-            access_token="token",
-            app_secret="app-secret-for-tests",
-        )
-        db.session.commit()
-        key = channel.key
+    key = owner_with_payload_channel(app)
     payload = load_payload("text")
     message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
     message["text"]["body"] = "Haben Sie den Kühlschrank noch?"
-    body = json.dumps(payload).encode()
-    client.post(
-        f"/webhooks/whatsapp/{key}",
-        data=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Hub-Signature-256": sign(body, "app-secret-for-tests"),
-        },
-        csrf=False,
-    )
+    post_signed(client, key, json.dumps(payload).encode())
     auth.login(OWNER)
 
     def search(q: str) -> list[int]:

@@ -5,16 +5,19 @@ import re
 from sqlalchemy import select
 
 from leadgate import live
-from leadgate.channels.services import create_channel
 from leadgate.extensions import db
 from leadgate.models import Conversation
 
-from .inbox_support import OWNER, add_conversations, make_team
+from .inbox_support import (
+    OWNER,
+    add_conversations,
+    make_team,
+    owner_with_payload_channel,
+    post_signed,
+)
 from .support import make_user, workspace_of
-from .webhook_fixtures import payload_bytes, sign
+from .webhook_fixtures import payload_bytes
 
-PHONE_NUMBER_ID = "106540352242922"  # the number in tests/payloads
-APP_SECRET = "app-secret-for-tests"
 EVENT = re.compile(r"^event: (\S+)$", re.MULTILINE)
 
 
@@ -42,30 +45,10 @@ def test_a_team_action_reaches_the_workspace_stream(client, auth, app):
 
 
 def test_an_inbound_webhook_reaches_the_stream_with_its_conversation(client, auth, app):
-    with app.app_context():
-        owner = make_user(OWNER)
-        channel = create_channel(
-            workspace_of(owner),
-            name="Vertrieb",
-            phone_number_id=PHONE_NUMBER_ID,
-            waba_id="102290129340398",
-            access_token="token",
-            app_secret=APP_SECRET,
-        )
-        db.session.commit()
-        key = channel.key
+    key = owner_with_payload_channel(app)
     auth.login(OWNER)
     response, chunks = open_stream(client)
-    body = payload_bytes("text")
-    client.post(
-        f"/webhooks/whatsapp/{key}",
-        data=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Hub-Signature-256": sign(body, APP_SECRET),
-        },
-        csrf=False,
-    )
+    post_signed(client, key, payload_bytes("text"))
     with app.app_context():
         [cid] = db.session.scalars(select(Conversation.id)).all()
     assert next_events(chunks) == {"list", f"conversation-{cid}"}

@@ -35,24 +35,33 @@ class TeamError(SendRefused):
     """A change that is not allowed, with the reason for the agent."""
 
 
-def record_event(
-    conversation: Conversation, author: User | None, kind: str, **details
+def timeline_entry(
+    conversation: Conversation, author: User | None, kind: str, **fields
 ) -> Message:
-    """Add a system event to the timeline (not sent, not the conversation's preview)."""
-    event = Message(
+    """A note or an event in the thread: stored like a message, never sent."""
+    entry = Message(
         workspace_id=conversation.workspace_id,
         channel_id=conversation.channel_id,
         conversation_id=conversation.id,
         contact_id=conversation.contact_id,
-        direction="event",
-        type="event",
-        status="event",
+        direction=kind,
+        type=kind,
+        status=kind,
         author_id=author.id if author else None,
-        details={"kind": kind, **details},
         sent_at=utcnow(),
+        **fields,
     )
-    db.session.add(event)
-    return event
+    db.session.add(entry)
+    return entry
+
+
+def record_event(
+    conversation: Conversation, author: User | None, kind: str, **details
+) -> Message:
+    """Add a system event to the timeline (not sent, not the conversation's preview)."""
+    return timeline_entry(
+        conversation, author, "event", details={"kind": kind, **details}
+    )
 
 
 def assign(conversation: Conversation, author: User, assignee_id: int | None) -> None:
@@ -165,20 +174,7 @@ def add_note(conversation: Conversation, author: User, text: str) -> Message:
         raise TeamError(
             _("Die Notiz ist zu lang (höchstens %(max)s Zeichen).", max=MAX_NOTE_LENGTH)
         )
-    note = Message(
-        workspace_id=conversation.workspace_id,
-        channel_id=conversation.channel_id,
-        conversation_id=conversation.id,
-        contact_id=conversation.contact_id,
-        direction="note",
-        type="note",
-        status="note",
-        author_id=author.id,
-        text=text,
-        details={},
-        sent_at=utcnow(),
-    )
-    db.session.add(note)
+    note = timeline_entry(conversation, author, "note", text=text, details={})
     add_words(conversation, text)
     db.session.commit()
     return note
