@@ -181,6 +181,22 @@
     if (reply) document.getElementById("composer-text").focus();
   });
 
+  // Images in the thread open enlarged in a dialog (Escape or "Schließen" closes it).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-lightbox]");
+    var dialog = document.getElementById("lightbox");
+    if (link && dialog && dialog.showModal) {
+      event.preventDefault();
+      var image = dialog.querySelector("img");
+      var thumbnail = link.querySelector("img");
+      image.src = link.getAttribute("href");
+      image.alt = thumbnail ? thumbnail.alt : "";
+      dialog.showModal();
+    } else if (dialog && event.target === dialog) {
+      dialog.close();  // a click on the backdrop
+    }
+  });
+
   // Errors of htmx requests become a visible message instead of silence.
   document.addEventListener("htmx:responseError", function (event) {
     var flashes = document.getElementById("flashes");

@@ -189,3 +189,47 @@ def test_a_second_agent_sees_who_is_writing(browser, dev_server):
     assert problems == []
     for context, _ in pages:
         context.close()
+
+
+def inject(dev_server, **params) -> None:
+    from leadgate.whatsapp.emulator import DEMO_NUMBER
+
+    response = httpx.post(
+        dev_server.url + "/_emulator/_admin/inbound",
+        json={"phone_number_id": DEMO_NUMBER["phone_number_id"], **params},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_the_list_loads_more_while_scrolling_and_images_enlarge(browser, dev_server):
+    from leadgate.demo import DEMO_EMAIL
+
+    inject(dev_server, **{"from": "4915177700000", "name": "Bild Bea", "type": "image"})
+    for n in range(1, 56):
+        inject(
+            dev_server,
+            **{"from": f"49151777{n:05d}", "name": f"Scroll {n:02d}", "text": "Hallo"},
+        )
+    problems: list[str] = []
+    context, page = new_page(browser, 1280, 800, problems)
+    log_in(page, dev_server.url, DEMO_EMAIL)
+    items = page.locator("#conversation-items .conversation-item")
+    expect(items).to_have_count(50)  # the first page
+    page.locator(".load-more").scroll_into_view_if_needed()
+    expect(items.nth(50)).to_be_attached(timeout=10000)  # the next page arrived
+    assert items.count() > 50
+    assert len(set(items.evaluate_all("els => els.map(e => e.id)"))) == items.count()
+    page.goto(dev_server.url + "/inbox?q=Bild%20Bea")
+    page.locator("#list-column").get_by_role(
+        "link", name=re.compile("Bild Bea")
+    ).click()
+    enlarge = page.get_by_role("link", name="Bild vergrößern")
+    expect(enlarge).to_be_visible(timeout=10000)  # once the media download stored it
+    enlarge.click()
+    dialog = page.locator("#lightbox")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert problems == []
+    context.close()
