@@ -233,3 +233,34 @@ def test_the_list_loads_more_while_scrolling_and_images_enlarge(browser, dev_ser
     expect(dialog).to_be_hidden()
     assert problems == []
     context.close()
+
+
+def test_wide_screens_show_filters_list_thread_and_panel_side_by_side(
+    browser, dev_server
+):
+    from leadgate.demo import DEMO_EMAIL
+
+    customer_writes(dev_server, "Weit Wanda", "4915199990505", "Breiter Bildschirm")
+    problems: list[str] = []
+    context, page = new_page(browser, 1440, 900, problems)
+    log_in(page, dev_server.url, DEMO_EMAIL)
+    page.goto(dev_server.url + "/inbox?q=Weit%20Wanda")
+    page.locator("#list-column").get_by_role(
+        "link", name=re.compile("Weit Wanda")
+    ).click()
+    expect(page.locator("#thread").get_by_text("Breiter Bildschirm")).to_be_visible()
+    boxes = [
+        page.locator(selector).bounding_box()
+        for selector in (
+            ".inbox-filters",
+            "#conversation-items",
+            "#thread",
+            ".team-panel",
+        )
+    ]
+    lefts = [box["x"] for box in boxes]
+    assert lefts == sorted(lefts) and len(set(lefts)) == 4  # four columns
+    assert_fits_width(page)
+    page.screenshot(path=ARTIFACTS / "inbox-1440x900.png")
+    assert problems == []
+    context.close()

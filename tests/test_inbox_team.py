@@ -175,3 +175,22 @@ def test_agents_see_who_else_is_viewing_or_writing(client, auth, app):
     auth.login(AGENT)
     page = client.get(f"/inbox/{cid}/presence").get_data(as_text=True)
     assert "Olga Owner schreibt gerade" in page
+
+
+def test_an_objection_stops_sending_and_shows_in_the_timeline(client, auth, app):
+    team = make_team(app)
+    [cid] = add_conversations(app, team, 1)
+    auth.login(OWNER)
+    client.post(f"/inbox/{cid}/objection")
+    client.post(f"/inbox/{cid}/objection")  # once is enough
+    page = timeline(client, cid)
+    assert page.count("Der Kontakt hat der Verarbeitung widersprochen") == 1
+    assert "Hat der Verarbeitung widersprochen" in page  # the contact panel
+    assert 'name="text"' not in page  # the composer gives the reason instead
+    response = client.post(f"/inbox/{cid}/messages", data={"text": "Hallo?"})
+    assert response.status_code == 303
+    with app.app_context():
+        sent = db.session.scalars(
+            select(Message).where(Message.direction == "out")
+        ).all()
+    assert sent == []

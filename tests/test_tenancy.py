@@ -95,6 +95,9 @@ SCOPED_ROUTES = {
     "inbox.presence_fragment": lambda foreign: [
         ("GET", f"/inbox/{foreign['conversation']}/presence")
     ],
+    "inbox.record_objection": lambda foreign: [
+        ("POST", f"/inbox/{foreign['conversation']}/objection")
+    ],
     "inbox.add_note": lambda foreign: [
         ("POST", f"/inbox/{foreign['conversation']}/notes")
     ],

@@ -166,6 +166,20 @@ def remove_label(conversation: Conversation, author: User, label: Label) -> None
     db.session.commit()
 
 
+def record_objection(conversation: Conversation, author: User) -> None:
+    """The contact objected to being contacted (e.g. by phone or mail): no more sends.
+
+    Sets the simple field outbound/rules.py checks; the consent ledger that
+    records how and when will build on it.
+    """
+    contact = conversation.contact
+    if contact.opted_out_at is not None:
+        return
+    contact.opted_out_at = utcnow()
+    record_event(conversation, author, "opted_out")
+    db.session.commit()
+
+
 def add_note(conversation: Conversation, author: User, text: str) -> Message:
     text = text.strip()
     if not text:

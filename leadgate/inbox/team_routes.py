@@ -98,6 +98,14 @@ def remove_label(conversation_id: int, label_id: int):
     return back_to(conversation)
 
 
+@bp.post("/<int:conversation_id>/objection")
+@workspace_required()
+def record_objection(conversation_id: int):
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    act(conversation, lambda: team.record_objection(conversation, current_user))
+    return back_to(conversation)
+
+
 @bp.post("/<int:conversation_id>/notes")
 @workspace_required()
 def add_note(conversation_id: int):
