@@ -146,6 +146,13 @@ def test_on_a_phone_the_agent_opens_replies_to_a_message_and_goes_back(
         thread = page.locator("#thread")
         expect(thread.get_by_text("Haben Sie morgen Zeit?", exact=True)).to_be_visible()
         assert_fits_width(page)
+        small = page.evaluate(
+            """[...document.querySelectorAll('#inbox button, #inbox select, .back-link')]
+                 .filter(e => e.offsetParent !== null)
+                 .filter(e => e.getBoundingClientRect().height < 44)
+                 .map(e => e.outerHTML.slice(0, 80))"""
+        )
+        assert small == [], small  # touch targets of at least 44 px
         if width == 390:
             thread.get_by_role("button", name="Antworten").first.click()
             expect(page.locator("#composer-reply")).to_contain_text("Haben Sie morgen")
