@@ -176,6 +176,12 @@ def test_outside_the_window_the_agent_fills_in_a_template_with_a_live_preview(
         page.wait_for_timeout(200)
         page.reload()
     page.get_by_label("Vorlage").select_option(label="termin_erinnerung (de)")
+    # Type only once htmx has settled the new fields (a person is never that fast;
+    # a busy CI machine made the test type into fields htmx had not wired up yet).
+    expect(page.get_by_label("Platzhalter {{1}}")).to_be_visible()
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping')"
+    )
     page.get_by_label("Platzhalter {{1}}").fill("Lena")
     page.get_by_label("Platzhalter {{2}}").fill("Montag, 10 Uhr")
     preview = page.locator("#template-preview")
