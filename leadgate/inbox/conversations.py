@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import live
+from ..consent import ledger
 from ..extensions import db
 from ..htmx import is_fragment_request, render_page_or_fragment
 from ..media import media_path
@@ -147,6 +148,7 @@ def thread_context(conversation: Conversation) -> dict:
         "quoted": quoted_messages(conversation, messages),
         "reactions": reactions,
         "conversation_labels": labels_of([conversation.id]).get(conversation.id, []),
+        "marketing_consent": ledger.current(conversation.contact_id, ledger.MARKETING),
         "form": FlaskForm(),
         "refusal": free_form_refusal,
         "template_refusal": template_refusal,

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from .. import live
+from ..consent import ledger
 from ..dbutil import insert_ignoring_conflicts
 from ..extensions import db
 from ..jobs import in_app_context
@@ -176,6 +177,16 @@ def record_objection(conversation: Conversation, author: User) -> None:
     if contact.opted_out_at is not None:
         return
     contact.opted_out_at = utcnow()
+    for purpose in (ledger.MARKETING, ledger.SERVICE):
+        ledger.record(
+            contact,
+            purpose,
+            "opt_out",
+            "agent",
+            wording="Widerspruch (Art. 21 DSGVO), erfasst im Posteingang",
+            by=author,
+            conversation_id=conversation.id,
+        )
     record_event(conversation, author, "opted_out")
     db.session.commit()
 

@@ -14,6 +14,7 @@ from .accounts import (
     as_utc,
     utcnow,
 )
+from .consent import ConsentRecord
 from .inbox import STATES, CannedResponse, ConversationLabel, ConversationRead, Label
 from .whatsapp import (
     Channel,
@@ -36,6 +37,7 @@ __all__ = [
     "ChannelEvent",
     "Contact",
     "Conversation",
+    "ConsentRecord",
     "ConversationLabel",
     "ConversationRead",
     "CookieConsent",

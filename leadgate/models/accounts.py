@@ -67,12 +67,28 @@ class User(UserMixin, db.Model):
         self.session_token = new_session_token()
 
 
+DEFAULT_OPT_OUT_KEYWORDS = "STOP, STOPP, ABMELDEN, ABBESTELLEN, UNSUBSCRIBE"
+DEFAULT_OPT_IN_KEYWORDS = "START"
+
+
 class Workspace(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     # Tell contacts their messages were read when an agent opens the conversation.
     send_read_receipts: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=sa_true()
+    )
+    # A whole inbound message equal to one of these (any case) records an opt-out
+    # of marketing messages, or a new opt-in (consent/keywords.py).
+    opt_out_keywords: Mapped[str] = mapped_column(
+        String(500),
+        default=DEFAULT_OPT_OUT_KEYWORDS,
+        server_default=DEFAULT_OPT_OUT_KEYWORDS,
+    )
+    opt_in_keywords: Mapped[str] = mapped_column(
+        String(500),
+        default=DEFAULT_OPT_IN_KEYWORDS,
+        server_default=DEFAULT_OPT_IN_KEYWORDS,
     )
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow

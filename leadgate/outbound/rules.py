@@ -1,7 +1,8 @@
 """Who may be messaged, and how: Meta's 24-hour window and the contact's own wishes.
 
-Every send path asks `refusal()` first, so the checks live in one place (the
-consent ledger will feed `opted_out_at` and `restricted_at` later).
+Every send path asks `refusal()` first, and marketing templates also
+`marketing_refusal()`, so the checks live in one place; the consent ledger
+(consent/ledger.py) decides marketing, `opted_out_at` and `restricted_at` the rest.
 """
 
 from datetime import datetime, timedelta
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..consent import ledger
 from ..extensions import db
 from ..models import Channel, Contact, Message, as_utc, utcnow
 
@@ -57,6 +59,16 @@ def contact_refusal(channel: Channel, contact: Contact) -> str | None:
         return _(
             "Die WhatsApp-Nummer braucht ein neues Zugriffstoken (Einstellungen → WhatsApp)."
         )
+    return None
+
+
+def marketing_refusal(contact: Contact) -> str | None:
+    """Why no marketing template may go to this contact (their stop, here or at Meta)."""
+    latest = ledger.current(contact.id, ledger.MARKETING)
+    if latest is not None and latest.action == "opt_out":
+        return _("Der Kontakt hat Marketing-Nachrichten abbestellt.")
+    if contact.marketing_preference == "stop":
+        return _("Der Kontakt hat Marketing-Nachrichten abbestellt.")
     return None
 
 

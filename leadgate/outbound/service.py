@@ -14,7 +14,7 @@ from ..searchdoc import add_words
 from ..webhooks.previews import preview_text
 from . import attachments
 from .delivery import enqueue_delivery
-from .rules import SendRefused, refusal
+from .rules import SendRefused, marketing_refusal, refusal
 from .templates import header_format, header_media, preview, send_object, variables
 
 MAX_TEXT_LENGTH = 4096  # Meta's limit for a text body
@@ -130,11 +130,10 @@ def queue_template(
             _("Bitte alle Platzhalter ausfüllen: %(names)s", names=", ".join(missing))
         )
     ensure_allowed(conversation, free_form=False)
-    if (
-        template.category == "MARKETING"
-        and conversation.contact.marketing_preference == "stop"
-    ):
-        raise SendRefused(_("Der Kontakt hat Marketing-Nachrichten abbestellt."))
+    if template.category == "MARKETING":
+        reason = marketing_refusal(conversation.contact)
+        if reason:
+            raise SendRefused(reason)
     media = header_file_fields(template, header_file)
     return store_and_enqueue(
         conversation,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from ..consent.keywords import apply_keyword
 from ..dbutil import (
     bulk_insert_ignoring_conflicts,
     insert_ignoring_conflicts,
@@ -66,6 +67,14 @@ class InboundBuffer:
             if item.message.media is not None:
                 media_ids.append(message_id)
             apply_side_effects(item.channel, item.contact, item.message)
+            if item.message.type == "text":
+                apply_keyword(
+                    item.channel.workspace,
+                    item.channel,
+                    item.contact,
+                    item.message.text,
+                    item.message.wamid,
+                )
             conversation = conversations[(item.channel.id, item.contact.id)]
             touch_conversation(conversation, item.contact, item.message)
             self.touched.add((item.channel.workspace_id, conversation.id))

@@ -1,0 +1,46 @@
+"""Opt-out and opt-in by keyword: "STOP" ends marketing messages, "START" allows them again.
+
+The whole message must be the keyword (any case, surrounding spaces and a final
+"!" or "." ignored), so "Bitte nicht stoppen" or "STOP the delivery" is no
+opt-out. Runs inside the webhook drain's transaction, once per new message.
+"""
+
+import re
+
+from ..models import Channel, Contact, Workspace
+from . import ledger
+
+TRAILING = re.compile(r"[\s.!]+$")
+
+
+def keywords(setting: str) -> set[str]:
+    return {word.strip().upper() for word in setting.split(",") if word.strip()}
+
+
+def apply_keyword(
+    workspace: Workspace,
+    channel: Channel,
+    contact: Contact,
+    text: str | None,
+    wamid: str,
+) -> str | None:
+    """Record an opt-out or opt-in if the message is a keyword; return the action."""
+    word = TRAILING.sub("", (text or "").strip()).upper()
+    if not word:
+        return None
+    if word in keywords(workspace.opt_out_keywords):
+        action = "opt_out"
+    elif word in keywords(workspace.opt_in_keywords):
+        action = "opt_in"
+    else:
+        return None
+    ledger.record(
+        contact,
+        ledger.MARKETING,
+        action,
+        "keyword",
+        wording=text,
+        message_wamid=wamid,
+        channel_id=channel.id,
+    )
+    return action
