@@ -133,3 +133,24 @@ def test_an_agents_objection_is_in_the_ledger_with_who_recorded_it(client, auth,
             ("whatsapp_service", "opt_out", "agent"),
         ]
         assert {r.recorded_by.email for r in rows} == {OWNER}
+
+
+def test_the_keywords_are_a_workspace_setting(client, auth, app):
+    key = owner_with_payload_channel(app)
+    auth.login(OWNER)
+    response = client.post(
+        "/settings/workspace",
+        data={
+            "name": "Muster GmbH",
+            "opt_out_keywords": "halt, Ende ",
+            "opt_in_keywords": "weiter",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get("/settings/workspace").get_data(as_text=True)
+    assert 'value="ENDE, HALT"' in page
+    customer_says(client, key, "STOP")  # no longer a keyword here
+    assert records(app) == []
+    customer_says(client, key, "Halt")
+    customer_says(client, key, "weiter")
+    assert [r[1] for r in records(app)] == ["opt_out", "opt_in"]

@@ -32,6 +32,17 @@ class WorkspaceForm(FlaskForm):
     send_read_receipts = BooleanField(
         _l("Lesebestätigungen senden, wenn jemand aus dem Team ein Gespräch öffnet")
     )
+    opt_out_keywords = StringField(
+        _l("Stichwörter zur Abmeldung von Marketing-Nachrichten"),
+        description=_l(
+            "Durch Kommas getrennt. Die ganze Nachricht muss ein Stichwort sein; "
+            "Groß- und Kleinschreibung zählen nicht."
+        ),
+        validators=[Length(max=500)],
+    )
+    opt_in_keywords = StringField(
+        _l("Stichwörter zur erneuten Anmeldung"), validators=[Length(max=500)]
+    )
 
 
 def role_choices(roles) -> list[SelectChoice]:

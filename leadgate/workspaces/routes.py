@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..auth import services as auth_services
 from ..auth.forms import RegisterForm
+from ..consent.keywords import keywords
 from ..extensions import db, limiter
 from ..forms import form_status
 from ..htmx import render_page_or_fragment, trigger
@@ -149,6 +150,12 @@ def settings():
     if form.validate_on_submit():
         workspace.name = form.name.data.strip()
         workspace.send_read_receipts = form.send_read_receipts.data
+        workspace.opt_out_keywords = ", ".join(
+            sorted(keywords(form.opt_out_keywords.data))
+        )
+        workspace.opt_in_keywords = ", ".join(
+            sorted(keywords(form.opt_in_keywords.data))
+        )
         db.session.commit()
         flash(_("Die Einstellungen wurden gespeichert."), "success")
         return redirect(url_for("workspaces.settings"))
