@@ -194,3 +194,34 @@ def test_an_objection_stops_sending_and_shows_in_the_timeline(client, auth, app)
             select(Message).where(Message.direction == "out")
         ).all()
     assert sent == []
+
+
+def test_restriction_blocks_sending_shows_a_banner_and_lifting_is_recorded(
+    client, auth, app
+):
+    team = make_team(app)
+    [cid] = add_conversations(app, team, 1)
+    auth.login(OWNER)
+    client.post(f"/inbox/{cid}/restrict", data={"reason": "  "})  # a reason is needed
+    assert "Bitte den Grund der Einschränkung angeben." in timeline(client, cid)
+    client.post(f"/inbox/{cid}/restrict", data={"reason": "Richtigkeit bestritten"})
+    page = timeline(client, cid)
+    assert "Verarbeitung eingeschränkt seit" in page
+    assert "Grund: Richtigkeit bestritten" in page
+    assert (
+        "Olga Owner hat die Verarbeitung eingeschränkt: Richtigkeit bestritten" in page
+    )
+    assert 'name="text"' not in page  # nothing can be sent
+    client.post(f"/inbox/{cid}/messages", data={"text": "Hallo?"})
+    with app.app_context():
+        assert (
+            db.session.scalars(select(Message).where(Message.direction == "out")).all()
+            == []
+        )
+    client.post(f"/inbox/{cid}/lift-restriction")
+    page = timeline(client, cid)
+    assert "Olga Owner hat die Einschränkung der Verarbeitung aufgehoben" in page
+    assert "Verarbeitung eingeschränkt seit" not in page
+    with app.app_context():
+        contact = db.session.get(Conversation, cid).contact
+        assert (contact.restricted_at, contact.restricted_reason) == (None, None)

@@ -98,6 +98,12 @@ SCOPED_ROUTES = {
     "inbox.record_objection": lambda foreign: [
         ("POST", f"/inbox/{foreign['conversation']}/objection")
     ],
+    "inbox.restrict": lambda foreign: [
+        ("POST", f"/inbox/{foreign['conversation']}/restrict")
+    ],
+    "inbox.lift_restriction": lambda foreign: [
+        ("POST", f"/inbox/{foreign['conversation']}/lift-restriction")
+    ],
     "inbox.add_note": lambda foreign: [
         ("POST", f"/inbox/{foreign['conversation']}/notes")
     ],

@@ -24,6 +24,7 @@ from ..models import (
     Membership,
     Message,
     User,
+    as_utc,
     utcnow,
 )
 from ..outbound.rules import SendRefused
@@ -188,6 +189,34 @@ def record_objection(conversation: Conversation, author: User) -> None:
             conversation_id=conversation.id,
         )
     record_event(conversation, author, "opted_out")
+    db.session.commit()
+
+
+def restrict(conversation: Conversation, author: User, reason: str) -> None:
+    """Restriction of processing (Art. 18): no messages until it is lifted."""
+    reason = reason.strip()
+    if not reason:
+        raise TeamError(_("Bitte den Grund der Einschränkung angeben."))
+    contact = conversation.contact
+    if contact.restricted_at is not None:
+        return
+    contact.restricted_at, contact.restricted_reason = utcnow(), reason[:500]
+    record_event(conversation, author, "restricted", reason=reason[:500])
+    db.session.commit()
+
+
+def lift_restriction(conversation: Conversation, author: User) -> None:
+    contact = conversation.contact
+    if contact.restricted_at is None:
+        return
+    record_event(
+        conversation,
+        author,
+        "restriction_lifted",
+        since=as_utc(contact.restricted_at).isoformat(),
+        reason=contact.restricted_reason,
+    )
+    contact.restricted_at = contact.restricted_reason = None
     db.session.commit()
 
 

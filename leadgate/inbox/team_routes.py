@@ -106,6 +106,23 @@ def record_objection(conversation_id: int):
     return back_to(conversation)
 
 
+@bp.post("/<int:conversation_id>/restrict")
+@workspace_required()
+def restrict(conversation_id: int):
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    reason = request.form.get("reason", "")
+    act(conversation, lambda: team.restrict(conversation, current_user, reason))
+    return back_to(conversation)
+
+
+@bp.post("/<int:conversation_id>/lift-restriction")
+@workspace_required()
+def lift_restriction(conversation_id: int):
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    act(conversation, lambda: team.lift_restriction(conversation, current_user))
+    return back_to(conversation)
+
+
 @bp.post("/<int:conversation_id>/notes")
 @workspace_required()
 def add_note(conversation_id: int):

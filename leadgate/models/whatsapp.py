@@ -88,6 +88,7 @@ class Contact(db.Model):
     # restricted (Art. 18 GDPR); the consent ledger will set these (outbound/rules.py).
     opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     restricted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    restricted_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow
     )
