@@ -7,7 +7,7 @@ opt-out. Runs inside the webhook drain's transaction, once per new message.
 
 import re
 
-from ..models import Channel, Contact, Workspace
+from ..models import Channel, Contact
 from . import ledger
 
 TRAILING = re.compile(r"[\s.!]+$")
@@ -18,16 +18,13 @@ def keywords(setting: str) -> set[str]:
 
 
 def apply_keyword(
-    workspace: Workspace,
-    channel: Channel,
-    contact: Contact,
-    text: str | None,
-    wamid: str,
+    channel: Channel, contact: Contact, text: str | None, wamid: str
 ) -> str | None:
     """Record an opt-out or opt-in if the message is a keyword; return the action."""
     word = TRAILING.sub("", (text or "").strip()).upper()
     if not word:
         return None
+    workspace = channel.workspace
     if word in keywords(workspace.opt_out_keywords):
         action = "opt_out"
     elif word in keywords(workspace.opt_in_keywords):

@@ -106,8 +106,7 @@ def show(conversation_id: int):
     if receipt:
         enqueue_receipt(conversation.channel_id, receipt)
     thread = thread_context(conversation)  # after the commit: nothing loaded twice
-    if presence.mark(conversation.id, current_user.id, current_user.name, "viewing"):
-        live.publish(conversation.workspace_id, [live.presence_event(conversation.id)])
+    presence.report(conversation, current_user, "viewing")
     thread["others"] = presence.others(conversation.id, current_user.id)
     if is_fragment_request():  # the thread refreshing itself
         return render_template("inbox/_thread.html", **thread)

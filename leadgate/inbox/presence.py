@@ -10,12 +10,19 @@ its composer is typed into; a closed tab simply stops reporting. Only a change
 import json
 import time
 
+from .. import live
 from ..queue import redis_connection
 
 KEY = "leadgate:presence:{}"
 VIEWING_SECONDS = 45  # three missed beats of 15 s
 WRITING_SECONDS = 8
 STATES = {"viewing": VIEWING_SECONDS, "writing": WRITING_SECONDS}
+
+
+def report(conversation, user, state: str) -> None:
+    """Record the agent's state in the conversation; tell the others if it changed."""
+    if mark(conversation.id, user.id, user.name, state):
+        live.publish(conversation.workspace_id, [live.presence_event(conversation.id)])
 
 
 def mark(conversation_id: int, user_id: int, name: str, state: str) -> bool:

@@ -41,11 +41,8 @@ def timeline_entry(
     conversation: Conversation, author: User | None, kind: str, **fields
 ) -> Message:
     """A note or an event in the thread: stored like a message, never sent."""
-    entry = Message(
-        workspace_id=conversation.workspace_id,
-        channel_id=conversation.channel_id,
-        conversation_id=conversation.id,
-        contact_id=conversation.contact_id,
+    entry = Message.of(
+        conversation,
         direction=kind,
         type=kind,
         status=kind,

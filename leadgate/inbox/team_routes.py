@@ -140,9 +140,7 @@ def report_presence(conversation_id: int):
     state = request.form.get("state", "viewing")
     if state not in presence.STATES:
         state = "viewing"
-    changed = presence.mark(conversation.id, current_user.id, current_user.name, state)
-    if changed:
-        live.publish(conversation.workspace_id, [live.presence_event(conversation.id)])
+    presence.report(conversation, current_user, state)
     return show_presence(conversation)
 
 

@@ -223,6 +223,17 @@ class Message(db.Model):
     conversation: Mapped[Conversation] = relationship()
     author: Mapped[User | None] = relationship()
 
+    @classmethod
+    def of(cls, conversation: Conversation, **fields) -> "Message":
+        """A message placed in this conversation: its workspace, number and contact."""
+        return cls(
+            workspace_id=conversation.workspace_id,
+            channel_id=conversation.channel_id,
+            conversation_id=conversation.id,
+            contact_id=conversation.contact_id,
+            **fields,
+        )
+
 
 class SendAttempt(db.Model):
     """One call to Meta's send API for an outbound message, kept for the thread."""

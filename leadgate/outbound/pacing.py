@@ -75,13 +75,18 @@ def _slots(answer, interval: float) -> Slots:
     return Slots(int(granted), float(offset), interval, float(now))
 
 
+def _args(interval: float, burst: int, max_wait: float, count: int) -> list:
+    """The script's ARGV: interval, allowance for the burst, max_wait, count."""
+    return [interval, max(0, burst - 1) * interval, max_wait, count]
+
+
 def reserve(
     key: str, interval: float, burst: int, max_wait: float, count: int = 1
 ) -> Slots:
     """Take up to `count` next slots, as many as start within max_wait seconds."""
     connection = redis_connection()
     answer = _script(connection)(
-        keys=[key], args=[interval, max(0, burst - 1) * interval, max_wait, count]
+        keys=[key], args=_args(interval, burst, max_wait, count)
     )
     return _slots(answer, interval)
 
@@ -107,14 +112,14 @@ def recipient_slots(channel_id: int, contact_ids: list[int]) -> list[Slots]:
     """
     config = current_app.config
     interval = config["WHATSAPP_PAIR_INTERVAL_SECONDS"]
-    allowance = max(0, config["WHATSAPP_PAIR_BURST"] - 1) * interval
+    args = _args(interval, config["WHATSAPP_PAIR_BURST"], 0, 1)
     connection = redis_connection()
     script = _script(connection)
     pipeline = connection.pipeline(transaction=False)
     for contact_id in contact_ids:
         script(
             keys=[f"leadgate:pace:pair:{channel_id}:{contact_id}"],
-            args=[interval, allowance, 0, 1],
+            args=args,
             client=pipeline,
         )
     return [_slots(answer, interval) for answer in pipeline.execute()]

@@ -180,11 +180,8 @@ def store_and_enqueue(
 ) -> Message:
     """The message as `queued` and the conversation update in one commit, then the job."""
     now = utcnow()
-    message = Message(
-        workspace_id=conversation.workspace_id,
-        channel_id=conversation.channel_id,
-        conversation_id=conversation.id,
-        contact_id=conversation.contact_id,
+    message = Message.of(
+        conversation,
         direction="out",
         status="queued",
         status_rank=0,

@@ -113,11 +113,16 @@ def variables(template: MessageTemplate) -> list[tuple[str, str]]:
     return found
 
 
+def component(template: MessageTemplate, kind: str) -> dict | None:
+    """The template's HEADER, BODY, FOOTER or BUTTONS component, if it has one."""
+    return next(
+        (p for p in parts(template) if str(p.get("type", "")).upper() == kind), None
+    )
+
+
 def header_format(template: MessageTemplate) -> str:
-    for part in parts(template):
-        if str(part.get("type", "")).upper() == "HEADER":
-            return str(part.get("format") or "TEXT").upper()
-    return ""
+    header = component(template, "HEADER")
+    return str(header.get("format") or "TEXT").upper() if header else ""
 
 
 def header_media(template: MessageTemplate) -> str | None:
@@ -126,10 +131,8 @@ def header_media(template: MessageTemplate) -> str | None:
 
 
 def buttons(template: MessageTemplate) -> list[dict]:
-    for part in parts(template):
-        if str(part.get("type", "")).upper() == "BUTTONS":
-            return part.get("buttons") or []
-    return []
+    found = component(template, "BUTTONS")
+    return (found.get("buttons") or []) if found else []
 
 
 def preview(template: MessageTemplate, values: dict[str, str]) -> str:

@@ -69,7 +69,6 @@ class InboundBuffer:
             apply_side_effects(item.channel, item.contact, item.message)
             if item.message.type == "text":
                 apply_keyword(
-                    item.channel.workspace,
                     item.channel,
                     item.contact,
                     item.message.text,
