@@ -20,6 +20,7 @@ from .models import (
     Workspace,
     utcnow,
 )
+from .searchdoc import add_words
 from .whatsapp.emulator import DEMO_NUMBER
 
 DEMO_EMAIL = "demo@leadgate.example"
@@ -83,6 +84,7 @@ def seed_earlier_conversation(workspace: Workspace, channel: Channel) -> None:
         contact_id=contact.id,
         state="open",
         unread_count=1,
+        inbound_count=1,
         last_message_preview=EARLIER_TEXT,
         last_message_type="text",
         last_activity_at=written_at,
@@ -91,11 +93,8 @@ def seed_earlier_conversation(workspace: Workspace, channel: Channel) -> None:
     db.session.add(conversation)
     db.session.flush()
     db.session.add(
-        Message(
-            workspace_id=workspace.id,
-            channel_id=channel.id,
-            conversation_id=conversation.id,
-            contact_id=contact.id,
+        Message.of(
+            conversation,
             direction="in",
             wamid="wamid.demo.earlier.1",
             type="text",
@@ -105,3 +104,4 @@ def seed_earlier_conversation(workspace: Workspace, channel: Channel) -> None:
             created_at=written_at,
         )
     )
+    add_words(conversation, EARLIER_TEXT)  # as ingest does: found by search

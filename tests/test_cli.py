@@ -86,6 +86,8 @@ def test_the_demo_has_a_conversation_whose_window_has_closed(runner, app, client
     with app.app_context():
         [conversation_id] = db.session.scalars(select(Conversation.id)).all()
     auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    inbox = client.get("/inbox", query_string={"q": "Vertriebsinnendienst"})
+    assert 'aria-label="1 ungelesen"' in inbox.get_data(as_text=True)  # and found
     page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
     assert EARLIER_TEXT in page
     assert "24-Stunden-Fenster ist geschlossen" in page
