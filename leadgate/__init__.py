@@ -11,11 +11,15 @@ from .auth import services as auth_services
 from .auth.routes import bp as auth_bp
 from .channels.routes import bp as channels_bp
 from .config import INSTANCE_DIR, load_config
+from .contacts import bp as contacts_bp
+from .contacts.fields import bp as contact_fields_bp
 from .cookies.routes import bp as cookies_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from .inbox import bp as inbox_bp
 from .inbox.canned import bp as canned_bp
 from .inbox.labels import bp as labels_bp
+from .leadforms import bp as leadforms_bp
+from .leadforms.public import bp as leadform_public_bp
 from .public.routes import bp as public_bp
 from .webhooks.app import PREFIX as WEBHOOK_PREFIX
 from .webhooks.app import create_webhook_app
@@ -54,6 +58,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         inbox_bp,
         canned_bp,
         labels_bp,
+        contacts_bp,
+        contact_fields_bp,
+        leadforms_bp,
+        leadform_public_bp,
         channels_bp,
         webhooks_bp,
         i18n.bp,

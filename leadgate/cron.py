@@ -2,6 +2,7 @@
 
 from rq import cron
 
+from .contacts.import_writes import purge_contact_imports
 from .inbox.team import wake_snoozed
 from .jobs import purge_expired_invites
 from .outbound.recovery import sweep_outbound
@@ -13,3 +14,4 @@ cron.register(sweep_outbound, queue_name="default", interval=30)
 cron.register(wake_snoozed, queue_name="default", interval=60)
 cron.register(sync_all_templates, queue_name="low", cron="17 * * * *")
 cron.register(purge_expired_invites, queue_name="low", cron="30 3 * * *")
+cron.register(purge_contact_imports, queue_name="low", cron="30 3 * * *")

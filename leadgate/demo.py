@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from .auth import services
 from .channels.services import create_channel
+from .consent import first_contact, ledger
 from .extensions import db
 from .models import (
     Channel,
     Contact,
     Conversation,
+    LeadForm,
     Membership,
     Message,
     Role,
@@ -30,6 +32,7 @@ DEMO_WORKSPACE = "Demo GmbH"
 # the demo shows that only approved templates can reach her now.
 EARLIER_CONTACT = {"wa_id": "4915100000042", "profile_name": "Lena Fischer"}
 EARLIER_TEXT = "Hallo, ist die Stelle im Vertriebsinnendienst noch frei?"
+DEMO_LEAD_FORM = "demo-kontakt"
 
 
 def seed_demo() -> None:
@@ -64,6 +67,7 @@ def seed_demo() -> None:
         )
         db.session.flush()
         seed_earlier_conversation(workspace, channel)
+    seed_lead_form(workspace, channel)
     db.session.commit()
 
 
@@ -73,6 +77,7 @@ def seed_earlier_conversation(workspace: Workspace, channel: Channel) -> None:
     contact = Contact(
         workspace_id=workspace.id,
         wa_id=EARLIER_CONTACT["wa_id"],
+        phone_e164=f"+{EARLIER_CONTACT['wa_id']}",
         profile_name=EARLIER_CONTACT["profile_name"],
         last_inbound_at=written_at,
     )
@@ -105,3 +110,47 @@ def seed_earlier_conversation(workspace: Workspace, channel: Channel) -> None:
         )
     )
     add_words(conversation, EARLIER_TEXT)  # as ingest does: found by search
+    # Her consent on record, as a real workspace would have it: she wrote first
+    # (service), and agreed to offers on the phone (marketing, by the team).
+    ledger.record(
+        contact,
+        ledger.SERVICE,
+        "opt_in",
+        "inbound_message",
+        wording=first_contact.WORDING,
+        message_wamid="wamid.demo.earlier.1",
+    )
+    ledger.record(
+        contact,
+        ledger.MARKETING,
+        "opt_in",
+        "agent",
+        wording="Ja, Sie dürfen mir Angebote per WhatsApp schicken.",
+        note="Telefonat, Gesprächsnotiz vom Vortag",
+    )
+
+
+def seed_lead_form(workspace: Workspace, channel: Channel) -> None:
+    """An active lead form at /f/demo-kontakt whose leads arrive on the demo number."""
+    if workspace.privacy_url is None:
+        # The demo has no website of its own: LeadGate's privacy page stands in.
+        workspace.privacy_url = "/datenschutz"
+    exists = db.session.scalar(
+        select(LeadForm.id).where(LeadForm.slug == DEMO_LEAD_FORM)
+    )
+    if exists is None:
+        db.session.add(
+            LeadForm(
+                workspace_id=workspace.id,
+                channel_id=channel.id,
+                slug=DEMO_LEAD_FORM,
+                name="Kontaktformular",
+                headline="Wir melden uns per WhatsApp",
+                fields=[
+                    {"key": "name", "required": True},
+                    {"key": "email", "required": False},
+                    {"key": "message", "required": False},
+                ],
+                active=True,
+            )
+        )

@@ -26,12 +26,14 @@ def customer_says(client, key: str, text: str) -> str:
     return wamid
 
 
-def records(app) -> list[tuple]:
+def records(app, purpose: str = "whatsapp_marketing") -> list[tuple]:
     with app.app_context():
         return [
             (r.purpose, r.action, r.source, r.wording, r.evidence.get("message_wamid"))
             for r in db.session.scalars(
-                select(ConsentRecord).order_by(ConsentRecord.id)
+                select(ConsentRecord)
+                .where(ConsentRecord.purpose == purpose)
+                .order_by(ConsentRecord.id)
             )
         ]
 
@@ -67,7 +69,12 @@ def test_start_records_a_new_opt_in_and_the_history_keeps_both(client, app):
     assert marketing_reason(app) is None
     with app.app_context():
         contact = db.session.scalars(select(Contact)).one()
-        assert [r.action for r in ledger.history(contact.id)] == ["opt_in", "opt_out"]
+        history = [(r.purpose, r.action) for r in ledger.history(contact.id)]
+        assert history == [
+            ("whatsapp_marketing", "opt_in"),
+            ("whatsapp_marketing", "opt_out"),
+            ("whatsapp_service", "opt_in"),  # newest first; they wrote first
+        ]
 
 
 def test_a_duplicate_webhook_records_its_keyword_once(client, app):
@@ -111,7 +118,10 @@ def test_marketing_templates_are_refused_by_the_server_after_stop(client, auth, 
     with app.app_context():
         assert (
             db.session.scalars(
-                select(ConsentRecord.id).where(ConsentRecord.action == "opt_in")
+                select(ConsentRecord.id).where(
+                    ConsentRecord.action == "opt_in",
+                    ConsentRecord.purpose == "whatsapp_marketing",
+                )
             ).all()
             == []
         )
@@ -129,10 +139,14 @@ def test_an_agents_objection_is_in_the_ledger_with_who_recorded_it(client, auth,
             select(ConsentRecord).order_by(ConsentRecord.id)
         ).all()
         assert [(r.purpose, r.action, r.source) for r in rows] == [
+            ("whatsapp_service", "opt_in", "inbound_message"),  # they wrote first
             ("whatsapp_marketing", "opt_out", "agent"),
             ("whatsapp_service", "opt_out", "agent"),
         ]
-        assert {r.recorded_by.email for r in rows} == {OWNER}
+        assert {r.recorded_by.email for r in rows[1:]} == {OWNER}
+        assert rows[0].recorded_by is None
+    customer_says(client, key, "Hallo?")  # writing again does not undo the objection
+    assert [r[1] for r in records(app, "whatsapp_service")] == ["opt_in", "opt_out"]
 
 
 def test_the_keywords_are_a_workspace_setting(client, auth, app):
@@ -154,3 +168,19 @@ def test_the_keywords_are_a_workspace_setting(client, auth, app):
     customer_says(client, key, "Halt")
     customer_says(client, key, "weiter")
     assert [r[1] for r in records(app)] == ["opt_out", "opt_in"]
+
+
+def test_writing_first_records_service_consent_once_with_the_message(client, app):
+    key = owner_with_payload_channel(app)
+    first = customer_says(client, key, "Guten Tag, ich habe eine Frage")
+    customer_says(client, key, "Noch da?")
+    assert records(app, "whatsapp_service") == [
+        (
+            "whatsapp_service",
+            "opt_in",
+            "inbound_message",
+            "Der Kontakt hat das Unternehmen per WhatsApp angeschrieben.",
+            first,
+        )
+    ]
+    assert records(app) == []  # marketing needs its own consent

@@ -13,9 +13,12 @@ from leadgate.extensions import db
 from leadgate.models import (
     CannedResponse,
     Contact,
+    ContactField,
+    ContactImport,
     Conversation,
     Invite,
     Label,
+    LeadForm,
     Membership,
     Message,
     Role,
@@ -107,6 +110,49 @@ SCOPED_ROUTES = {
     "inbox.add_note": lambda foreign: [
         ("POST", f"/inbox/{foreign['conversation']}/notes")
     ],
+    "contacts.show": lambda foreign: [
+        ("GET", f"/contacts/{foreign['contact']}"),
+        ("POST", f"/contacts/{foreign['contact']}"),
+    ],
+    "contacts.restrict": lambda foreign: [
+        ("POST", f"/contacts/{foreign['contact']}/restrict")
+    ],
+    "contacts.lift_restriction": lambda foreign: [
+        ("POST", f"/contacts/{foreign['contact']}/lift-restriction")
+    ],
+    "contacts.record_consent": lambda foreign: [
+        ("POST", f"/contacts/{foreign['contact']}/consent")
+    ],
+    "contacts.merge_into": lambda foreign: [
+        ("POST", f"/contacts/{foreign['contact']}/merge/{foreign['our_contact']}"),
+        ("POST", f"/contacts/{foreign['our_contact']}/merge/{foreign['contact']}"),
+    ],
+    "contacts.import_mapping": lambda foreign: [
+        ("GET", f"/contacts/import/{foreign['import']}"),
+        ("POST", f"/contacts/import/{foreign['import']}"),
+    ],
+    "contacts.import_run": lambda foreign: [
+        ("POST", f"/contacts/import/{foreign['import']}/run")
+    ],
+    "contacts.import_result": lambda foreign: [
+        ("GET", f"/contacts/import/{foreign['import']}/result")
+    ],
+    "contacts.import_invalid_csv": lambda foreign: [
+        ("GET", f"/contacts/import/{foreign['import']}/invalid.csv")
+    ],
+    "leadforms.edit": lambda foreign: [
+        ("GET", f"/settings/lead-forms/{foreign['lead_form']}"),
+        ("POST", f"/settings/lead-forms/{foreign['lead_form']}"),
+    ],
+    "leadforms.delete": lambda foreign: [
+        ("POST", f"/settings/lead-forms/{foreign['lead_form']}/delete")
+    ],
+    "leadforms.submissions": lambda foreign: [
+        ("GET", f"/settings/lead-forms/{foreign['lead_form']}/submissions")
+    ],
+    "contact_fields.delete_field": lambda foreign: [
+        ("POST", f"/settings/contacts/fields/{foreign['contact_field']}/delete")
+    ],
 }
 
 # Parameters that are not workspace objects, with the reason.
@@ -117,6 +163,9 @@ NOT_WORKSPACE_OBJECTS = {
     "workspaces.accept_invite": "secret invite token (its hash is looked up)",
     "webhooks.verify": "Meta's handshake: secret channel key plus verify token",
     "webhooks.receive": "Meta's webhook: secret channel key plus HMAC signature",
+    "leadform_public.show": "public lead form by slug: active forms of workspaces "
+    "with a privacy notice, meant for anyone",
+    "leadform_public.thanks": "public thank-you page of a lead form, by slug",
 }
 
 
@@ -172,6 +221,22 @@ def foreign(app):
         db.session.add(label)
         canned = CannedResponse(workspace_id=ws, shortcut="b", text="B-Text")
         db.session.add(canned)
+        contact_field = ContactField(workspace_id=ws, key="b", label="B-Feld")
+        db.session.add(contact_field)
+        # Finished, with a row left out: its owner could download it (200).
+        contact_import = ContactImport(
+            workspace_id=ws,
+            filename="b.csv",
+            file_sha256="0" * 64,
+            content=b"Telefon\nx\n",
+            state="done",
+            invalid_rows=[{"row": 2, "reason": "x"}],
+        )
+        db.session.add(contact_import)
+        lead_form = LeadForm(
+            workspace_id=ws, channel_id=channel.id, slug="b-form", name="B", fields=[]
+        )
+        db.session.add(lead_form)
         our_channel = create_channel(
             workspace_of(ours),
             name="A-Kanal",
@@ -205,6 +270,11 @@ def foreign(app):
             "label": label.id,
             "canned": canned.id,
             "our_conversation": our_conversation.id,
+            "contact": contact.id,
+            "our_contact": our_contact.id,
+            "contact_field": contact_field.id,
+            "import": contact_import.id,
+            "lead_form": lead_form.id,
         }
 
 
@@ -255,8 +325,11 @@ def test_pages_list_only_own_workspace_data(client, auth, foreign):
     assert "Alice A" in members
     for foreign_text in ("Bob B", "Bert B", "b-invite@example.com"):
         assert foreign_text not in members
-    for url in ("/inbox", "/settings/channels"):
+    for url in ("/inbox", "/settings/channels", "/contacts", "/contacts?q=Bea"):
         page = client.get(url).get_data(as_text=True)
         assert "Bea Kundin" not in page and "B-Kanal" not in page
+    assert "B-Feld" not in client.get("/settings/contacts").get_data(as_text=True)
+    export = client.get("/contacts/export.csv").get_data(as_text=True)
+    assert "4917000000002" in export and "Bea Kundin" not in export
     settings = client.get("/settings/workspace").get_data(as_text=True)
     assert "Workspace Alice A" in settings and "Workspace Bob B" not in settings

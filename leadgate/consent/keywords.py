@@ -7,7 +7,10 @@ opt-out. Runs inside the webhook drain's transaction, once per new message.
 
 import re
 
-from ..models import Channel, Contact
+from ..extensions import db
+from ..models import Channel, Contact, Conversation, Message, utcnow
+from ..searchdoc import add_words
+from ..webhooks.previews import preview_text
 from . import ledger
 
 TRAILING = re.compile(r"[\s.!]+$")
@@ -41,3 +44,34 @@ def apply_keyword(
         channel_id=channel.id,
     )
     return action
+
+
+def confirm_opt_out(
+    channel: Channel, contact: Contact, conversation: Conversation
+) -> Message | None:
+    """Queue the workspace's confirmation of an opt-out, if it has one.
+
+    The keyword itself opened the 24-hour window, so a free-form answer may go
+    out; the caller enqueues the delivery once the drain has committed. A
+    restricted contact gets nothing: restriction means no messages at all.
+    """
+    text = (channel.workspace.opt_out_reply or "").strip()
+    if not text or contact.restricted_at is not None or channel.needs_new_token:
+        return None
+    now = utcnow()
+    reply = Message.of(
+        conversation,
+        direction="out",
+        type="text",
+        text=text,
+        details={"kind": "opt_out_confirmation"},
+        status="queued",
+        status_rank=0,
+        sent_at=now,
+    )
+    db.session.add(reply)
+    conversation.last_activity_at = now
+    conversation.last_message_preview = preview_text(text, None)
+    conversation.last_message_type = "text"
+    add_words(conversation, text)
+    return reply

@@ -37,6 +37,8 @@ def record(
         evidence=evidence,
     )
     db.session.add(entry)
+    if purpose == MARKETING:
+        contact.marketing_consent = action
     return entry
 
 

@@ -17,12 +17,17 @@ from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from ..models import Contact, Conversation, Message
 from ..searchdoc import on_postgresql
 
-# Created by migration 0005 on PostgreSQL only, so the schema check skips them.
+# Created by migrations 0005, 0006 and 0010 on PostgreSQL only, so the schema
+# check skips them.
 POSTGRES_ONLY_INDEXES = frozenset(
     {
         "ix_contact_profile_name_trgm",
         "ix_contact_username_trgm",
         "ix_contact_wa_id_trgm",
+        # 0010, the contact list's search
+        "ix_contact_name_trgm",
+        "ix_contact_email_trgm",
+        "ix_contact_phone_e164_trgm",
         "ix_conversation_search_document",
     }
 )
@@ -47,7 +52,10 @@ def matches(workspace_id: int, query: str) -> ColumnElement[bool]:
             Contact.wa_id.like(like_pattern(digits), escape="\\"),
         )
         return Conversation.contact_id.in_(numbers)
-    contact_conditions = [Contact.profile_name.ilike(pattern, escape="\\")]
+    contact_conditions = [
+        Contact.name.ilike(pattern, escape="\\"),
+        Contact.profile_name.ilike(pattern, escape="\\"),
+    ]
     contact_conditions.append(Contact.username.ilike(pattern, escape="\\"))
     if len(digits) >= 3:  # part of a number: "170 12" finds 4917012…
         contact_conditions.append(Contact.wa_id.like(like_pattern(digits), escape="\\"))

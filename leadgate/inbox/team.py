@@ -17,6 +17,7 @@ from ..extensions import db
 from ..jobs import in_app_context
 from ..models import (
     STATES,
+    Contact,
     Conversation,
     ConversationLabel,
     ConversationRead,
@@ -189,32 +190,41 @@ def record_objection(conversation: Conversation, author: User) -> None:
     db.session.commit()
 
 
-def restrict(conversation: Conversation, author: User, reason: str) -> None:
-    """Restriction of processing (Art. 18): no messages until it is lifted."""
+def restrict(contact: Contact, author: User, reason: str) -> None:
+    """Restriction of processing (Art. 18): no messages until it is lifted.
+
+    Recorded in each of the contact's conversations, where the team sees it.
+    """
     reason = reason.strip()
     if not reason:
         raise TeamError(_("Bitte den Grund der Einschränkung angeben."))
-    contact = conversation.contact
     if contact.restricted_at is not None:
         return
     contact.restricted_at, contact.restricted_reason = utcnow(), reason[:500]
-    record_event(conversation, author, "restricted", reason=reason[:500])
+    for conversation in conversations_of(contact):
+        record_event(conversation, author, "restricted", reason=reason[:500])
     db.session.commit()
 
 
-def lift_restriction(conversation: Conversation, author: User) -> None:
-    contact = conversation.contact
+def lift_restriction(contact: Contact, author: User) -> None:
     if contact.restricted_at is None:
         return
-    record_event(
-        conversation,
-        author,
-        "restriction_lifted",
-        since=as_utc(contact.restricted_at).isoformat(),
-        reason=contact.restricted_reason,
-    )
+    for conversation in conversations_of(contact):
+        record_event(
+            conversation,
+            author,
+            "restriction_lifted",
+            since=as_utc(contact.restricted_at).isoformat(),
+            reason=contact.restricted_reason,
+        )
     contact.restricted_at = contact.restricted_reason = None
     db.session.commit()
+
+
+def conversations_of(contact: Contact) -> list[Conversation]:
+    return db.session.scalars(
+        select(Conversation).where(Conversation.contact_id == contact.id)
+    ).all()
 
 
 def add_note(conversation: Conversation, author: User, text: str) -> Message:

@@ -111,7 +111,7 @@ def record_objection(conversation_id: int):
 def restrict(conversation_id: int):
     conversation = get_scoped_or_404(Conversation, conversation_id)
     reason = request.form.get("reason", "")
-    act(conversation, lambda: team.restrict(conversation, current_user, reason))
+    act(conversation, lambda: team.restrict(conversation.contact, current_user, reason))
     return back_to(conversation)
 
 
@@ -119,7 +119,7 @@ def restrict(conversation_id: int):
 @workspace_required()
 def lift_restriction(conversation_id: int):
     conversation = get_scoped_or_404(Conversation, conversation_id)
-    act(conversation, lambda: team.lift_restriction(conversation, current_user))
+    act(conversation, lambda: team.lift_restriction(conversation.contact, current_user))
     return back_to(conversation)
 
 

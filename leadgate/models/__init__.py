@@ -15,6 +15,13 @@ from .accounts import (
     utcnow,
 )
 from .consent import ConsentRecord
+from .contacts import (
+    ContactField,
+    ContactImport,
+    ContactLabel,
+    LeadForm,
+    LeadSubmission,
+)
 from .inbox import STATES, CannedResponse, ConversationLabel, ConversationRead, Label
 from .whatsapp import (
     Channel,
@@ -36,6 +43,9 @@ __all__ = [
     "Channel",
     "ChannelEvent",
     "Contact",
+    "ContactField",
+    "ContactImport",
+    "ContactLabel",
     "Conversation",
     "ConsentRecord",
     "ConversationLabel",
@@ -44,6 +54,8 @@ __all__ = [
     "Inquiry",
     "Invite",
     "Label",
+    "LeadForm",
+    "LeadSubmission",
     "Membership",
     "Message",
     "MessageStatus",

@@ -69,6 +69,11 @@ class User(UserMixin, db.Model):
 
 DEFAULT_OPT_OUT_KEYWORDS = "STOP, STOPP, ABMELDEN, ABBESTELLEN, UNSUBSCRIBE"
 DEFAULT_OPT_IN_KEYWORDS = "START"
+DEFAULT_CONSENT_TEXT = (
+    "Ich bin damit einverstanden, dass mich {workspace} per WhatsApp zu meiner "
+    "Anfrage und zu passenden Angeboten kontaktiert. Diese Einwilligung kann ich "
+    "jederzeit widerrufen, z. B. mit der Nachricht STOP."
+)
 
 
 class Workspace(db.Model):
@@ -90,6 +95,15 @@ class Workspace(db.Model):
         default=DEFAULT_OPT_IN_KEYWORDS,
         server_default=DEFAULT_OPT_IN_KEYWORDS,
     )
+    # Region for phone numbers written without a country code (phones.py).
+    phone_region: Mapped[str] = mapped_column(
+        String(2), default="DE", server_default="DE"
+    )
+    # Sent within the service window after a keyword opt-out, if set.
+    opt_out_reply: Mapped[str | None] = mapped_column(Text)
+    # What a lead form's WhatsApp checkbox says, and where the privacy notice is.
+    consent_text: Mapped[str | None] = mapped_column(Text)
+    privacy_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow
     )
@@ -97,6 +111,11 @@ class Workspace(db.Model):
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="workspace", cascade="all, delete-orphan"
     )
+
+    @property
+    def effective_consent_text(self) -> str:
+        """The consent wording lead forms show: the workspace's own or the default."""
+        return self.consent_text or DEFAULT_CONSENT_TEXT.format(workspace=self.name)
 
 
 class Membership(db.Model):

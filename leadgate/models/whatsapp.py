@@ -67,14 +67,32 @@ class Contact(db.Model):
     __table_args__ = (
         UniqueConstraint("workspace_id", "wa_id", name="uq_contact_workspace_wa_id"),
         UniqueConstraint("workspace_id", "bsuid", name="uq_contact_workspace_bsuid"),
+        # Duplicates and imports look contacts up by their number in E.164.
+        Index("ix_contact_workspace_phone", "workspace_id", "phone_e164"),
+        # The contact list pages newest first.
+        Index("ix_contact_workspace_created", "workspace_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(
         ForeignKey("workspace.id", ondelete="CASCADE"), index=True
     )
+    # WhatsApp's own id (digits; unique): as Meta sends it, or the E.164 number
+    # without "+" for contacts entered by hand, imported or captured by a form.
     wa_id: Mapped[str | None] = mapped_column(String(32))
     bsuid: Mapped[str | None] = mapped_column(String(128))
+    # The phone number in E.164 (phones.py). Not unique: a BSUID contact and an
+    # imported one can share it until they are merged (contacts/merge.py).
+    phone_e164: Mapped[str | None] = mapped_column(String(20))
+    # Name and email as the team knows them (rectification); profile_name is
+    # what the person set in WhatsApp.
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Values of the workspace's custom fields (ContactField.key -> text).
+    attributes: Mapped[dict] = mapped_column(Json, default=dict)
+    # The latest marketing record's action (opt_in/opt_out), kept by
+    # consent.ledger.record for the list filter; the ledger stays the proof.
+    marketing_consent: Mapped[str | None] = mapped_column(String(16))
     parent_bsuid: Mapped[str | None] = mapped_column(String(128))
     username: Mapped[str | None] = mapped_column(String(64))
     profile_name: Mapped[str | None] = mapped_column(String(255))
@@ -93,12 +111,16 @@ class Contact(db.Model):
         DateTime(timezone=True), default=utcnow
     )
 
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
     @property
     def display_name(self) -> str:
+        if self.name:
+            return self.name
         if self.profile_name:
             return self.profile_name
-        if self.wa_id:
-            return f"+{self.wa_id}"
+        if self.phone_e164 or self.wa_id:
+            return self.phone_e164 or f"+{self.wa_id}"
         return self.username or self.bsuid or "?"
 
 
@@ -151,6 +173,10 @@ class Conversation(db.Model):
     # Words of its messages and notes for the inbox search (searchdoc.py; PostgreSQL).
     search_document: Mapped[str | None] = mapped_column(
         TSVECTOR().with_variant(Text(), "sqlite"), deferred=True
+    )
+    # Opened by a lead form submission: shown as a new lead in the inbox.
+    lead_submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lead_submission.id", ondelete="SET NULL")
     )
     last_message_preview: Mapped[str | None] = mapped_column(String(200))
     last_message_type: Mapped[str | None] = mapped_column(String(32))

@@ -45,6 +45,7 @@ from ..queue import enqueue, get_queue, redis_connection
 from ..webhooks.statuses import apply_recorded_statuses
 from ..whatsapp.client import WhatsAppClient, WhatsAppError
 from . import pacing, sender
+from .reasons import WITHHELD
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ def deliver_due(channel_id: int) -> dict[str, int]:
         channel_id, channel.workspace_id, channel.phone_number_id, client_for(channel)
     )
     started = time.monotonic()
+    withhold_blocked(channel_id, outcomes)
     while True:
         candidates = due_messages(channel_id)
         if not candidates:
@@ -127,6 +129,38 @@ class Line:
     workspace_id: int
     phone_number_id: str
     client: WhatsAppClient
+
+
+def withhold_blocked(channel_id: int, outcomes: Counter) -> None:
+    """Waiting messages to a contact who objected or was restricted meanwhile fail.
+
+    The send checks ran when the message was queued; a retry can wait for
+    minutes, and an objection (Art. 21) or restriction (Art. 18) holds at once.
+    """
+    # From the few queued messages to their contacts, not the other way round.
+    blocked = exists().where(
+        Contact.id == Message.contact_id,
+        Contact.opted_out_at.is_not(None) | Contact.restricted_at.is_not(None),
+    )
+    withheld = db.session.execute(
+        update(Message)
+        .where(
+            Message.channel_id == channel_id,
+            Message.status == "queued",
+            Message.direction == "out",
+            Message.wamid.is_(None),
+            blocked,
+        )
+        .values(
+            status="failed",
+            status_rank=STATUS_RANK["failed"],
+            error_title=WITHHELD,
+            next_attempt_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if withheld:
+        outcomes["withheld"] += withheld
 
 
 def is_due(now: datetime):

@@ -4,6 +4,8 @@ from flask_babel import gettext as _
 
 # Stored as the error title when Meta never answered and no status came either.
 UNCONFIRMED = "unconfirmed"
+# Stored when the contact objected or was restricted while the message waited.
+WITHHELD = "withheld"
 
 
 def failure_reason(code: int | None, title: str | None) -> str:
@@ -11,6 +13,11 @@ def failure_reason(code: int | None, title: str | None) -> str:
         return _(
             "Zustellung unklar: Meta hat nicht geantwortet. Bitte prüfen Sie beim "
             "Kontakt, ob die Nachricht ankam, bevor Sie sie erneut senden."
+        )
+    if title == WITHHELD:
+        return _(
+            "Nicht gesendet: Der Kontakt hat widersprochen oder die Verarbeitung "
+            "wurde eingeschränkt, während die Nachricht wartete."
         )
     if code == 131047:
         return _(

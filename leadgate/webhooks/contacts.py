@@ -5,6 +5,7 @@ from sqlalchemy import or_, select
 from ..dbutil import insert_ignoring_conflicts, one_of
 from ..extensions import db
 from ..models import Contact
+from ..phones import e164_of_wa_id
 from ..whatsapp.payloads import Identity
 
 
@@ -58,7 +59,12 @@ class ContactResolver:
         db.session.execute(
             insert_ignoring_conflicts(Contact),
             [
-                {"workspace_id": self.workspace_id, "wa_id": wa_id, "bsuid": bsuid}
+                {
+                    "workspace_id": self.workspace_id,
+                    "wa_id": wa_id,
+                    "bsuid": bsuid,
+                    "phone_e164": e164_of_wa_id(wa_id),
+                }
                 for wa_id, bsuid in missing
             ],
         )
@@ -71,6 +77,7 @@ class ContactResolver:
                 "workspace_id": self.workspace_id,
                 "wa_id": identity.wa_id,
                 "bsuid": identity.bsuid,
+                "phone_e164": e164_of_wa_id(identity.wa_id),
             }
             db.session.execute(insert_ignoring_conflicts(Contact, **values))
             contact = self._find(identity)
@@ -80,6 +87,15 @@ class ContactResolver:
         if contact.wa_id:
             self.by_wa_id[contact.wa_id] = contact
         return contact
+
+    def _wa_id_free(self, wa_id: str) -> bool:
+        if wa_id in self.by_wa_id:
+            return False
+        return not db.session.scalar(
+            select(Contact.id).where(
+                Contact.workspace_id == self.workspace_id, Contact.wa_id == wa_id
+            )
+        )
 
     def _cached(self, identity: Identity) -> Contact | None:
         return (
@@ -106,12 +122,16 @@ class ContactResolver:
             (c for c in rows if identity.bsuid and c.bsuid == identity.bsuid), None
         ) or (rows[0] if rows else None)
 
-    @staticmethod
-    def _update(contact: Contact, identity: Identity) -> None:
+    def _update(self, contact: Contact, identity: Identity) -> None:
         if identity.bsuid and not contact.bsuid:
             contact.bsuid = identity.bsuid
         if identity.wa_id and not contact.wa_id:
-            contact.wa_id = identity.wa_id
+            # Another row may hold this number (imported, or known before the
+            # person took a username): both stay, sharing phone_e164, and the
+            # team merges them (contacts/merge.py) rather than the drain failing.
+            if self._wa_id_free(identity.wa_id):
+                contact.wa_id = identity.wa_id
+            contact.phone_e164 = e164_of_wa_id(identity.wa_id)
         for attribute, value in (
             ("parent_bsuid", identity.parent_bsuid),
             ("profile_name", identity.name),

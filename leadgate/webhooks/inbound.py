@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from ..consent.keywords import apply_keyword
+from ..consent.first_contact import FirstContacts
+from ..consent.keywords import apply_keyword, confirm_opt_out
 from ..dbutil import (
     bulk_insert_ignoring_conflicts,
     insert_ignoring_conflicts,
@@ -43,9 +44,21 @@ class InboundBuffer:
     def __init__(self) -> None:
         self.pending: list[Pending] = []
         self.touched: set[tuple[int, int]] = set()  # (workspace, conversation)
+        self.replies: set[int] = set()  # channels with queued confirmations
+        self.first_contacts = FirstContacts()
 
     def add(self, channel, contact, message, result) -> None:
         self.pending.append(Pending(channel, contact, message, result))
+
+    def apply_keyword(self, item: Pending, conversation: Conversation) -> None:
+        """STOP/START: record it; confirm an opt-out if the workspace says so."""
+        action = apply_keyword(
+            item.channel, item.contact, item.message.text, item.message.wamid
+        )
+        if action == "opt_out" and confirm_opt_out(
+            item.channel, item.contact, conversation
+        ):
+            self.replies.add(item.channel.id)
 
     def flush(self) -> list[int]:
         """Store the buffered messages; return ids of new messages with media."""
@@ -67,21 +80,20 @@ class InboundBuffer:
             if item.message.media is not None:
                 media_ids.append(message_id)
             apply_side_effects(item.channel, item.contact, item.message)
-            if item.message.type == "text":
-                apply_keyword(
-                    item.channel,
-                    item.contact,
-                    item.message.text,
-                    item.message.wamid,
-                )
+            self.first_contacts.add(
+                item.contact, item.message.type, item.message.wamid, item.channel.id
+            )
             conversation = conversations[(item.channel.id, item.contact.id)]
             touch_conversation(conversation, item.contact, item.message)
+            if item.message.type == "text":
+                self.apply_keyword(item, conversation)
             self.touched.add((item.channel.workspace_id, conversation.id))
             words.setdefault(conversation.id, []).extend(
                 (item.message.text, item.message.caption)
             )
         for conversation in conversations.values():
             add_words(conversation, *words.get(conversation.id, ()))
+        self.first_contacts.record()
         return media_ids
 
 

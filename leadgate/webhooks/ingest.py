@@ -215,6 +215,7 @@ def apply_events(rows: list) -> FollowUps:
         ]
         media_ids = inbound.flush()
     resends = handle_failed_statuses(statuses.flush())
+    resends += [(channel_id, 0.0) for channel_id in inbound.replies]  # confirmations
     outcomes = [outcome(event_id, result) for event_id, result in applied]
     db.session.execute(
         update(events)

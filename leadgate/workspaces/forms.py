@@ -1,9 +1,18 @@
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    BooleanField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Length, Optional
 
 from ..forms import email_field
+from ..phones import regions
 
 ROLE_LABELS = {
     "owner": _l("Inhaber"),
@@ -42,6 +51,48 @@ class WorkspaceForm(FlaskForm):
     )
     opt_in_keywords = StringField(
         _l("Stichwörter zur erneuten Anmeldung"), validators=[Length(max=500)]
+    )
+    opt_out_reply = TextAreaField(
+        _l("Bestätigung nach einer Abmeldung per Stichwort"),
+        description=_l(
+            "Wird sofort als Antwort gesendet (das 24-Stunden-Fenster ist offen). "
+            "Leer lassen, um nichts zu senden."
+        ),
+        validators=[Optional(), Length(max=1000)],
+    )
+
+
+class ContactSettingsForm(FlaskForm):
+    """How the workspace captures contacts: numbers, consent wording, privacy notice."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phone_region.choices = [
+            SelectChoice(code, name) for code, name in regions(get_locale())
+        ]
+
+    phone_region = SelectField(
+        _l("Land für Nummern ohne Ländervorwahl"),
+        choices=[],
+    )
+    consent_text = TextAreaField(
+        _l("Einwilligungstext für WhatsApp"),
+        description=_l(
+            "Steht neben dem Häkchen in Ihren Lead-Formularen und wird mit jeder "
+            "Einwilligung wörtlich gespeichert. Leer lassen für den Standardtext."
+        ),
+        validators=[Optional(), Length(max=2000)],
+    )
+    privacy_url = URLField(
+        _l("Adresse Ihrer Datenschutzhinweise"),
+        description=_l(
+            "Lead-Formulare verlinken darauf; ohne sie bleiben sie offline."
+        ),
+        validators=[
+            Optional(),
+            URL(require_tld=False, message=_l("Bitte eine vollständige Adresse.")),
+            Length(max=500),
+        ],
     )
 
 

@@ -156,6 +156,7 @@ def settings():
         workspace.opt_in_keywords = ", ".join(
             sorted(keywords(form.opt_in_keywords.data))
         )
+        workspace.opt_out_reply = (form.opt_out_reply.data or "").strip() or None
         db.session.commit()
         flash(_("Die Einstellungen wurden gespeichert."), "success")
         return redirect(url_for("workspaces.settings"))

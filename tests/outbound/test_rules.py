@@ -140,3 +140,25 @@ def test_read_receipts_can_be_switched_off(client, emulator, channel_key):
     conversation_id = customer_writes(client, emulator, channel_key)
     client.get(f"/inbox/{conversation_id}")
     assert inbound_read_at_emulator(emulator) == [False]
+
+
+@pytest.mark.parametrize("field", ["opted_out_at", "restricted_at"])
+def test_a_waiting_message_is_withheld_after_an_objection_or_restriction(
+    client, emulator, channel_key, field
+):
+    from leadgate.outbound.reasons import WITHHELD
+
+    from .helpers import arm, deliver
+
+    conversation_id = customer_writes(client, emulator, channel_key)
+    arm(emulator, kind="graph_error", status=503)
+    send_text(client, conversation_id)
+    assert outbound().status == "queued"  # waits for its retry
+    change(Contact, **{field: utcnow()})
+    change(Message, next_attempt_at=utcnow() - timedelta(seconds=1))
+    assert deliver() == {"withheld": 1}
+    message = outbound()
+    assert (message.status, message.error_title) == ("failed", WITHHELD)
+    assert sent_at_emulator(emulator) == []
+    page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert "Nicht gesendet: Der Kontakt hat widersprochen" in page

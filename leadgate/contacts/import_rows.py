@@ -1,0 +1,220 @@
+"""Check the rows of a mapped CSV: no database here (importing.py has that).
+
+Row numbers are the file's records with the header as row 1, the numbers people
+see in their spreadsheet.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..models import ContactField, utcnow
+from ..phones import InvalidPhone, normalise
+from .import_files import ATTRIBUTE, Table
+
+YES = {"ja", "j", "yes", "y", "true", "wahr", "1", "x", "opt-in", "optin", "opt in"}
+NO = {"", "nein", "n", "no", "false", "falsch", "0", "-", "opt-out", "optout"}
+NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d{3})*(?:[.,]\d+)?")
+GERMAN_DATES = ("%d.%m.%Y", "%d.%m.%y")
+GERMAN_TIMES = ("%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y, %H:%M")
+
+
+class RowProblem(ValueError):
+    """One cell breaks a rule; str() is the reason shown for its row."""
+
+
+@dataclass
+class Row:
+    number: int
+    phone: str
+    name: str | None = None
+    email: str | None = None
+    labels: list[str] = field(default_factory=list)
+    attributes: dict[str, str] = field(default_factory=dict)
+    consent: bool = False
+    source: str | None = None
+    given_at: datetime | None = None
+    wording: str | None = None
+
+
+@dataclass
+class Checked:
+    rows: list[Row]  # valid, in file order, one per phone number
+    invalid: list[dict]  # {"row": n, "reason": "..."}
+    total: int  # non-blank data rows
+
+
+@dataclass
+class Rules:
+    """What a row is checked against: the mapping and the workspace's settings."""
+
+    columns: dict[str, int]  # target -> column index
+    region: str
+    fields: dict[str, ContactField]
+    consent_text: str | None
+    tz: tzinfo
+
+
+def check_rows(table: Table, rules: Rules) -> Checked:
+    """Every row checked; a phone number's first row wins, later ones are invalid."""
+    rows, invalid, seen, total = [], [], set(), 0
+    for number, cells in enumerate(table.rows, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # Excel leaves ";;;;" lines at the end
+        total += 1
+        row, problems = check_row(number, cells, rules)
+        if row and row.phone in seen:
+            problems.append(
+                _("Die Telefonnummer steht schon weiter oben in der Datei.")
+            )
+        if problems:
+            invalid.append({"row": number, "reason": " ".join(problems)})
+            continue
+        seen.add(row.phone)
+        rows.append(row)
+    return Checked(rows, invalid, total)
+
+
+def check_row(number: int, cells: list[str], rules: Rules) -> tuple[Row | None, list]:
+    """The row as it will be imported, and the reasons it cannot be."""
+
+    def cell(target: str) -> str:
+        index = rules.columns.get(target)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    problems: list[str] = []
+    values: dict = {}
+    checks = (
+        ("phone", lambda: check_phone(cell("phone"), rules.region)),
+        ("name", lambda: check_length(cell("name"), 255, _l("Der Name"))),
+        ("email", lambda: check_email(cell("email"))),
+        ("labels", lambda: check_labels(cell("labels"))),
+        ("attributes", lambda: check_attributes(cell, rules.fields)),
+        ("consent", lambda: check_consent(cell, rules)),
+    )
+    for name, check in checks:
+        try:
+            values[name] = check()
+        except RowProblem as problem:
+            problems.append(str(problem))
+    if problems:
+        return None, problems
+    consent = values.pop("consent")
+    return Row(number=number, **values, **consent), problems
+
+
+def check_phone(text: str, region: str) -> str:
+    if not text:
+        raise RowProblem(_("Keine Telefonnummer."))
+    try:
+        return normalise(text, region)
+    except InvalidPhone as error:
+        raise RowProblem(str(error)) from error
+
+
+def check_length(text: str, limit: int, what: str) -> str | None:
+    if len(text) > limit:
+        raise RowProblem(
+            _("%(what)s ist länger als %(limit)s Zeichen.", what=what, limit=limit)
+        )
+    return text or None
+
+
+def check_email(text: str) -> str | None:
+    if not text:
+        return None
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise RowProblem(_("Die E-Mail-Adresse ist ungültig.")) from error
+
+
+def check_labels(text: str) -> list[str]:
+    names: dict[str, str] = {}
+    for name in re.split(r"[,;]", text):
+        name = name.strip()
+        if len(name) > 40:
+            raise RowProblem(_("Ein Label ist länger als 40 Zeichen."))
+        if name:
+            names.setdefault(name.casefold(), name)
+    return list(names.values())
+
+
+def check_attributes(cell, fields: dict[str, ContactField]) -> dict[str, str]:
+    """Custom field values as text: numbers as written, dates as ISO (YYYY-MM-DD)."""
+    values = {}
+    for key, custom in fields.items():
+        text = cell(ATTRIBUTE + key)
+        if not text:
+            continue
+        if custom.kind == "number" and not NUMBER.fullmatch(text.replace(" ", "")):
+            raise RowProblem(_("„%(field)s“ ist keine Zahl.", field=custom.label))
+        if custom.kind == "date":
+            day = parse_day(text)
+            if day is None:
+                raise RowProblem(_("„%(field)s“ ist kein Datum.", field=custom.label))
+            text = day.isoformat()
+        values[key] = text[:500]
+    return values
+
+
+def check_consent(cell, rules: Rules) -> dict:
+    answer = cell("consent").casefold()
+    if answer not in YES | NO:
+        raise RowProblem(_("Einwilligung nicht erkennbar: bitte „ja“ oder „nein“."))
+    if answer in NO:
+        return {"consent": False}
+    source = cell("consent_source")
+    if not source:
+        raise RowProblem(_("Einwilligung ohne Quelle: Zeile nicht importiert."))
+    wording = cell("consent_text") or rules.consent_text
+    if not wording:
+        raise RowProblem(_("Einwilligung ohne Einwilligungstext."))
+    given_at = check_given_at(cell("consent_date"), rules.tz)
+    return {"consent": True, "source": source, "given_at": given_at, "wording": wording}
+
+
+def check_given_at(text: str, tz: tzinfo) -> datetime | None:
+    if not text:
+        return None
+    when = parse_when(text, tz)
+    if when is None:
+        raise RowProblem(
+            _("Datum der Einwilligung nicht lesbar (z. B. 31.12.2025 oder 2025-12-31).")
+        )
+    # A day's slack: "today" in a later time zone is no error.
+    if when > utcnow() + timedelta(days=1):
+        raise RowProblem(_("Das Datum der Einwilligung liegt in der Zukunft."))
+    return when
+
+
+def parse_when(text: str, tz: tzinfo) -> datetime | None:
+    """ISO or German date with optional time; times without zone are local (tz)."""
+    when = None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        for pattern in GERMAN_DATES + GERMAN_TIMES:
+            try:
+                when = datetime.strptime(text, pattern)
+                break
+            except ValueError:
+                continue
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=tz)
+    return when.astimezone(UTC)
+
+
+def parse_day(text: str) -> date | None:
+    for pattern in ("%Y-%m-%d", *GERMAN_DATES):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None

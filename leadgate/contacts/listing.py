@@ -1,0 +1,207 @@
+"""The contact list: search, filters and keyset pages, shared by the page and the CSV export.
+
+Pages are cut by (created_at, id), newest first, like the inbox list: a page
+costs what the first one costs. "Last contact" is the latest activity of the
+contact's conversations, read per page with one grouped query.
+"""
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select, tuple_
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..inbox.listing import Cursor
+from ..models import Contact, ContactLabel, Conversation, Label
+
+PAGE_SIZE = 50
+CONSENT_CHOICES = ("opt_in", "opt_out", "none")
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    q: str = ""
+    consent: str = ""  # CONSENT_CHOICES, marketing
+    label: int | None = None
+    field: str = ""  # a ContactField key …
+    value: str = ""  # … and the text its value contains
+    created_from: date | None = None
+    created_to: date | None = None
+    contacted_from: date | None = None
+    contacted_to: date | None = None
+    duplicates: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> "ContactFilters":
+        """Unknown or malformed values fall back to "no filter" instead of an error."""
+        consent = args.get("consent", "")
+        return cls(
+            q=args.get("q", "").strip()[:100],
+            consent=consent if consent in CONSENT_CHOICES else "",
+            label=args.get("label", type=int),
+            field=args.get("field", "").strip()[:40],
+            value=args.get("value", "").strip()[:100],
+            created_from=_date(args.get("created_from")),
+            created_to=_date(args.get("created_to")),
+            contacted_from=_date(args.get("contacted_from")),
+            contacted_to=_date(args.get("contacted_to")),
+            duplicates=args.get("duplicates") == "1",
+        )
+
+    def args(self, **changes) -> dict:
+        """Query string arguments: only what is set."""
+        values = asdict(replace(self, **changes))
+        return {
+            key: ("1" if value is True else str(value))
+            for key, value in values.items()
+            if value not in (None, "", False)
+        }
+
+    @property
+    def active(self) -> bool:
+        return bool(self.args())
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def last_contact():
+    """Correlated: the latest activity in the contact's conversations."""
+    return (
+        select(func.max(Conversation.last_activity_at))
+        .where(Conversation.contact_id == Contact.id)
+        .scalar_subquery()
+    )
+
+
+def conditions(workspace_id: int, filters: ContactFilters) -> list:
+    found = [Contact.workspace_id == workspace_id]
+    if filters.q:
+        found.append(search(filters.q))
+    if filters.consent == "none":
+        found.append(Contact.marketing_consent.is_(None))
+    elif filters.consent:
+        found.append(Contact.marketing_consent == filters.consent)
+    if filters.label:
+        found.append(
+            exists().where(
+                ContactLabel.contact_id == Contact.id,
+                ContactLabel.label_id == filters.label,
+            )
+        )
+    if filters.field and filters.value:
+        value = Contact.attributes[filters.field].as_string()
+        found.append(value.ilike(f"%{_escaped(filters.value)}%", escape="\\"))
+    found += date_conditions(
+        Contact.created_at, filters.created_from, filters.created_to
+    )
+    if filters.contacted_from or filters.contacted_to:
+        found += date_conditions(
+            last_contact(), filters.contacted_from, filters.contacted_to
+        )
+    if filters.duplicates:
+        found.append(has_duplicate())
+    return found
+
+
+def date_conditions(column, start: date | None, end: date | None) -> list:
+    """Whole days: "to" includes the day named."""
+    found = []
+    if start:
+        found.append(column >= _start(start))
+    if end:
+        found.append(column < _start(end + timedelta(days=1)))
+    return found
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(q: str):
+    """Name (own, WhatsApp, username), email, or the number by its digits."""
+    pattern = f"%{_escaped(q)}%"
+    found = [
+        Contact.name.ilike(pattern, escape="\\"),
+        Contact.profile_name.ilike(pattern, escape="\\"),
+        Contact.username.ilike(pattern, escape="\\"),
+        Contact.email.ilike(pattern, escape="\\"),
+    ]
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if len(digits) >= 3:
+        # A number typed nationally ("0170 …") is found by what follows the 0.
+        found.append(Contact.phone_e164.contains(digits.lstrip("0") or digits))
+    return or_(*found)
+
+
+def has_duplicate():
+    """Another contact of the workspace with the same number or username."""
+    other = aliased(Contact)
+    return exists().where(
+        other.workspace_id == Contact.workspace_id,
+        other.id != Contact.id,
+        or_(
+            and_(
+                Contact.phone_e164.is_not(None),
+                other.phone_e164 == Contact.phone_e164,
+            ),
+            and_(Contact.username.is_not(None), other.username == Contact.username),
+        ),
+    )
+
+
+def contact_page(
+    workspace_id: int, filters: ContactFilters, after: Cursor | None = None
+) -> tuple[list[Contact], Cursor | None]:
+    """One page, newest first, and the cursor of the next page (None at the end)."""
+    query = select(Contact).where(*conditions(workspace_id, filters))
+    if after is not None:
+        query = query.where(
+            tuple_(Contact.created_at, Contact.id) < tuple_(after.at, after.id)
+        )
+    rows = db.session.scalars(
+        query.order_by(Contact.created_at.desc(), Contact.id.desc()).limit(
+            PAGE_SIZE + 1
+        )
+    ).all()
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    cursor = Cursor(rows[-1].created_at, rows[-1].id) if more else None
+    return rows, cursor
+
+
+def labels_of(contact_ids: list[int]) -> dict[int, list[Label]]:
+    """The labels of many contacts with one query."""
+    found: dict[int, list[Label]] = defaultdict(list)
+    if contact_ids:
+        for contact_id, label in db.session.execute(
+            select(ContactLabel.contact_id, Label)
+            .join(Label, Label.id == ContactLabel.label_id)
+            .where(ContactLabel.contact_id.in_(contact_ids))
+            .order_by(Label.name)
+        ):
+            found[contact_id].append(label)
+    return found
+
+
+def last_contacts(contact_ids: list[int]) -> dict[int, datetime]:
+    """The latest conversation activity of many contacts with one query."""
+    if not contact_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Conversation.contact_id, func.max(Conversation.last_activity_at))
+            .where(Conversation.contact_id.in_(contact_ids))
+            .group_by(Conversation.contact_id)
+        ).all()
+    )
