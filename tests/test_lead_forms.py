@@ -384,7 +384,7 @@ def test_a_lead_arrives_in_the_inbox_with_its_consent_proof(
     assert "Ich interessiere mich für die Stelle." in thread
     assert "<strong>erteilt</strong>" in thread
     assert f"/contacts/{contact.id}#consent-history" in thread
-    assert "nur freigegebene Vorlagen" in thread  # the contact never wrote
+    assert "noch nie geschrieben" in thread  # a template starts the conversation
 
 
 def test_a_second_lead_updates_the_contact_and_adds_proof(client, app, team):

@@ -76,6 +76,11 @@ def window_refusal(closes_at: datetime | None) -> str | None:
     """Why free-form messages are not allowed with this window, or None."""
     if closes_at is not None and closes_at > utcnow():
         return None
+    if closes_at is None:  # a lead, an import: WhatsApp lets us start with a template
+        return _(
+            "Das 24-Stunden-Fenster ist geschlossen: Der Kontakt hat noch nie "
+            "geschrieben. Beginnen Sie das Gespräch mit einer freigegebenen Vorlage."
+        )
     return _(
         "Das 24-Stunden-Fenster ist geschlossen: Der Kontakt hat in den letzten "
         "24 Stunden nicht geschrieben. Jetzt sind nur freigegebene Vorlagen erlaubt."
