@@ -20,6 +20,7 @@ from .inbox.canned import bp as canned_bp
 from .inbox.labels import bp as labels_bp
 from .leadforms import bp as leadforms_bp
 from .leadforms.public import bp as leadform_public_bp
+from .privacy import bp as privacy_bp
 from .public.routes import bp as public_bp
 from .webhooks.app import PREFIX as WEBHOOK_PREFIX
 from .webhooks.app import create_webhook_app
@@ -62,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         contact_fields_bp,
         leadforms_bp,
         leadform_public_bp,
+        privacy_bp,
         channels_bp,
         webhooks_bp,
         i18n.bp,

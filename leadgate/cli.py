@@ -12,12 +12,14 @@ from rq import Queue, Worker
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from . import dev_stack, embedded
+from . import audit, dev_stack, embedded
 from .auth import services
 from .channels.services import create_channel
 from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from .extensions import db
 from .models import Channel, Workspace
+from .privacy.export_cli import contact as contact_command
+from .privacy.retention_cli import purge as purge_command
 from .queue import QUEUE_NAMES, AppWorker, redis_connection
 from .whatsapp.emulator import emulator_of, run_emulator
 
@@ -38,6 +40,8 @@ def register(app: Flask) -> None:
         worker,
         set_platform_admin,
         channel,
+        contact_command,
+        purge_command,
     ):
         app.cli.add_command(command)
 
@@ -182,6 +186,8 @@ def channel_add(workspace_id: int, **options) -> None:
     ):
         raise click.ClickException("This phone number ID is already connected.")
     created = create_channel(workspace, **options)
+    db.session.flush()
+    audit.record(workspace.id, "channel.connected", created, via="cli")
     db.session.commit()
     with current_app.test_request_context():
         path = url_for("webhooks.receive", key=created.key)

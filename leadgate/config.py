@@ -128,6 +128,14 @@ def load_config() -> dict:
         "COOKIE_POLICY_VERSION": "2025-12-31",
         "PRIVACY_POLICY_DATE": "31.12.2025",
         "INVITE_VALID_DAYS": 7,
+        # Platform-wide retention (days), applied by the nightly purge.
+        "ACCESS_LOG_RETENTION_DAYS": int(_env("ACCESS_LOG_RETENTION_DAYS") or 90),
+        # Proof of a cookie choice for as long as a claim could be made (§ 195 BGB).
+        "COOKIE_CONSENT_RETENTION_DAYS": int(
+            _env("COOKIE_CONSENT_RETENTION_DAYS") or 3 * 365
+        ),
+        "INQUIRY_RETENTION_DAYS": int(_env("INQUIRY_RETENTION_DAYS") or 180),
+        "DELETED_ACCOUNT_GRACE_DAYS": int(_env("DELETED_ACCOUNT_GRACE_DAYS") or 30),
         "PASSWORD_RESET_VALID_SECONDS": 60 * 60,
         "EMAIL_CHANGE_VALID_SECONDS": 60 * 60 * 24,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

@@ -7,6 +7,7 @@ from .inbox.team import wake_snoozed
 from .jobs import purge_expired_invites
 from .outbound.recovery import sweep_outbound
 from .outbound.templates import sync_all_templates
+from .privacy.retention import nightly_purge
 from .webhooks.ingest import requeue_stale_webhooks
 
 cron.register(requeue_stale_webhooks, queue_name="high", interval=60)
@@ -15,3 +16,6 @@ cron.register(wake_snoozed, queue_name="default", interval=60)
 cron.register(sync_all_templates, queue_name="low", cron="17 * * * *")
 cron.register(purge_expired_invites, queue_name="low", cron="30 3 * * *")
 cron.register(purge_contact_imports, queue_name="low", cron="30 3 * * *")
+# A long backlog may take a while; each batch is committed, so a cut-off run
+# loses nothing and the next one carries on.
+cron.register(nightly_purge, queue_name="low", cron="0 3 * * *", job_timeout=3 * 3600)

@@ -73,6 +73,9 @@ def app(database_url, tmp_path):
         db.engine.dispose()
     with webhook_app.app_context():
         db.engine.dispose()  # the webhook app's own connection pool
+    # Left to the garbage collector, the socket warns (ResourceWarning: an error
+    # here) whenever a collection happens to run mid-session.
+    redis_connection(app).close()
 
 
 @pytest.fixture

@@ -150,6 +150,15 @@ SCOPED_ROUTES = {
     "leadforms.submissions": lambda foreign: [
         ("GET", f"/settings/lead-forms/{foreign['lead_form']}/submissions")
     ],
+    "privacy.erase_contact": lambda foreign: [
+        ("POST", f"/contacts/{foreign['contact']}/erase")
+    ],
+    "privacy.open_owned_workspace": lambda foreign: [
+        ("POST", f"/account/delete/workspaces/{foreign['workspace']}")
+    ],
+    "privacy.export_contact": lambda foreign: [
+        ("POST", f"/contacts/{foreign['contact']}/export")
+    ],
     "contact_fields.delete_field": lambda foreign: [
         ("POST", f"/settings/contacts/fields/{foreign['contact_field']}/delete")
     ],

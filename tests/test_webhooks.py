@@ -606,3 +606,25 @@ def test_the_writer_reports_a_failed_commit_to_every_waiting_request(tmp_path):
     writer = WebhookWriter(broken)
     with pytest.raises(Exception, match="unable to open database"):
         writer.store(1, b"{}")
+
+
+def test_the_fast_path_answers_like_the_view_once_the_channel_is_cached(
+    client, app, channel
+):
+    """The first POST goes through Flask and caches the keys; later ones take the
+    plain WSGI path (webhooks/fast.py), whose 200 carries no Content-Type."""
+    first = deliver(client, channel, "text")
+    assert first.headers.get("Content-Type")  # Flask's response
+    body = payload_bytes("location")
+    assert (
+        post(client, channel, body, signature="sha256=" + "0" * 64).status_code == 401
+    )
+    assert post(client, channel, body, signature=False).status_code == 401
+    assert post(client, channel, b"{not json").status_code == 400
+    assert post(client, channel, b'{"object": "page"}').status_code == 400
+    fast = post(client, channel, body)
+    assert fast.status_code == 200 and "Content-Type" not in fast.headers
+    post(client, channel, body)  # a duplicate, also on the fast path
+    assert [m.type for m in messages(app)] == ["text", "location"]
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    assert post(client, channel, body).status_code == 413

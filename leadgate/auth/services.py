@@ -122,6 +122,8 @@ def user_for_password_reset_token(token: str) -> User | None:
     user = db.session.get(User, data.get("u", 0)) if data else None
     if user is None or data["p"] != _fingerprint(user.password_hash):
         return None
+    if user.deleted_at is not None:  # a deleted account cannot be revived
+        return None
     return user
 
 

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from .. import audit
 from ..extensions import db
 from ..forms import form_status
 from ..htmx import is_fragment_request
@@ -58,6 +59,8 @@ def create():
                 access_token=form.access_token.data,
                 app_secret=form.app_secret.data,
             )
+            db.session.flush()
+            audit.record(channel.workspace_id, "channel.connected", channel)
             db.session.commit()
             flash(
                 _(
@@ -98,6 +101,13 @@ def replace_secrets(channel_id: int):
         ]
         return render_channel(channel, 422, secrets_form=form)
     services.set_secrets(channel, form.access_token.data, form.app_secret.data)
+    audit.record(
+        channel.workspace_id,
+        "channel.secrets_replaced",
+        channel,
+        access_token=bool(form.access_token.data),
+        app_secret=bool(form.app_secret.data),
+    )
     db.session.commit()
     flash(_("Die Zugangsdaten wurden ersetzt."), "success")
     return redirect(url_for("channels.show", channel_id=channel.id))

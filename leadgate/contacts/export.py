@@ -13,8 +13,9 @@ from flask import Response, request, stream_with_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import audit
 from ..extensions import db
-from ..models import Contact, ContactField, as_utc
+from ..models import Contact, as_utc
 from ..tenancy import current_membership, manager_required
 from . import bp
 from .fields import fields_of
@@ -28,7 +29,13 @@ CHUNK = 1000
 def export():
     workspace_id = current_membership().workspace_id
     filters = ContactFilters.from_args(request.args)
-    rows = csv_lines(workspace_id, filters, fields_of(workspace_id))
+    fields = [(item.key, item.label) for item in fields_of(workspace_id)]
+    head = header([label for _, label in fields])  # in the reader's language
+    # Which filters, not their values: a search text may be a person's name.
+    audit.record(workspace_id, "contacts.exported", filters=sorted(filters.args()))
+    db.session.commit()
+    # The rows are read while streaming; the committed objects are not touched again.
+    rows = csv_lines(workspace_id, filters, head, [key for key, _ in fields])
     return Response(
         stream_with_context(rows),
         mimetype="text/csv",
@@ -39,7 +46,7 @@ def export():
     )
 
 
-def header(fields: list[ContactField]) -> list[str]:
+def header(field_labels: list[str]) -> list[str]:
     return [
         "id",
         _("Name"),
@@ -53,23 +60,23 @@ def header(fields: list[ContactField]) -> list[str]:
         _("Marketing-Einwilligung"),
         _("Angelegt"),
         _("Letzter Kontakt"),
-        *(item.label for item in fields),
+        *field_labels,
     ]
 
 
 def csv_lines(
-    workspace_id: int, filters: ContactFilters, fields: list[ContactField]
+    workspace_id: int, filters: ContactFilters, head: list[str], keys: list[str]
 ) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(header(fields))
+    writer.writerow(head)
     yield "\ufeff" + take(buffer)
     for chunk in chunks(workspace_id, filters):
         ids = [contact.id for contact in chunk]
         labels, last = labels_of(ids), last_contacts(ids)
         for contact in chunk:
             writer.writerow(
-                row(contact, labels[contact.id], last.get(contact.id), fields)
+                row(contact, labels[contact.id], last.get(contact.id), keys)
             )
         yield take(buffer)
 
@@ -94,10 +101,11 @@ def chunks(workspace_id: int, filters: ContactFilters) -> Iterator[list[Contact]
             return
         yield chunk
         after = chunk[-1].id
-        db.session.expunge_all()
+        for contact in chunk:  # bounded memory; the signed-in user stays attached
+            db.session.expunge(contact)
 
 
-def row(contact: Contact, labels, last, fields: list[ContactField]) -> list:
+def row(contact: Contact, labels, last, keys: list[str]) -> list:
     attributes = contact.attributes or {}
     return [
         contact.id,
@@ -112,7 +120,7 @@ def row(contact: Contact, labels, last, fields: list[ContactField]) -> list:
         contact.marketing_consent or "",
         as_utc(contact.created_at).isoformat(),
         as_utc(last).isoformat() if last else "",
-        *(safe(attributes.get(item.key)) for item in fields),
+        *(safe(attributes.get(key)) for key in keys),
     ]
 
 

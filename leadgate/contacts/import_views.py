@@ -14,6 +14,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Length
 
+from .. import audit
 from ..extensions import db
 from ..forms import form_status, strip
 from ..htmx import is_fragment_request, render_page_or_fragment
@@ -170,7 +171,16 @@ def import_run(import_id: int):
             return redirect(
                 url_for("contacts.import_mapping", import_id=import_id), 303
             )
-        import_writes.run_import(contact_import, workspace, current_user)
+        if import_writes.run_import(contact_import, workspace, current_user):
+            audit.record(
+                workspace.id,
+                "contacts.imported",
+                contact_import,
+                rows=contact_import.total_rows,
+                created=contact_import.created_count,
+                updated=contact_import.updated_count,
+                left_out=len(contact_import.invalid_rows or []),
+            )
         db.session.commit()
     return redirect(url_for("contacts.import_result", import_id=import_id), 303)
 

@@ -29,6 +29,7 @@ from ..models import (
     as_utc,
 )
 from ..phones import e164_of_wa_id, wa_id_of
+from ..privacy.suppression import suppressed_numbers
 from .import_files import Table, guess_mapping, read_table
 from .import_rows import Checked, Row, Rules, check_rows
 
@@ -114,6 +115,7 @@ def plan_import(
     )
     drop_second_matches(plan)
     hold_back_consent(plan)
+    hold_back_suppressed(plan, workspace.id)
     return plan
 
 
@@ -199,6 +201,17 @@ def hold_back_consent(plan: Plan) -> None:
         elif opted_out_at and not (row.given_at and row.given_at > opted_out_at):
             plan.no_consent[row.number] = _(
                 "Kontakt hat sich nach dieser Einwilligung abgemeldet: ohne Einwilligung importiert."
+            )
+
+
+def hold_back_suppressed(plan: Plan, workspace_id: int) -> None:
+    """An erased contact who had objected stays without consent (one query per file)."""
+    consenting = plan.consenting()
+    suppressed = suppressed_numbers(workspace_id, [r.phone for r in consenting])
+    for row in consenting:
+        if row.phone in suppressed:
+            plan.no_consent[row.number] = _(
+                "Früher widersprochen und gelöscht: ohne Einwilligung importiert."
             )
 
 

@@ -3,6 +3,7 @@
 from flask_login import current_user
 from sqlalchemy import delete, or_, select
 
+from .. import audit
 from ..consent import ledger
 from ..dbutil import insert_ignoring_conflicts
 from ..extensions import db
@@ -95,6 +96,13 @@ def record_agent_consent(
     )
     if purpose == ledger.SERVICE:
         contact.opted_out_at = utcnow() if action == "opt_out" else None
+    audit.record(
+        contact.workspace_id,
+        "consent.recorded",
+        contact,
+        purpose=purpose,
+        action=action,
+    )
 
 
 def label_ids_of(contact_id: int) -> set[int]:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from .. import audit
 from ..consent import ledger
 from ..extensions import db
 from ..forms import form_status
@@ -129,6 +130,7 @@ def merge_into(contact_id: int, other_id: int):
     other = get_scoped_or_404(Contact, other_id)
     if other.id == contact.id or not FlaskForm().validate_on_submit():
         abort(400)
+    audit.record(contact.workspace_id, "contact.merged", contact, merged_id=other.id)
     merge(contact, other)
     db.session.commit()
     flash(_("Die Kontakte wurden zusammengeführt."), "success")

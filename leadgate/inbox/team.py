@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
-from .. import live
+from .. import audit, live
 from ..consent import ledger
 from ..dbutil import insert_ignoring_conflicts
 from ..extensions import db
@@ -187,6 +187,13 @@ def record_objection(conversation: Conversation, author: User) -> None:
             conversation_id=conversation.id,
         )
     record_event(conversation, author, "opted_out")
+    audit.record(
+        contact.workspace_id,
+        "objection.recorded",
+        contact,
+        actor=author,
+        conversation_id=conversation.id,
+    )
     db.session.commit()
 
 
@@ -203,6 +210,9 @@ def restrict(contact: Contact, author: User, reason: str) -> None:
     contact.restricted_at, contact.restricted_reason = utcnow(), reason[:500]
     for conversation in conversations_of(contact):
         record_event(conversation, author, "restricted", reason=reason[:500])
+    # The reason is the team's own words about the person: it stays on the
+    # contact (and in the timeline), not in the audit trail.
+    audit.record(contact.workspace_id, "restriction.added", contact, actor=author)
     db.session.commit()
 
 
@@ -218,6 +228,7 @@ def lift_restriction(contact: Contact, author: User) -> None:
             reason=contact.restricted_reason,
         )
     contact.restricted_at = contact.restricted_reason = None
+    audit.record(contact.workspace_id, "restriction.lifted", contact, actor=author)
     db.session.commit()
 
 

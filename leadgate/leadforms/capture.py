@@ -16,6 +16,7 @@ from ..contacts.services import contact_for_phone
 from ..extensions import db
 from ..inbox.team import record_event
 from ..models import Contact, Conversation, LeadForm, LeadSubmission, Workspace, utcnow
+from ..privacy.suppression import is_suppressed
 from ..searchdoc import add_words
 
 # Conversation.last_message_type of a conversation whose latest news is a lead:
@@ -56,10 +57,12 @@ def capture(lead_form: LeadForm, workspace: Workspace, lead: Lead) -> Conversati
     )
     db.session.add(submission)
     db.session.flush()
-    if lead.consent:
+    # An erased contact who had objected: a web form cannot prove it is them.
+    suppressed = lead.consent and is_suppressed(workspace.id, e164=lead.e164)
+    if lead.consent and not suppressed:
         record_opt_in(contact, lead_form, submission)
     conversation = lead_conversation(lead_form, contact, submission)
-    add_lead_event(conversation, lead_form, submission, contact, lead)
+    add_lead_event(conversation, lead_form, submission, contact, lead, suppressed)
     add_words(conversation, *lead.values.values())
     return conversation
 
@@ -144,6 +147,7 @@ def add_lead_event(
     submission: LeadSubmission,
     contact: Contact,
     lead: Lead,
+    suppressed: bool = False,
 ) -> None:
     """The lead in the timeline: form, what was typed, and the consent given."""
     record_event(
@@ -157,4 +161,5 @@ def add_lead_event(
         fields=[[key, lead.labels.get(key, ""), v] for key, v in lead.values.items()],
         consent=lead.consent,
         objection_kept=lead.consent and contact.opted_out_at is not None,
+        suppressed=suppressed,
     )

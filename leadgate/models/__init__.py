@@ -23,6 +23,7 @@ from .contacts import (
     LeadSubmission,
 )
 from .inbox import STATES, CannedResponse, ConversationLabel, ConversationRead, Label
+from .privacy import AuditEvent, Suppression
 from .whatsapp import (
     Channel,
     ChannelEvent,
@@ -38,6 +39,7 @@ from .whatsapp import (
 
 __all__ = [
     "AccessLog",
+    "AuditEvent",
     "BigId",
     "CannedResponse",
     "Channel",
@@ -65,6 +67,7 @@ __all__ = [
     "Role",
     "STATES",
     "SendAttempt",
+    "Suppression",
     "User",
     "WebhookEvent",
     "Workspace",

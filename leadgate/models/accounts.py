@@ -55,6 +55,9 @@ class User(UserMixin, db.Model):
         DateTime(timezone=True), default=utcnow
     )
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Self-service deletion: anonymised at once, the row itself goes after the
+    # grace period (DELETED_ACCOUNT_GRACE_DAYS) with the nightly purge.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -94,6 +97,21 @@ class Workspace(db.Model):
         String(500),
         default=DEFAULT_OPT_IN_KEYWORDS,
         server_default=DEFAULT_OPT_IN_KEYWORDS,
+    )
+    # Retention (days; the nightly purge, privacy/retention.py): messages and
+    # their media, resolved conversations without activity, lead submissions,
+    # and contacts with neither a conversation nor a consent record.
+    retention_messages_days: Mapped[int] = mapped_column(
+        Integer, default=365, server_default="365"
+    )
+    retention_resolved_days: Mapped[int] = mapped_column(
+        Integer, default=180, server_default="180"
+    )
+    retention_submissions_days: Mapped[int] = mapped_column(
+        Integer, default=180, server_default="180"
+    )
+    retention_idle_contacts_days: Mapped[int] = mapped_column(
+        Integer, default=90, server_default="90"
     )
     # Region for phone numbers written without a country code (phones.py).
     phone_region: Mapped[str] = mapped_column(

@@ -198,6 +198,10 @@ class Message(db.Model):
         Index("ix_message_conversation_sent_at", "conversation_id", "sent_at", "id"),
         # The outbound sweeper looks for messages waiting to be (re)sent.
         Index("ix_message_status_next_attempt", "status", "next_attempt_at"),
+        # The nightly purge walks a workspace's expired messages oldest first;
+        # file cleanup asks whether any message still names a file (0012).
+        Index("ix_message_workspace_created", "workspace_id", "created_at", "id"),
+        Index("ix_message_media_sha256", "media_sha256"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -378,6 +378,8 @@ def handle_error(job: sender.SendJob, error: WhatsAppError) -> tuple[str, float 
     """Apply the retry rules to one failed send; returns (outcome, retry delay)."""
     message = db.session.get(Message, job.message_id)
     attempt = db.session.get(SendAttempt, job.attempt_id)
+    if message is None or attempt is None:  # erased meanwhile: nothing to retry
+        return "gone", None
     attempt.finished_at = utcnow()
     attempt.http_status, attempt.error_code = error.http_status, error.code
     attempt.error_title = (error.details or error.message)[:255]

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.sessions import SessionInterface
 
 from ..extensions import db
+from .fast import FastWebhooks
 from .routes import bp
 
 PREFIX = "/webhooks"
@@ -31,4 +32,5 @@ def create_webhook_app(main: Flask) -> Flask:
     app.session_interface = NoSessions()
     db.init_app(app)
     app.register_blueprint(bp, url_prefix="")
+    app.wsgi_app = FastWebhooks(app)
     return app

@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import psycopg
 from flask import Blueprint, Flask, abort, current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -50,6 +51,11 @@ def channel_keys(key: str) -> ChannelKeys:
     db.session.rollback()  # hold no transaction while the request waits for the writer
     _keys_by_channel_key[key] = cached
     return cached
+
+
+def forget_channel(key: str) -> None:
+    """Drop a deleted channel's cached keys: its webhooks get a 404 here at once."""
+    _keys_by_channel_key.pop(key, None)
 
 
 def signature_valid(body: bytes, header: str | None, secret: str) -> bool:
@@ -100,7 +106,10 @@ def receive(key: str):
         return "Not a WhatsApp webhook payload", 400, {"Content-Type": "text/plain"}
     try:
         writer_of(current_app._get_current_object()).store(channel.id, body)
-    except (SQLAlchemyError, TimeoutError):
+    except (SQLAlchemyError, psycopg.Error, TimeoutError):
+        # The channel may have been deleted meanwhile (its keys are cached here):
+        # look it up again next time, so Meta's retry gets a 404.
+        forget_channel(key)
         log.exception("Webhook for channel %s not stored; Meta will retry", channel.id)
         return (
             "Temporarily unavailable",

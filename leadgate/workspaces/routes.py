@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
+from .. import audit
 from ..auth import services as auth_services
 from ..auth.forms import RegisterForm
 from ..consent.keywords import keywords
@@ -100,7 +101,9 @@ def invite():
 @manager_required
 def revoke_invite(invite_id: int):
     invite = get_scoped_or_404(Invite, invite_id)
-    invite.revoked_at = invite.revoked_at or utcnow()
+    if invite.revoked_at is None:
+        invite.revoked_at = utcnow()
+        audit.record(invite.workspace_id, "member.invite_revoked", invite)
     db.session.commit()
     return render_team()
 

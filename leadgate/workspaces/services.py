@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import audit
 from ..extensions import db
 from ..models import Invite, Membership, Role, User, Workspace, utcnow
 
@@ -24,16 +25,17 @@ def create_invite(workspace: Workspace, email: str, role: str, by: User) -> str:
     """Create an invite and return its secret token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     days = current_app.config["INVITE_VALID_DAYS"]
-    db.session.add(
-        Invite(
-            workspace=workspace,
-            email=email.strip().lower(),
-            role=role,
-            token_hash=hash_token(token),
-            invited_by=by,
-            expires_at=utcnow() + timedelta(days=days),
-        )
+    invite = Invite(
+        workspace=workspace,
+        email=email.strip().lower(),
+        role=role,
+        token_hash=hash_token(token),
+        invited_by=by,
+        expires_at=utcnow() + timedelta(days=days),
     )
+    db.session.add(invite)
+    db.session.flush()
+    audit.record(workspace.id, "member.invited", invite, actor=by, role=role)
     return token
 
 
@@ -59,6 +61,16 @@ def accept_invite(invite: Invite, user: User) -> Membership:
         workspace_id=invite.workspace_id, user=user, role=invite.role
     )
     db.session.add(membership)
+    db.session.flush()
+    audit.record(
+        invite.workspace_id,
+        "member.joined",
+        membership,
+        actor=user,
+        user_id=user.id,
+        role=invite.role,
+        invite_id=invite.id,
+    )
     return membership
 
 
@@ -87,11 +99,29 @@ def _check_may_change(actor: Membership, target: Membership) -> None:
 def change_role(actor: Membership, target: Membership, role: str) -> None:
     if role not in allowed_roles(actor):
         raise TeamRuleError(_("Diese Rolle können Sie nicht vergeben."))
-    if role != target.role:
-        _check_may_change(actor, target)
+    if role == target.role:
+        return
+    _check_may_change(actor, target)
+    audit.record(
+        target.workspace_id,
+        "member.role_changed",
+        target,
+        actor=actor.user,
+        user_id=target.user_id,
+        before=str(target.role),
+        after=str(role),
+    )
     target.role = role
 
 
 def remove_member(actor: Membership, target: Membership) -> None:
     _check_may_change(actor, target)
+    audit.record(
+        target.workspace_id,
+        "member.removed",
+        target,
+        actor=actor.user,
+        user_id=target.user_id,
+        role=str(target.role),
+    )
     db.session.delete(target)

@@ -1,0 +1,97 @@
+"""The audit trail page: owners and admins see who did what, filtered and paged."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import render_template, request
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import joinedload
+
+from ..audit import ACTIONS
+from ..contacts.listing import date_conditions
+from ..extensions import db
+from ..htmx import is_fragment_request, render_page_or_fragment
+from ..inbox.conversations import teammates
+from ..inbox.listing import Cursor
+from ..models import AuditEvent
+from ..tenancy import current_membership, manager_required
+from . import bp
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    action: str = ""
+    actor: int | None = None
+    start: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def from_args(cls, args) -> "AuditFilters":
+        action = args.get("action", "")
+        return cls(
+            action=action if action in ACTIONS else "",
+            actor=args.get("actor", type=int),
+            start=_date(args.get("from")),
+            end=_date(args.get("to")),
+        )
+
+    def args(self) -> dict:
+        found = {"action": self.action, "actor": self.actor}
+        found |= {"from": self.start, "to": self.end}
+        return {key: str(value) for key, value in found.items() if value}
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def audit_page(workspace_id: int, filters: AuditFilters, after: Cursor | None):
+    """One page of the workspace's events, newest first, and the next cursor."""
+    query = select(AuditEvent).where(AuditEvent.workspace_id == workspace_id)
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.actor:
+        query = query.where(AuditEvent.actor_id == filters.actor)
+    query = query.where(
+        *date_conditions(AuditEvent.created_at, filters.start, filters.end)
+    )
+    if after is not None:
+        query = query.where(
+            tuple_(AuditEvent.created_at, AuditEvent.id) < tuple_(after.at, after.id)
+        )
+    rows = db.session.scalars(
+        query.options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(PAGE_SIZE + 1)
+    ).all()
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, (Cursor(rows[-1].created_at, rows[-1].id) if more else None)
+
+
+@bp.get("/settings/audit")
+@manager_required
+def audit_trail():
+    workspace_id = current_membership().workspace_id
+    filters = AuditFilters.from_args(request.args)
+    after = Cursor.decode(request.args.get("after"))
+    events, cursor = audit_page(workspace_id, filters, after)
+    context = {
+        "events": events,
+        "cursor": cursor,
+        "filters": filters,
+        "actions": ACTIONS,
+    }
+    if after is not None and is_fragment_request():
+        return render_template("privacy/_audit_rows.html", **context)
+    return render_page_or_fragment(
+        "privacy/audit.html",
+        "privacy/_audit_results.html",
+        **context,
+        people=teammates(workspace_id),
+    )
