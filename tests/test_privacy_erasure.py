@@ -348,7 +348,7 @@ def test_the_owner_hands_the_workspace_over(client, app, team):
         )
         assert roles == {team.owner_id: "admin", team.agent_id: "owner"}
         events = audit_events("member.role_changed")
-        assert [(e.details["user_id"], e.details["new"]) for e in events] == [
+        assert [(e.details["user_id"], e.details["after"]) for e in events] == [
             (team.agent_id, "owner"),
             (team.owner_id, "admin"),
         ]

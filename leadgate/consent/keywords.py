@@ -7,10 +7,8 @@ opt-out. Runs inside the webhook drain's transaction, once per new message.
 
 import re
 
-from ..extensions import db
-from ..models import Channel, Contact, Conversation, Message, utcnow
-from ..searchdoc import add_words
-from ..webhooks.previews import preview_text
+from ..models import Channel, Contact, Conversation, Message
+from ..outbound.service import stage
 from . import ledger
 
 TRAILING = re.compile(r"[\s.!]+$")
@@ -58,20 +56,10 @@ def confirm_opt_out(
     text = (channel.workspace.opt_out_reply or "").strip()
     if not text or contact.restricted_at is not None or channel.needs_new_token:
         return None
-    now = utcnow()
-    reply = Message.of(
+    return stage(
         conversation,
-        direction="out",
+        None,
         type="text",
         text=text,
         details={"kind": "opt_out_confirmation"},
-        status="queued",
-        status_rank=0,
-        sent_at=now,
     )
-    db.session.add(reply)
-    conversation.last_activity_at = now
-    conversation.last_message_preview = preview_text(text, None)
-    conversation.last_message_type = "text"
-    add_words(conversation, text)
-    return reply

@@ -1,7 +1,5 @@
 """Forms of the contact pages: the contact itself (with the workspace's own fields) and consent."""
 
-from datetime import date, datetime
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,6 +16,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from ..forms import strip
 from ..models import ContactField, Label
 from ..phones import InvalidPhone, normalise
+from .values import custom_value
 
 ATTRIBUTE_PREFIX = "attr_"
 
@@ -116,26 +115,12 @@ class AttributeValue:
     def __call__(self, form, field) -> None:
         if not field.data:
             return
-        if self.kind == "number":
-            try:
-                float(field.data.replace(".", "").replace(",", "."))
-            except ValueError as error:
-                raise ValidationError(_l("Bitte eine Zahl angeben.")) from error
-        elif self.kind == "date":
-            parsed = parse_date(field.data)
-            if parsed is None:
-                raise ValidationError(_l("Bitte ein Datum wie 31.12.2026 angeben."))
-            field.data = parsed.isoformat()
-
-
-def parse_date(text: str) -> date | None:
-    """ISO (2026-12-31) or German (31.12.2026) dates."""
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    return None
+        value = custom_value(self.kind, field.data)
+        if value is None and self.kind == "number":
+            raise ValidationError(_l("Bitte eine Zahl angeben."))
+        if value is None:
+            raise ValidationError(_l("Bitte ein Datum wie 31.12.2026 angeben."))
+        field.data = value
 
 
 class ConsentForm(FlaskForm):

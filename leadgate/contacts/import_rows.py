@@ -6,7 +6,7 @@ see in their spreadsheet.
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -15,11 +15,10 @@ from flask_babel import lazy_gettext as _l
 from ..models import ContactField, utcnow
 from ..phones import InvalidPhone, normalise
 from .import_files import ATTRIBUTE, Table
+from .values import GERMAN_DATES, custom_value
 
 YES = {"ja", "j", "yes", "y", "true", "wahr", "1", "x", "opt-in", "optin", "opt in"}
 NO = {"", "nein", "n", "no", "false", "falsch", "0", "-", "opt-out", "optout"}
-NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d{3})*(?:[.,]\d+)?")
-GERMAN_DATES = ("%d.%m.%Y", "%d.%m.%y")
 GERMAN_TIMES = ("%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y, %H:%M")
 
 
@@ -151,14 +150,12 @@ def check_attributes(cell, fields: dict[str, ContactField]) -> dict[str, str]:
         text = cell(ATTRIBUTE + key)
         if not text:
             continue
-        if custom.kind == "number" and not NUMBER.fullmatch(text.replace(" ", "")):
+        value = custom_value(custom.kind, text)
+        if value is None and custom.kind == "number":
             raise RowProblem(_("„%(field)s“ ist keine Zahl.", field=custom.label))
-        if custom.kind == "date":
-            day = parse_day(text)
-            if day is None:
-                raise RowProblem(_("„%(field)s“ ist kein Datum.", field=custom.label))
-            text = day.isoformat()
-        values[key] = text[:500]
+        if value is None:
+            raise RowProblem(_("„%(field)s“ ist kein Datum.", field=custom.label))
+        values[key] = value[:500]
     return values
 
 
@@ -209,12 +206,3 @@ def parse_when(text: str, tz: tzinfo) -> datetime | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
     return when.astimezone(UTC)
-
-
-def parse_day(text: str) -> date | None:
-    for pattern in ("%Y-%m-%d", *GERMAN_DATES):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None

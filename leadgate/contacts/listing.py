@@ -9,11 +9,12 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..inbox.listing import Cursor
+from ..inbox.listing import Cursor, newest_first
+from ..inbox.search import like_pattern
 from ..models import Contact, ContactLabel, Conversation, Label
 
 PAGE_SIZE = 50
@@ -43,10 +44,10 @@ class ContactFilters:
             label=args.get("label", type=int),
             field=args.get("field", "").strip()[:40],
             value=args.get("value", "").strip()[:100],
-            created_from=_date(args.get("created_from")),
-            created_to=_date(args.get("created_to")),
-            contacted_from=_date(args.get("contacted_from")),
-            contacted_to=_date(args.get("contacted_to")),
+            created_from=parse_date_arg(args.get("created_from")),
+            created_to=parse_date_arg(args.get("created_to")),
+            contacted_from=parse_date_arg(args.get("contacted_from")),
+            contacted_to=parse_date_arg(args.get("contacted_to")),
             duplicates=args.get("duplicates") == "1",
         )
 
@@ -64,7 +65,8 @@ class ContactFilters:
         return bool(self.args())
 
 
-def _date(value: str | None) -> date | None:
+def parse_date_arg(value: str | None) -> date | None:
+    """A date from the query string, or None if absent or malformed."""
     try:
         return date.fromisoformat(value or "")
     except ValueError:
@@ -101,7 +103,7 @@ def conditions(workspace_id: int, filters: ContactFilters) -> list:
         )
     if filters.field and filters.value:
         value = Contact.attributes[filters.field].as_string()
-        found.append(value.ilike(f"%{_escaped(filters.value)}%", escape="\\"))
+        found.append(value.ilike(like_pattern(filters.value), escape="\\"))
     found += date_conditions(
         Contact.created_at, filters.created_from, filters.created_to
     )
@@ -124,13 +126,9 @@ def date_conditions(column, start: date | None, end: date | None) -> list:
     return found
 
 
-def _escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search(q: str):
     """Name (own, WhatsApp, username), email, or the number by its digits."""
-    pattern = f"%{_escaped(q)}%"
+    pattern = like_pattern(q)
     found = [
         Contact.name.ilike(pattern, escape="\\"),
         Contact.profile_name.ilike(pattern, escape="\\"),
@@ -165,19 +163,7 @@ def contact_page(
 ) -> tuple[list[Contact], Cursor | None]:
     """One page, newest first, and the cursor of the next page (None at the end)."""
     query = select(Contact).where(*conditions(workspace_id, filters))
-    if after is not None:
-        query = query.where(
-            tuple_(Contact.created_at, Contact.id) < tuple_(after.at, after.id)
-        )
-    rows = db.session.scalars(
-        query.order_by(Contact.created_at.desc(), Contact.id.desc()).limit(
-            PAGE_SIZE + 1
-        )
-    ).all()
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    cursor = Cursor(rows[-1].created_at, rows[-1].id) if more else None
-    return rows, cursor
+    return newest_first(query, Contact.created_at, Contact.id, after, PAGE_SIZE)
 
 
 def labels_of(contact_ids: list[int]) -> dict[int, list[Label]]:

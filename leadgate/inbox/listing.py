@@ -82,6 +82,18 @@ class Cursor:
             return None
 
 
+def newest_first(query, at, id_, after: Cursor | None, size: int):
+    """One keyset page of the query's rows by (at, id) descending, and the next cursor."""
+    if after is not None:
+        query = query.where(tuple_(at, id_) < tuple_(after.at, after.id))
+    rows = db.session.scalars(query.order_by(at.desc(), id_.desc()).limit(size + 1))
+    rows = rows.all()
+    if len(rows) <= size:
+        return rows, None
+    last = rows[size - 1]
+    return rows[:size], Cursor(getattr(last, at.key), getattr(last, id_.key))
+
+
 @dataclass
 class Page:
     rows: list  # (Conversation, unread for this agent)

@@ -179,6 +179,22 @@ def store_and_enqueue(
     conversation: Conversation, author: User, touch: bool = True, **fields
 ) -> Message:
     """The message as `queued` and the conversation update in one commit, then the job."""
+    message = stage(conversation, author, touch, **fields)
+    db.session.flush()
+    channel_id = message.channel_id  # read before the commit expires it
+    db.session.commit()
+    enqueue_delivery(channel_id)
+    live.publish_conversations([(conversation.workspace_id, conversation.id)])
+    return message
+
+
+def stage(
+    conversation: Conversation, author: User | None, touch: bool = True, **fields
+) -> Message:
+    """Add the message as `queued` with the conversation's update (caller commits).
+
+    No author: LeadGate itself answers (an opt-out confirmation).
+    """
     now = utcnow()
     message = Message.of(
         conversation,
@@ -186,7 +202,7 @@ def store_and_enqueue(
         status="queued",
         status_rank=0,
         sent_at=now,
-        author_id=author.id,
+        author_id=author.id if author is not None else None,
         **fields,
     )
     db.session.add(message)
@@ -195,11 +211,6 @@ def store_and_enqueue(
         conversation.last_message_preview = preview_text(message.text, message.caption)
         conversation.last_message_type = message.type
     add_words(conversation, message.text, message.caption)
-    db.session.flush()
-    channel_id = message.channel_id  # read before the commit expires it
-    db.session.commit()
-    enqueue_delivery(channel_id)
-    live.publish_conversations([(conversation.workspace_id, conversation.id)])
     return message
 
 

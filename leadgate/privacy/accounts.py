@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from .. import audit, live
 from ..extensions import db
@@ -35,6 +35,7 @@ from ..models import (
 from ..outbound.delivery import PENDING_KEY
 from ..queue import redis_connection
 from ..webhooks.routes import forget_channel
+from ..workspaces.services import owner_count, set_role
 from .files import enqueue_file_deletion
 
 # Stored on the anonymised row so that any page still naming it shows no one;
@@ -44,14 +45,6 @@ FORMER_MEMBER = "ehemaliges Teammitglied"
 
 class AccountRuleError(Exception):
     """A deletion or transfer the rules forbid; the message is shown to the user."""
-
-
-def owner_count(workspace_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).where(
-            Membership.workspace_id == workspace_id, Membership.role == Role.OWNER
-        )
-    )
 
 
 def sole_owned_workspaces(user: User) -> list[Workspace]:
@@ -70,18 +63,7 @@ def transfer_ownership(actor: Membership, target: Membership) -> None:
     if target.id == actor.id or target.workspace_id != actor.workspace_id:
         raise AccountRuleError(_("Bitte wählen Sie ein anderes Teammitglied."))
     for membership, role in ((target, Role.OWNER), (actor, Role.ADMIN)):
-        if membership.role != role:
-            audit.record(
-                actor.workspace_id,
-                "member.role_changed",
-                membership,
-                actor=actor.user,
-                user_id=membership.user_id,
-                old=membership.role,
-                new=str(role),
-                via="ownership_transfer",
-            )
-            membership.role = role
+        set_role(actor, membership, role, via="ownership_transfer")
 
 
 def delete_account(user: User) -> None:

@@ -4,15 +4,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import render_template, request
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..audit import ACTIONS
-from ..contacts.listing import date_conditions
-from ..extensions import db
+from ..contacts.listing import date_conditions, parse_date_arg
 from ..htmx import is_fragment_request, render_page_or_fragment
 from ..inbox.conversations import teammates
-from ..inbox.listing import Cursor
+from ..inbox.listing import Cursor, newest_first
 from ..models import AuditEvent
 from ..tenancy import current_membership, manager_required
 from . import bp
@@ -33,21 +32,14 @@ class AuditFilters:
         return cls(
             action=action if action in ACTIONS else "",
             actor=args.get("actor", type=int),
-            start=_date(args.get("from")),
-            end=_date(args.get("to")),
+            start=parse_date_arg(args.get("from")),
+            end=parse_date_arg(args.get("to")),
         )
 
     def args(self) -> dict:
         found = {"action": self.action, "actor": self.actor}
         found |= {"from": self.start, "to": self.end}
         return {key: str(value) for key, value in found.items() if value}
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return None
 
 
 def audit_page(workspace_id: int, filters: AuditFilters, after: Cursor | None):
@@ -60,18 +52,8 @@ def audit_page(workspace_id: int, filters: AuditFilters, after: Cursor | None):
     query = query.where(
         *date_conditions(AuditEvent.created_at, filters.start, filters.end)
     )
-    if after is not None:
-        query = query.where(
-            tuple_(AuditEvent.created_at, AuditEvent.id) < tuple_(after.at, after.id)
-        )
-    rows = db.session.scalars(
-        query.options(joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-        .limit(PAGE_SIZE + 1)
-    ).all()
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return rows, (Cursor(rows[-1].created_at, rows[-1].id) if more else None)
+    query = query.options(joinedload(AuditEvent.actor))
+    return newest_first(query, AuditEvent.created_at, AuditEvent.id, after, PAGE_SIZE)
 
 
 @bp.get("/settings/audit")

@@ -81,7 +81,7 @@ def allowed_roles(actor: Membership) -> list[Role]:
     return [Role.AGENT, Role.ADMIN]
 
 
-def _owner_count(workspace_id: int) -> int:
+def owner_count(workspace_id: int) -> int:
     return db.session.scalar(
         select(func.count()).where(
             Membership.workspace_id == workspace_id, Membership.role == Role.OWNER
@@ -92,7 +92,7 @@ def _owner_count(workspace_id: int) -> int:
 def _check_may_change(actor: Membership, target: Membership) -> None:
     if target.role == Role.OWNER and actor.role != Role.OWNER:
         raise TeamRuleError(_("Nur Inhaber können andere Inhaber ändern."))
-    if target.role == Role.OWNER and _owner_count(target.workspace_id) == 1:
+    if target.role == Role.OWNER and owner_count(target.workspace_id) == 1:
         raise TeamRuleError(_("Ein Workspace braucht mindestens einen Inhaber."))
 
 
@@ -102,6 +102,13 @@ def change_role(actor: Membership, target: Membership, role: str) -> None:
     if role == target.role:
         return
     _check_may_change(actor, target)
+    set_role(actor, target, role)
+
+
+def set_role(actor: Membership, target: Membership, role: str, **details) -> None:
+    """Give the member this role, recorded in the audit trail (no rules checked)."""
+    if role == target.role:
+        return
     audit.record(
         target.workspace_id,
         "member.role_changed",
@@ -110,6 +117,7 @@ def change_role(actor: Membership, target: Membership, role: str) -> None:
         user_id=target.user_id,
         before=str(target.role),
         after=str(role),
+        **details,
     )
     target.role = role
 
