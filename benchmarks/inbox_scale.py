@@ -55,10 +55,10 @@ def seed(conversations: int, per_conversation: int) -> None:
         workspace = db.execute("SELECT min(workspace_id) FROM membership").fetchone()[0]
         # The other agents share agent0's password hash (hashing 49 times is slow).
         db.execute(
-            'INSERT INTO "user" (email, name, password_hash, session_token, '
+            'INSERT INTO "user" (email, name, password_hash, '
             "is_platform_admin, created_at) "
             "SELECT 'agent' || n || '@example.com', 'Agent ' || lpad(n::text, 2, '0'), "
-            "u.password_hash, md5(random()::text), false, now() "
+            "u.password_hash, false, now() "
             'FROM "user" u, generate_series(1, %s) n',
             (AGENTS - 1,),
         )

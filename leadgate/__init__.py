@@ -4,13 +4,14 @@ from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, errors, i18n, security
+from . import cli, errors, health, i18n, security
 from .account.routes import bp as account_bp
+from .account.two_factor import bp as two_factor_bp
 from .admin.routes import bp as admin_bp
 from .auth import services as auth_services
 from .auth.routes import bp as auth_bp
 from .channels.routes import bp as channels_bp
-from .config import INSTANCE_DIR, load_config
+from .config import INSTANCE_DIR, load_config, require_production_services
 from .contacts import bp as contacts_bp
 from .contacts.fields import bp as contact_fields_bp
 from .cookies.routes import bp as cookies_bp
@@ -39,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)
+    require_production_services(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)
@@ -53,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         public_bp,
         auth_bp,
         account_bp,
+        two_factor_bp,
         workspaces_bp,
         cookies_bp,
         admin_bp,
@@ -76,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.wsgi_app = DispatcherMiddleware(
         app.wsgi_app, {WEBHOOK_PREFIX: webhooks.wsgi_app}
     )
+    health.init_app(app)  # /healthz, /readyz, /metrics: before any Flask hook
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

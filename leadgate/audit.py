@@ -32,9 +32,12 @@ ACTIONS = {
     "channel.secrets_replaced": _l("Zugangsdaten ersetzt"),
     "retention.changed": _l("Aufbewahrungsfristen geändert"),
     "purge.run": _l("Nächtliche Löschung"),
+    "webhooks.requeued": _l("Webhooks erneut verarbeitet"),
     "account.exported": _l("Eigene Daten exportiert"),
     "account.deleted": _l("Konto gelöscht"),
     "workspace.deleted": _l("Workspace gelöscht"),
+    "workspace.two_factor_required": _l("Zwei-Faktor-Anmeldung für alle verlangt"),
+    "workspace.two_factor_optional": _l("Zwei-Faktor-Anmeldung nicht mehr verlangt"),
 }
 
 

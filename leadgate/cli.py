@@ -12,8 +12,9 @@ from rq import Queue, Worker
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from . import audit, dev_stack, embedded
+from . import audit, dev_mail, dev_stack, embedded
 from .auth import services
+from .auth.two_factor_cli import two_factor_off
 from .channels.services import create_channel
 from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from .extensions import db
@@ -42,6 +43,7 @@ def register(app: Flask) -> None:
         channel,
         contact_command,
         purge_command,
+        two_factor_off,
     ):
         app.cli.add_command(command)
 
@@ -66,6 +68,7 @@ def dev(host: str, port: int) -> None:
     click.echo(
         f"Kundenhandy (Cloud-API-Emulator): {base_url}{dev_stack.EMULATOR_PREFIX}/phone"
     )
+    click.echo(f"Postausgang (E-Mails ohne SMTP): {base_url}{dev_mail.PREFIX}/")
     try:
         run_simple(host, port, wsgi, threaded=True, use_reloader=False)
     finally:

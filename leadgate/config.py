@@ -75,8 +75,12 @@ def load_config() -> dict:
         ).rstrip("/"),
         "WHATSAPP_TIMEOUT_SECONDS": float(_env("WHATSAPP_TIMEOUT_SECONDS", "10")),
         "SQLALCHEMY_DATABASE_URI": _database_url(_env("DATABASE_URL")),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error's message would otherwise quote the
+        # statement's values (numbers, texts) into every logged traceback.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "REDIS_URL": redis_url,
+        # Bearer token for GET /metrics (health.py); unset, /metrics answers 404.
+        "METRICS_TOKEN": _env("METRICS_TOKEN"),
         # Jobs run in a worker; tests may run them inline (RQ is_async=False).
         "QUEUE_IS_ASYNC": _bool("QUEUE_IS_ASYNC", True),
         # Send pacing (outbound/pacing.py): Meta's throughput tier and pair rate limit.
@@ -136,7 +140,27 @@ def load_config() -> dict:
         ),
         "INQUIRY_RETENTION_DAYS": int(_env("INQUIRY_RETENTION_DAYS") or 180),
         "DELETED_ACCOUNT_GRACE_DAYS": int(_env("DELETED_ACCOUNT_GRACE_DAYS") or 30),
+        # Ended logins and remembered devices stay this long for the account's
+        # own review and abuse checks (auth/sessions.py, auth/devices.py).
+        "ENDED_SESSION_RETENTION_DAYS": int(_env("ENDED_SESSION_RETENTION_DAYS") or 30),
         "PASSWORD_RESET_VALID_SECONDS": 60 * 60,
         "EMAIL_CHANGE_VALID_SECONDS": 60 * 60 * 24,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }
+
+
+def require_production_services(config: dict) -> None:
+    """Refuse to run production without Redis: the embedded queue would lose work.
+
+    Without REDIS_URL every process gets a private in-memory queue that no worker
+    reads: mails, sends and webhook drains enqueued there are silently lost. That
+    embedded queue is for `leadgate dev` and the tests (TESTING) only.
+    """
+    if config["LEADGATE_ENV"] != "production" or config.get("TESTING"):
+        return
+    if not config.get("REDIS_URL"):
+        raise RuntimeError(
+            "REDIS_URL must be set when LEADGATE_ENV=production: without Redis, "
+            "queued mails, sends and webhook processing would be lost "
+            "(the in-memory queue is only for `leadgate dev` and tests)"
+        )

@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from . import dev_mail
 from .channels.services import access_token, app_secret
 from .extensions import db
 from .models import Channel
@@ -18,7 +19,10 @@ GRAPH_VERSION = "v25.0"
 
 
 def mount_emulator(app: Flask, base_url: str, use_for_graph: bool):
-    """Serve the emulator under /_emulator; point the Graph client at it if asked."""
+    """Serve the emulator under /_emulator and the outbox under /_dev/mail.
+
+    Point the Graph client at the emulator if asked.
+    """
     emulator_app = create_emulator_app({"NUMBERS": []})
     if use_for_graph:
         app.config["WHATSAPP_GRAPH_URL"] = (
@@ -26,7 +30,11 @@ def mount_emulator(app: Flask, base_url: str, use_for_graph: bool):
         )
     register_channels(app, emulator_app, base_url)
     db.session.remove()  # end the read: SQLite's write lock must not stay taken
-    return emulator_app, DispatcherMiddleware(app, {EMULATOR_PREFIX: emulator_app})
+    mounts = {
+        EMULATOR_PREFIX: emulator_app,
+        dev_mail.PREFIX: dev_mail.create_dev_mail_app(app),  # the outbox, not the log
+    }
+    return emulator_app, DispatcherMiddleware(app, mounts)
 
 
 def register_channels(app: Flask, emulator_app: Flask, base_url: str) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 
 from flask import current_app
 
+from . import metrics
 from .queue import redis_connection
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def stream(workspace_id: int) -> Iterator[str]:
     pubsub.subscribe(CHANNEL.format(workspace_id))
 
     def body() -> Iterator[str]:
+        metrics.SSE_CLIENTS.inc()
         try:
             yield f"retry: {RETRY_MS}\n: connected\n\n"
             last_beat = time.monotonic()
@@ -84,6 +86,7 @@ def stream(workspace_id: int) -> Iterator[str]:
                 yield "".join(f"event: {name}\ndata: \n\n" for name in sorted(events))
                 last_beat = time.monotonic()
         finally:
+            metrics.SSE_CLIENTS.dec()
             pubsub.close()
 
     return body()

@@ -1,12 +1,183 @@
-"""Outgoing email: always through the queue so a slow SMTP server never blocks a request."""
+"""Outgoing email: one job per kind of mail, given ids and keys, rendering inside.
 
-from flask import render_template
+RQ logs each job as `func(args)` when it starts and again when it fails, so
+whatever a job is given ends up in the logs. Mail jobs therefore get ids: they
+look up address, name and language themselves and derive what can be derived
+(a password reset link comes from the user's row, when the mail is written).
+What exists only in the request (an invite's token, of which only the hash is
+stored; an address not yet confirmed) waits encrypted in stash.py and the job
+gets its key: simpler than a table of pending mails, and nothing stays once
+the mail is out. Mails go through the queue so a slow SMTP server never blocks
+a request.
 
-from .jobs import deliver_mail
+Without MAIL_SERVER, mails are kept in app.extensions["mail_outbox"] (tests
+read it, `leadgate dev` shows it at /_dev/mail) and never written to the log:
+a console mailbox would put addresses and live links into every dev log.
+"""
+
+import logging
+import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+
+from . import stash
+from .auth import services as auth_services
+from .extensions import db
+from .jobs import in_app_context
+from .models import Invite, User
 from .queue import enqueue
 
+log = logging.getLogger(__name__)
 
-def send_mail(to: str, subject: str, template: str, **context) -> None:
-    """Render a plain-text mail template and queue it for delivery."""
-    body = render_template(template, **context)
-    enqueue(deliver_mail, to, str(subject), body, queue="default")
+# Long enough to outlive the job's retries and a worker down for a working day.
+STASH_SECONDS = 24 * 60 * 60
+OUTBOX_LIMIT = 500  # a long `leadgate dev` session must not grow without bound
+
+
+class MailNotSent(Exception):
+    """SMTP failed; names the error class and code, never the address."""
+
+
+def request_locale() -> str:
+    return str(get_locale())
+
+
+@contextmanager
+def rendering(locale: str | None) -> Iterator[None]:
+    """Render as a request to BASE_URL would, in this language: links are absolute."""
+    app = current_app
+    languages = app.config["LANGUAGES"]
+    with (
+        app.test_request_context(base_url=app.config["BASE_URL"]),
+        force_locale(locale if locale in languages else languages[0]),
+    ):
+        yield
+
+
+def send(to: str, subject: str, template: str, **context) -> None:
+    """Render a plain-text mail template and deliver it (call within rendering())."""
+    deliver(to, subject, render_template(template, **context))
+
+
+def deliver(to: str, subject: str, body: str) -> None:
+    """Send one email by SMTP, or keep it in the dev outbox when SMTP is not set."""
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    if current_app.config["MAIL_SERVER"]:
+        _send_smtp(message)
+    elif current_app.config["LEADGATE_ENV"] == "production":
+        log.warning("Mail not sent: MAIL_SERVER is not configured")
+    else:
+        outbox = current_app.extensions.setdefault("mail_outbox", [])
+        outbox.append(message)
+        del outbox[:-OUTBOX_LIMIT]
+        log.info("Mail kept in the development outbox (no MAIL_SERVER): /_dev/mail")
+
+
+def _send_smtp(message: EmailMessage) -> None:
+    config = current_app.config
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    try:
+        with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused:
+        log.warning("Mail not sent: the SMTP server refused the recipient")
+    except (smtplib.SMTPException, OSError) as error:
+        # SMTP replies often quote the address ("550 <a@b.de>: unknown"): keep
+        # them out of the traceback the worker logs. RQ retries the job.
+        code = getattr(error, "smtp_code", "")
+        raise MailNotSent(f"{type(error).__name__} {code}".strip()) from None
+
+
+def mail_password_reset(user: User) -> None:
+    enqueue(send_password_reset, user.id, request_locale())
+
+
+@in_app_context
+def send_password_reset(user_id: int, locale: str) -> None:
+    """Mail a user a fresh link to choose a new password."""
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        return
+    with rendering(user.locale or locale):
+        token = auth_services.make_password_reset_token(user)
+        send(
+            user.email,
+            _("Ihr Link zum Zurücksetzen des Passworts"),
+            "mail/password_reset.txt",
+            user=user,
+            url=url_for("auth.password_reset", token=token, _external=True),
+        )
+
+
+def mail_email_change(user: User, new_email: str) -> None:
+    """Queue the confirmation for a new address (the job checks it is free)."""
+    data = {
+        "email": auth_services.normalise_email(new_email),
+        "locale": request_locale(),
+    }
+    enqueue(send_email_change, user.id, stash.put(data, STASH_SECONDS))
+
+
+@in_app_context
+def send_email_change(user_id: int, key: str) -> None:
+    """Mail the link that confirms a new address to that address, if it is free."""
+    data, user = stash.get(key), db.session.get(User, user_id)
+    if data is None or user is None:
+        log.warning("Email change mail not sent: its request expired")
+        return
+    # A taken address gets no mail: that must not tell the user about other accounts.
+    if auth_services.find_user_by_email(data["email"]) is None:
+        with rendering(user.locale or data["locale"]):
+            token = auth_services.make_email_change_token(user, data["email"])
+            send(
+                data["email"],
+                _("Bitte bestätigen Sie Ihre neue E-Mail-Adresse"),
+                "mail/email_change.txt",
+                user=user,
+                url=url_for("account.confirm_email", token=token, _external=True),
+            )
+    stash.drop(key)
+
+
+def mail_invite(invite: Invite, token: str) -> None:
+    """Queue the invite mail; its token exists only here (the database has its hash)."""
+    data = {"token": token, "locale": request_locale()}
+    enqueue(send_invite, invite.id, stash.put(data, STASH_SECONDS))
+
+
+@in_app_context
+def send_invite(invite_id: int, key: str) -> None:
+    """Mail an invite's link to the invited address while the invite is open."""
+    data, invite = stash.get(key), db.session.get(Invite, invite_id)
+    if data is None or invite is None:
+        log.warning("Invite mail for invite %s not sent: expired", invite_id)
+        return
+    if invite.is_open:
+        with rendering(data["locale"]):
+            send(
+                invite.email,
+                _(
+                    "Einladung zu %(workspace)s auf LeadGate",
+                    workspace=invite.workspace.name,
+                ),
+                "mail/invite.txt",
+                inviter=invite.invited_by,
+                workspace=invite.workspace,
+                url=url_for(
+                    "workspaces.accept_invite", token=data["token"], _external=True
+                ),
+            )
+    stash.drop(key)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from . import metrics
 from .channels.services import client_for
 from .extensions import db
 from .jobs import in_app_context
@@ -31,6 +32,9 @@ LIMITS = {
     "video": (16 * MB, ("video/mp4", "video/3gpp")),
     "document": (100 * MB, ()),  # any type; served as a download, never inline
 }
+# What the thread shows inline (<img>, <audio>, <video>). Any other file, whatever
+# type its sender claimed (text/html, image/svg+xml), is served as a download.
+INLINE_TYPES = {kind: LIMITS[kind][1] for kind in ("image", "audio", "video")}
 
 
 class MediaRejected(Exception):
@@ -86,6 +90,7 @@ def finish(message: Message, state: str, reason: str) -> str:
     message.media_state = state
     db.session.commit()
     if state == "failed":
+        metrics.MEDIA_DOWNLOAD_FAILURES.inc()
         log.warning("Media of message %s not stored: %s", message.id, reason)
     return state
 

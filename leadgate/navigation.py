@@ -1,16 +1,28 @@
 """Where to send the user next: only ever to a path on our own site."""
 
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urlsplit
 
 from flask import request
 
+# Browsers drop tabs and line breaks inside a URL and read a backslash as "/".
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 def safe_next(target: str | None, default: str) -> str:
-    """Return target if it is a local path, else default (no open redirects)."""
-    if not target:
+    """Return target if it is a local path, else default (no open redirects).
+
+    "//evil", "/\\evil" and "/%2F/evil" all name another host once a browser or
+    a proxy has read them, so the check runs on the target with percent escapes
+    decoded and backslashes turned into slashes, not only on what urlsplit sees.
+    """
+    if not target or CONTROL.search(target) or "\\" in target:
+        return default
+    seen = CONTROL.sub("", unquote(target)).replace("\\", "/")
+    if not seen.startswith("/") or seen.startswith("//"):
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
+    if parts.scheme or parts.netloc:
         return default
     return target
 

@@ -1,4 +1,8 @@
-"""RQ queues on Redis, or on an in-process fakeredis in the embedded mode."""
+"""RQ queues on Redis, or on an in-process fakeredis in the embedded mode.
+
+The embedded mode (no REDIS_URL) is for `leadgate dev` and tests: production
+refuses to start without REDIS_URL (config.require_production_services).
+"""
 
 from collections.abc import Callable
 from typing import Any
@@ -7,6 +11,8 @@ import fakeredis
 import redis
 from flask import Flask, current_app
 from rq import Queue, Retry, SimpleWorker
+
+from .config import require_production_services
 
 # Inbound webhooks first; slow work (media, exports, purges) never blocks them.
 QUEUE_NAMES = ("high", "default", "low")
@@ -25,6 +31,7 @@ def redis_connection(app: Flask | None = None) -> redis.Redis:
         if url:
             connection = redis.Redis.from_url(url)
         else:
+            require_production_services(app.config)  # never a private queue there
             connection = fakeredis.FakeRedis(server=_EMBEDDED_SERVER)
         app.extensions["leadgate_redis"] = connection
     return connection

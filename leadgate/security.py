@@ -47,6 +47,28 @@ def allow_embedding(response: Response) -> Response:
     return response
 
 
+def serves_files(view: Callable) -> Callable:
+    """Mark a view that sends stored or generated files (media, exports)."""
+    view.serves_files = True
+    return view
+
+
+def sandbox_files(response: Response) -> Response:
+    """A file opened from our origin runs no script and has no origin of its own.
+
+    Media come from strangers and keep their claimed type only where we show it
+    inline; `sandbox` also covers what a browser might still render.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "serves_files", False):
+        policy = response.headers.get("Content-Security-Policy")
+        response.headers["Content-Security-Policy"] = (
+            f"{policy}; sandbox" if policy else "sandbox"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def init_app(app: Flask) -> None:
     production = app.config["LEADGATE_ENV"] == "production"
     # Flask runs after_request hooks in reverse order of registration: registered
@@ -54,6 +76,7 @@ def init_app(app: Flask) -> None:
     # (Talisman's own per-view options would work too, but it fills them in once
     # per view function, so the first app's force_https would stick for all.)
     app.after_request(allow_embedding)
+    app.after_request(sandbox_files)
     # One Talisman per app: its settings live on the instance, and tests build many apps.
     Talisman(
         app,

@@ -13,11 +13,9 @@ os.environ.setdefault(
 )
 
 from leadgate import create_app  # noqa: E402
-from leadgate.extensions import db, limiter  # noqa: E402
-from leadgate.queue import redis_connection  # noqa: E402
-from leadgate.webhooks.writer import stop_writer  # noqa: E402
+from leadgate.extensions import db  # noqa: E402
 
-from .support import AuthActions, CsrfClient, empty_all_tables  # noqa: E402
+from .support import AuthActions, close_app, make_app  # noqa: E402
 
 
 def _fresh_database_url(tmp_path_factory) -> str:
@@ -46,36 +44,9 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "test-secret-key",
-            "QUEUE_IS_ASYNC": False,
-            "WEBHOOK_DRAIN_LINGER_SECONDS": 0,  # inline drains end at once
-            "MEDIA_DIR": str(tmp_path / "media"),
-            "BASE_URL": "http://localhost",
-            # Never Meta from tests: a closed local port unless a test starts the emulator.
-            "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9/v25.0",
-            "WHATSAPP_TIMEOUT_SECONDS": 2,
-        }
-    )
-    app.test_client_class = CsrfClient
-    with app.app_context():
-        redis_connection().flushdb()
-        limiter.reset()
+    app = make_app(database_url, tmp_path / "media")
     yield app
-    webhook_app = app.extensions["leadgate_webhook_app"]
-    stop_writer(id(webhook_app))  # its thread holds a connection of its own
-    with app.app_context():
-        db.session.remove()
-        empty_all_tables()
-        db.engine.dispose()
-    with webhook_app.app_context():
-        db.engine.dispose()  # the webhook app's own connection pool
-    # Left to the garbage collector, the socket warns (ResourceWarning: an error
-    # here) whenever a collection happens to run mid-session.
-    redis_connection(app).close()
+    close_app(app)
 
 
 @pytest.fixture

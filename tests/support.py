@@ -2,12 +2,16 @@
 
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from leadgate import create_app
 from leadgate.auth import services
-from leadgate.extensions import db
+from leadgate.extensions import db, limiter
 from leadgate.models import Membership, Role, User, Workspace
+from leadgate.queue import redis_connection
+from leadgate.webhooks.writer import stop_writer
 
 PASSWORD = "korrekt Pferd Batterie Heftklammer"
 CSRF_PATTERN = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -69,6 +73,45 @@ def workspace_of(user: User) -> Workspace:
 
 def membership_of(user: User, workspace: Workspace) -> Membership:
     return next(m for m in user.memberships if m.workspace_id == workspace.id)
+
+
+def make_app(database_url: str, media_dir) -> Flask:
+    """The app as every test gets it (conftest's `app`), with Redis and limits reset."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "QUEUE_IS_ASYNC": False,
+            "WEBHOOK_DRAIN_LINGER_SECONDS": 0,  # inline drains end at once
+            "MEDIA_DIR": str(media_dir),
+            "BASE_URL": "http://localhost",
+            # Never Meta from tests: a closed local port unless a test starts the emulator.
+            "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9/v25.0",
+            "WHATSAPP_TIMEOUT_SECONDS": 2,
+        }
+    )
+    app.test_client_class = CsrfClient
+    with app.app_context():
+        redis_connection().flushdb()
+        limiter.reset()
+    return app
+
+
+def close_app(app: Flask, empty_tables: bool = True) -> None:
+    """Empty every table and release the app's connections and threads."""
+    webhook_app = app.extensions["leadgate_webhook_app"]
+    stop_writer(id(webhook_app))  # its thread holds a connection of its own
+    with app.app_context():
+        db.session.remove()
+        if empty_tables:
+            empty_all_tables()
+        db.engine.dispose()
+    with webhook_app.app_context():
+        db.engine.dispose()  # the webhook app's own connection pool
+    # Left to the garbage collector, the socket warns (ResourceWarning: an error
+    # here) whenever a collection happens to run mid-session.
+    redis_connection(app).close()
 
 
 def empty_all_tables() -> None:

@@ -31,7 +31,7 @@ def events(app, workspace_id=None) -> list[tuple]:
         ]
 
 
-def test_team_and_channel_changes_are_recorded(app, client, auth, runner):
+def test_team_and_channel_changes_are_recorded(app, client, auth, runner, outbox):
     team = make_team(app)
     auth.login(OWNER)
     invited = client.post(
@@ -43,6 +43,11 @@ def test_team_and_channel_changes_are_recorded(app, client, auth, runner):
         link.group(0),
         data={"name": "Nina Neu", "email": "neu@example.com", "password": PASSWORD},
     )
+    # The sign-up through an invite is confirmed by the mailed link.
+    confirm = re.search(
+        r"http://localhost(/register/confirm/\S+)", outbox[-1].get_content()
+    )
+    newcomer.post(confirm.group(1))
     client.post(
         "/settings/members/invite", data={"email": "weg@example.com", "role": "agent"}
     )

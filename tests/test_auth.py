@@ -20,9 +20,23 @@ def register(client, **overrides):
     return client.post("/register", data=data)
 
 
-def test_register_creates_user_and_owned_workspace(client, app):
+def confirm_link(outbox) -> str:
+    """The link in the last sign-up mail."""
+    body = outbox[-1].get_content()
+    return re.search(r"http://localhost(/register/confirm/\S+)", body).group(1)
+
+
+def test_register_creates_user_and_owned_workspace(client, app, outbox):
     response = register(client)
     assert response.status_code == 302
+    assert response.headers["Location"] == "/register/sent"
+    with app.app_context():
+        assert db.session.scalar(select(User)) is None  # not before the link is used
+    assert outbox[-1]["To"] == "erika@example.com"
+    link = confirm_link(outbox)
+    page = client.get(link)  # a mail scanner's GET creates nothing
+    assert page.status_code == 200 and "erika@example.com" in page.get_data(True)
+    response = client.post(link)
     assert response.headers["Location"] == "/inbox"
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "erika@example.com"))
@@ -32,10 +46,16 @@ def test_register_creates_user_and_owned_workspace(client, app):
         assert membership.workspace.name == "Muster GmbH"
     page = client.get("/inbox").get_data(as_text=True)
     assert "Muster GmbH" in page
+    # The link works once.
+    assert client.post("/logout").status_code == 302
+    assert client.post(link).headers["Location"] == "/register"
+    with app.app_context():
+        assert len(db.session.scalars(select(User)).all()) == 1
 
 
-def test_register_normalises_email_and_defaults_workspace_name(client, app):
+def test_register_normalises_email_and_defaults_workspace_name(client, app, outbox):
     register(client, email="  Erika@Example.COM ", workspace_name="")
+    client.post(confirm_link(outbox))
     with app.app_context():
         user = db.session.scalar(select(User))
         assert user.email == "erika@example.com"
@@ -60,12 +80,12 @@ def test_register_rejects_bad_input_with_clear_error(client, app, overrides, mes
         assert db.session.scalar(select(User)) is None
 
 
-def test_register_with_taken_email_keeps_existing_account(client, app):
+def test_register_with_taken_email_keeps_existing_account(client, app, outbox):
     with app.app_context():
         make_user("erika@example.com")
     response = register(client)
-    assert response.status_code == 422
-    assert "schon ein Konto" in response.get_data(as_text=True)
+    assert response.headers["Location"] == "/register/sent"  # as for a new address
+    assert "/register/confirm/" not in outbox[-1].get_content()
     with app.app_context():
         assert len(db.session.scalars(select(User)).all()) == 1
 

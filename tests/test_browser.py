@@ -22,6 +22,18 @@ from playwright.sync_api import expect  # noqa: E402
 PASSWORD = "korrekt Pferd Batterie Heftklammer"
 
 
+def confirm_from_dev_outbox(page, dev_server, address: str) -> None:
+    """Open the sign-up link mailed to this address (dev outbox page); sign up."""
+    mail = f"article:has-text('An: {address}') a[href*='/register/confirm/']"
+    for _ in range(50):  # the mail job runs in the dev server's worker thread
+        page.goto(dev_server.url + "/_dev/mail/")
+        if page.locator(mail).count():
+            break
+        page.wait_for_timeout(200)
+    page.locator(mail).first.click()
+    page.get_by_role("button", name="Konto anlegen").click()
+
+
 def test_register_login_invite_and_accept_in_a_browser(browser, dev_server):
     problems: list[str] = []
     desktop, page = new_page(browser, 1280, 800, problems)
@@ -36,6 +48,8 @@ def test_register_login_invite_and_accept_in_a_browser(browser, dev_server):
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_label("Name Ihres Unternehmens oder Teams").fill("Browser GmbH")
     page.get_by_role("button", name="Konto anlegen").click()
+    expect(page.locator("main")).to_contain_text("Bitte prüfen Sie Ihr Postfach")
+    confirm_from_dev_outbox(page, dev_server, "bea@example.com")
     expect(page).to_have_url(re.compile(r"/inbox$"))
     expect(page.locator("main")).to_contain_text("Browser GmbH")
 
@@ -61,6 +75,8 @@ def test_register_login_invite_and_accept_in_a_browser(browser, dev_server):
     mobile.get_by_label("Ihr Name").fill("Tom Teammate")
     mobile.get_by_label("Passwort").fill(PASSWORD)
     mobile.get_by_role("button", name="Konto anlegen und beitreten").click()
+    expect(mobile.locator("main")).to_contain_text("Bitte prüfen Sie Ihr Postfach")
+    confirm_from_dev_outbox(mobile, dev_server, "tom@example.com")
     expect(mobile).to_have_url(re.compile(r"/inbox$"))
     expect(mobile.locator("main")).to_contain_text("Browser GmbH")
     assert_fits_width(mobile)

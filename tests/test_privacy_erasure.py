@@ -606,7 +606,7 @@ def test_jobs_queued_for_a_deleted_workspace_do_nothing(client, app, team, peopl
         assert delivery.deliver_due(team.channel_id) == {}
         assert download_media(message_id) == "skipped"
         assert sync_templates(team.channel_id) == 0
-        assert send_read_receipt(team.channel_id, "wamid.lena.1") is None
+        assert send_read_receipt(team.channel_id, message_id) is None
         assert process_pending_webhooks() == 0
 
 

@@ -27,9 +27,11 @@ from leadgate.models import (
     Inquiry,
     LeadForm,
     LeadSubmission,
+    LoginSession,
     Message,
     MessageStatus,
     Reaction,
+    RememberedDevice,
     SendAttempt,
     User,
     WebhookEvent,
@@ -391,6 +393,22 @@ def add_platform_records(team) -> dict:
             WebhookEvent(body=b"{}", state="processed", received_at=RECENT),
             ChannelEvent(channel_id=team.channel_id, field="errors", created_at=NOW),
             ChannelEvent(channel_id=team.channel_id, field="errors", created_at=RECENT),
+            LoginSession(
+                user_id=user, token_hash="a" * 64, device="", ip_prefix="192.0.2.0/24",
+                last_seen_at=NOW, ended_at=NOW,
+            ),
+            LoginSession(
+                user_id=user, token_hash="b" * 64, device="", ip_prefix="192.0.2.0/24",
+                last_seen_at=RECENT, ended_at=RECENT,
+            ),
+            RememberedDevice(
+                user_id=user, token_hash="c" * 64, device="", ip_prefix="192.0.2.0/24",
+                expires_at=NOW,
+            ),
+            RememberedDevice(
+                user_id=user, token_hash="d" * 64, device="", ip_prefix="192.0.2.0/24",
+                expires_at=LATER + timedelta(days=20),
+            ),
         ]
     )  # fmt: skip
     db.session.commit()
@@ -410,8 +428,14 @@ def test_platform_records_expire_by_their_own_periods(app):
             "inquiries": 1,
             "webhook_events": 1,
             "channel_events": 1,
+            "login_sessions": 1,
+            "remembered_devices": 1,
             "accounts": 1,
         }
+        assert db.session.scalars(select(LoginSession.token_hash)).all() == ["b" * 64]
+        assert db.session.scalars(select(RememberedDevice.token_hash)).all() == [
+            "d" * 64
+        ]
         assert db.session.get(User, ids["former"]) is None
         assert db.session.get(User, ids["leaving"]) is not None
         assert db.session.get(Message, ids["note"]).author_id is None

@@ -58,7 +58,12 @@ def test_owner_invites_and_new_user_accepts_in_another_session(
         link,
         data={"name": "Nina Neu", "email": "neu@example.com", "password": PASSWORD},
     )
-    assert response.status_code == 302
+    assert response.location == "/register/sent"  # the address is confirmed first
+    assert outbox[-1]["To"] == "neu@example.com"
+    confirm = re.search(
+        r"http://localhost(/register/confirm/\S+)", outbox[-1].get_content()
+    ).group(1)
+    assert invitee.post(confirm).location == "/inbox"
     inbox = invitee.get("/inbox").get_data(as_text=True)
     assert "Workspace Olga Owner" in inbox
     with app.app_context():

@@ -1,36 +1,36 @@
 """The user's own account: profile, email, password (rectification) and activity."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..auth import services
+from ..auth import devices, services, sessions, two_factor
 from ..auth.passwords import verify_password
 from ..extensions import db, limiter
-from ..mail import send_mail
+from ..mail import mail_email_change
 from ..models import AccessLog
-from .forms import EmailChangeForm, PasswordChangeForm, ProfileForm
+from .activity import EVENT_LABELS
+from .forms import (
+    EmailChangeForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RecoveryCodesForm,
+    TwoFactorDisableForm,
+)
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 RECENT_ACTIVITY = 50
-EVENT_LABELS = {
-    "login_success": _l("Anmeldung"),
-    "login_failure": _l("Fehlgeschlagene Anmeldung"),
-    "use": _l("Nutzung"),
-    "logout": _l("Abmeldung"),
-    "password_reset": _l("Passwort zurückgesetzt"),
-    "password_changed": _l("Passwort geändert"),
-    "email_changed": _l("E-Mail-Adresse geändert"),
-}
 
 
 def render_account(status: int = 200, **forms):
     forms.setdefault("profile_form", ProfileForm(obj=current_user))
     forms.setdefault("email_form", EmailChangeForm(formdata=None))
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
+    forms.setdefault("disable_form", TwoFactorDisableForm(formdata=None))
+    forms.setdefault("codes_form", RecoveryCodesForm(formdata=None))
     activity = db.session.scalars(
         select(AccessLog)
         .where(AccessLog.user_id == current_user.id)
@@ -38,7 +38,14 @@ def render_account(status: int = 200, **forms):
         .limit(RECENT_ACTIVITY)
     ).all()
     page = render_template(
-        "account/index.html", activity=activity, event_labels=EVENT_LABELS, **forms
+        "account/index.html",
+        activity=activity,
+        event_labels=EVENT_LABELS,
+        login_sessions=sessions.open_sessions(current_user),
+        this_session=sessions.current(),
+        remembered_devices=devices.listed(current_user),
+        recovery_codes_left=two_factor.unused_recovery_codes(current_user),
+        **forms,
     )
     return page, status
 
@@ -79,16 +86,9 @@ def change_email():
     form = EmailChangeForm()
     if not validate_with_password(form):
         return render_account(422, email_form=form)
-    if not services.find_user_by_email(form.email.data):
-        token = services.make_email_change_token(current_user, form.email.data)
-        send_mail(
-            services.normalise_email(form.email.data),
-            _l("Bitte bestätigen Sie Ihre neue E-Mail-Adresse"),
-            "mail/email_change.txt",
-            user=current_user,
-            url=url_for("account.confirm_email", token=token, _external=True),
-        )
-    # Same answer if the address is taken: it must not reveal other accounts.
+    # The job mails only a free address; the answer is the same either way, so
+    # it must not reveal other accounts.
+    mail_email_change(current_user, form.email.data)
     flash(
         _(
             "Wir haben einen Bestätigungslink an die neue Adresse geschickt. Bis zur "
@@ -122,13 +122,63 @@ def change_password():
     form = PasswordChangeForm()
     if not validate_with_password(form):
         return render_account(422, password_form=form)
-    services.set_password(current_user, form.password.data)
+    services.set_password(current_user, form.password.data, keep=sessions.current())
     services.record_access("password_changed", current_user)
     db.session.commit()
-    login_user(
-        current_user._get_current_object()
-    )  # refresh this session's cookie with the new token
     flash(
         _("Ihr Passwort wurde geändert. Andere Sitzungen wurden abgemeldet."), "success"
     )
     return redirect(url_for("account.index"))
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    """Sign out one of the user's logins; this browser's own is a plain logout."""
+    record = sessions.own_or_404(session_id)
+    if record is sessions.current():
+        services.sign_out()
+        flash(_("Sie sind abgemeldet."), "success")
+        return redirect(url_for("public.index"))
+    sessions.end(record, "ended")
+    services.record_access("session_ended", current_user)
+    db.session.commit()
+    flash(_("Die Sitzung wurde abgemeldet."), "success")
+    return redirect(url_for("account.index", _anchor="sessions"))
+
+
+@bp.route("/sessions/end-others", methods=["GET", "POST"])
+@login_required
+def end_other_sessions():
+    """Sign out every other login of the user, after a confirmation page."""
+    this = sessions.current()
+    others = [s for s in sessions.open_sessions(current_user) if s is not this]
+    if request.method == "GET":
+        return render_template("account/end_sessions.html", others=others)
+    count = sessions.end_others(current_user, "ended", keep=this)
+    services.record_access("other_sessions_ended", current_user)
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d andere Sitzung wurde abgemeldet.",
+            "%(num)d andere Sitzungen wurden abgemeldet.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(url_for("account.index", _anchor="sessions"))
+
+
+@bp.post("/devices/<int:device_id>/forget")
+@login_required
+def forget_device(device_id: int):
+    """Make a remembered device ask for the code again."""
+    record = devices.own_or_404(device_id)
+    devices.forget(record)
+    services.record_access("device_forgotten", current_user)
+    db.session.commit()
+    flash(
+        _("Das Gerät wird beim nächsten Anmelden wieder nach dem Code gefragt."),
+        "success",
+    )
+    return redirect(url_for("account.index", _anchor="two-factor"))

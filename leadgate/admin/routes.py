@@ -1,14 +1,17 @@
-"""Platform administration: inquiries from the contact form and usage statistics."""
+"""Platform administration: inquiries, usage statistics, failed webhook drains."""
 
 import functools
 from datetime import timedelta
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from .. import audit, metrics
 from ..extensions import db
-from ..models import Inquiry, PageView, utcnow
+from ..models import Channel, Inquiry, PageView, utcnow
+from ..webhooks import failures, ingest
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -49,3 +52,56 @@ def statistics():
         .order_by(func.count().desc())
     ).all()
     return render_template("admin/statistics.html", rows=rows)
+
+
+@bp.get("/webhooks/failed")
+@platform_admin_required
+def failed_webhooks():
+    """Webhook events a drain could not apply: when, which channel, which error."""
+    events = failures.failed_events()
+    channel_ids = {e.channel_id for e in events if e.channel_id}
+    channels = {
+        c.id: c
+        for c in db.session.scalars(select(Channel).where(Channel.id.in_(channel_ids)))
+    }
+    return render_template(
+        "admin/failed_webhooks.html",
+        events=events,
+        channels=channels,
+        total=failures.failed_count(),
+    )
+
+
+@bp.post("/webhooks/failed/<int:event_id>/requeue")
+@platform_admin_required
+def requeue_webhook(event_id: int):
+    return requeue([event_id])
+
+
+@bp.post("/webhooks/failed/requeue")
+@platform_admin_required
+def requeue_webhooks():
+    return requeue(None)
+
+
+def requeue(event_ids: list[int] | None):
+    """Send failed events back to the drain, with an audit record, and drain now."""
+    requeued = failures.requeue(event_ids)
+    if event_ids is not None and not requeued:
+        abort(404)  # not failed (any more): nothing to do
+    if requeued:
+        audit.record(
+            None, "webhooks.requeued", count=len(requeued), event_ids=requeued[:100]
+        )
+    db.session.commit()
+    metrics.WEBHOOK_EVENTS_REQUEUED.inc(len(requeued))
+    ingest.schedule_processing()
+    flash(
+        ngettext(
+            "%(num)d Webhook wird erneut verarbeitet.",
+            "%(num)d Webhooks werden erneut verarbeitet.",
+            len(requeued),
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.failed_webhooks"))

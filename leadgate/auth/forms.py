@@ -34,6 +34,32 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Angemeldet bleiben"))
 
 
+def code_field(label, description="", **render_kw) -> StringField:
+    """A one-time code: what the authenticator app shows, or a recovery code."""
+    return StringField(
+        label,
+        description=description,
+        validators=[
+            DataRequired(_l("Bitte geben Sie den Code ein.")),
+            Length(max=64),
+        ],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "off",
+            "spellcheck": "false",
+            **render_kw,
+        },
+    )
+
+
+class LoginCodeForm(FlaskForm):
+    code = code_field(
+        _l("Code aus der Authenticator-App oder Wiederherstellungscode"),
+        description=_l("Sechs Ziffern, oder einer Ihrer zehn Wiederherstellungscodes."),
+    )
+    remember_device = BooleanField(_l("Dieses Gerät 30 Tage lang merken"))
+
+
 class PasswordResetRequestForm(FlaskForm):
     email = email_field()
 

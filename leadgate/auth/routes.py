@@ -8,15 +8,20 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from ..extensions import db, limiter
 from ..forms import form_status
-from ..mail import send_mail
+from ..mail import mail_password_reset
 from ..navigation import safe_next
-from . import services
-from .forms import LoginForm, PasswordResetForm, PasswordResetRequestForm, RegisterForm
+from . import login_flow, registration, services, two_factor
+from .forms import (
+    LoginCodeForm,
+    LoginForm,
+    PasswordResetForm,
+    PasswordResetRequestForm,
+    RegisterForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -30,6 +35,11 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
+def sign_up_mailed(response) -> bool:
+    """Per-address limits count only answers that queued a sign-up mail."""
+    return response.location == url_for("auth.registration_sent")
+
+
 @bp.before_app_request
 def log_authenticated_use():
     services.track_authenticated_use()
@@ -37,33 +47,55 @@ def log_authenticated_use():
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(
+    "3 per hour",
+    key_func=submitted_email,
+    methods=["POST"],
+    deduct_when=sign_up_mailed,
+    scope="register-account",
+)
 def register():
+    """Sign up; the answer is the same whether or not the address has an account."""
     if current_user.is_authenticated:
         return redirect(url_for("inbox.index"))
     form = RegisterForm()
     if form.validate_on_submit():
-        if services.find_user_by_email(form.email.data):
-            form.email.errors.append(
-                _(
-                    "Zu dieser E-Mail-Adresse gibt es schon ein Konto. Bitte melden "
-                    "Sie sich an oder setzen Sie Ihr Passwort zurück."
-                )
-            )
-        else:
-            user = services.create_user(
-                form.name.data, form.email.data, form.password.data
-            )
-            workspace_name = form.workspace_name.data or _(
-                "Team von %(name)s", name=user.name
-            )
-            services.create_workspace(user, workspace_name)
-            db.session.flush()
-            services.mark_logged_in(user)
-            db.session.commit()
-            login_user(user)
-            flash(_("Willkommen bei LeadGate! Ihr Workspace ist bereit."), "success")
-            return redirect(url_for("inbox.index"))
+        registration.request_sign_up(
+            form.name.data,
+            form.email.data,
+            form.password.data,
+            workspace_name=form.workspace_name.data,
+        )
+        return redirect(url_for("auth.registration_sent"))
     return render_template("auth/register.html", form=form), form_status(form)
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    return render_template("auth/register_sent.html")
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def confirm_registration(token: str):
+    """Create the account from the link in the sign-up mail (POST: scanners GET)."""
+    pending = registration.pending(token)
+    if pending is not None and request.method == "GET":
+        return render_template("auth/register_confirm.html", pending=pending)
+    created = registration.complete(token) if pending is not None else None
+    if created is None:
+        db.session.rollback()
+        flash(
+            _("Dieser Link ist ungültig, abgelaufen oder wurde schon benutzt."), "error"
+        )
+        return redirect(url_for("auth.register"))
+    user, workspace_id = created
+    services.sign_in(user)
+    db.session.commit()
+    if workspace_id is not None:
+        session["workspace_id"] = workspace_id
+    flash(_("Willkommen bei LeadGate! Ihr Konto ist bereit."), "success")
+    return redirect(url_for("inbox.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -82,10 +114,8 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            services.mark_logged_in(user)
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+            next_url = safe_next(request.args.get("next"), url_for("inbox.index"))
+            return login_flow.password_accepted(user, form.remember.data, next_url)
         services.record_access(
             "login_failure", services.find_user_by_email(form.email.data)
         )
@@ -94,15 +124,45 @@ def login():
     return render_template("auth/login.html", form=form), form_status(form)
 
 
+def pending_account() -> str:
+    """Rate-limit key for code entry: the account that passed the password."""
+    pending = session.get(login_flow.PENDING_KEY)
+    return f"code-account:{pending.get('user') if isinstance(pending, dict) else ''}"
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit("20 per minute;100 per hour", methods=["POST"])
+@limiter.limit(
+    "5 per 15 minutes",
+    key_func=pending_account,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="code-account",
+)
+def login_code():
+    """The second step: a code from the authenticator app or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("inbox.index"))
+    user = login_flow.pending_user()
+    if user is None:
+        flash(_("Bitte melden Sie sich an."), "info")
+        return redirect(url_for("auth.login"))
+    form = LoginCodeForm()
+    if form.validate_on_submit():
+        method = two_factor.check(user, form.code.data)
+        if method is not None:
+            return login_flow.code_accepted(user, method, form.remember_device.data)
+        services.record_access("two_factor_failed", user)
+        db.session.commit()
+        form.code.errors.append(_("Dieser Code stimmt nicht oder wurde schon benutzt."))
+    return render_template("auth/login_code.html", form=form), form_status(form)
+
+
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if request.method == "GET":
         return render_template("auth/logout.html")
-    if current_user.is_authenticated:
-        services.record_access("logout", current_user)
-        db.session.commit()
-    logout_user()
-    session.clear()
+    services.sign_out()
     flash(_("Sie sind abgemeldet."), "success")
     return redirect(url_for("public.index"))
 
@@ -117,14 +177,7 @@ def password_reset_request():
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
         if user is not None:
-            token = services.make_password_reset_token(user)
-            send_mail(
-                user.email,
-                _l("Ihr Link zum Zurücksetzen des Passworts"),
-                "mail/password_reset.txt",
-                user=user,
-                url=url_for("auth.password_reset", token=token, _external=True),
-            )
+            mail_password_reset(user)
         # The same answer whether or not the account exists: no enumeration.
         flash(
             _(
@@ -152,9 +205,7 @@ def password_reset(token: str):
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
         services.record_access("password_reset", user)
-        services.mark_logged_in(user)
-        db.session.commit()
-        login_user(user)
         flash(_("Ihr Passwort wurde geändert."), "success")
-        return redirect(url_for("inbox.index"))
+        # With two-factor login on, the link alone does not sign in: the code follows.
+        return login_flow.password_accepted(user, False, url_for("inbox.index"))
     return render_template("auth/password_reset.html", form=form), form_status(form)

@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 from flask import current_app, session
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import AccessLog, Membership, Role, User, Workspace
+from ..models import AccessLog, LoginSession, Membership, Role, User, Workspace
 from ..navigation import client_ip
+from . import devices, sessions
 from .passwords import hash_password, needs_rehash, verify_password
 
 USE_LOG_INTERVAL_SECONDS = 15 * 60
@@ -22,18 +23,7 @@ def init_login_manager(login_manager: LoginManager) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Bitte melden Sie sich an, um fortzufahren.")
     login_manager.login_message_category = "info"
-    login_manager.user_loader(load_user)
-
-
-def load_user(user_id: str) -> User | None:
-    """Load the user from 'id:session_token'; a rotated token signs the cookie out."""
-    raw_id, _, token = user_id.partition(":")
-    if not raw_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(raw_id))
-    if user is None or user.session_token != token:
-        return None
-    return user
+    login_manager.user_loader(sessions.load_user)
 
 
 def normalise_email(email: str) -> str:
@@ -70,10 +60,11 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and sign out every other session of this user."""
+def set_password(user: User, password: str, keep: LoginSession | None = None) -> None:
+    """Change the password; end every login but `keep`, forget remembered devices."""
     user.password_hash = hash_password(password)
-    user.rotate_session_token()
+    sessions.end_others(user, "password", keep=keep)
+    devices.forget_all(user)
 
 
 def record_access(event: str, user: User | None) -> None:
@@ -85,14 +76,19 @@ def record_access(event: str, user: User | None) -> None:
 
 
 def track_authenticated_use() -> None:
-    """Log use by a signed-in user, at most once per session every 15 minutes."""
+    """Log use by a signed-in user, at most once per session every 15 minutes.
+
+    The login session's last_seen_at follows every few minutes (sessions.touch).
+    """
     if not current_user.is_authenticated:
         return
+    touched = sessions.touch()
     now = int(time.time())
-    if now - session.get("use_logged_at", 0) < USE_LOG_INTERVAL_SECONDS:
+    if now - session.get("use_logged_at", 0) >= USE_LOG_INTERVAL_SECONDS:
+        session["use_logged_at"] = now
+        record_access("use", current_user)
+    elif not touched:
         return
-    session["use_logged_at"] = now
-    record_access("use", current_user)
     db.session.commit()
 
 
@@ -102,25 +98,43 @@ def mark_logged_in(user: User) -> None:
     record_access("login_success", user)
 
 
+def sign_out() -> None:
+    """End this browser's login session, log it and forget the login cookies."""
+    if current_user.is_authenticated:
+        record = sessions.current()
+        if record is not None:
+            sessions.end(record, "logout")
+        record_access("logout", current_user)
+        db.session.commit()
+    session.clear()
+    logout_user()  # after clear(): it marks the remember cookie for deletion
+
+
+def sign_in(user: User, remember: bool = False) -> None:
+    """Log the login and open its session (the caller commits)."""
+    mark_logged_in(user)
+    sessions.start(user, remember)
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose)
 
 
-def _fingerprint(value: str) -> str:
+def fingerprint(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
 def make_password_reset_token(user: User) -> str:
     # Binding the token to the current hash makes it single-use: a reset changes it.
     return _serializer("password-reset").dumps(
-        {"u": user.id, "p": _fingerprint(user.password_hash)}
+        {"u": user.id, "p": fingerprint(user.password_hash)}
     )
 
 
 def user_for_password_reset_token(token: str) -> User | None:
     data = _load(token, "password-reset", "PASSWORD_RESET_VALID_SECONDS")
     user = db.session.get(User, data.get("u", 0)) if data else None
-    if user is None or data["p"] != _fingerprint(user.password_hash):
+    if user is None or data["p"] != fingerprint(user.password_hash):
         return None
     if user.deleted_at is not None:  # a deleted account cannot be revived
         return None
@@ -131,7 +145,7 @@ def make_email_change_token(user: User, new_email: str) -> str:
     return _serializer("email-change").dumps(
         {
             "u": user.id,
-            "old": _fingerprint(user.email),
+            "old": fingerprint(user.email),
             "new": normalise_email(new_email),
         }
     )
@@ -141,7 +155,7 @@ def apply_email_change_token(token: str) -> User | None:
     """Apply a confirmed email change once; None if invalid, expired or used."""
     data = _load(token, "email-change", "EMAIL_CHANGE_VALID_SECONDS")
     user = db.session.get(User, data.get("u", 0)) if data else None
-    if user is None or data["old"] != _fingerprint(user.email):
+    if user is None or data["old"] != fingerprint(user.email):
         return None
     if find_user_by_email(data["new"]) is not None:
         return None

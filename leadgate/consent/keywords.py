@@ -11,7 +11,9 @@ from ..models import Channel, Contact, Conversation, Message
 from ..outbound.service import stage
 from . import ledger
 
-TRAILING = re.compile(r"[\s.!]+$")
+# Anchored at the start of the run: "[\s.!]+$" alone tried again from every
+# position of a long run of spaces or dots before a last letter (quadratic).
+TRAILING = re.compile(r"(?<![\s.!])[\s.!]+$")
 
 
 def keywords(setting: str) -> set[str]:

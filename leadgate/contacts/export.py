@@ -15,16 +15,23 @@ from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
+from ..files import content_disposition
 from ..models import Contact, as_utc
+from ..security import serves_files
 from ..tenancy import current_membership, manager_required
 from . import bp
 from .fields import fields_of
 from .listing import ContactFilters, conditions, labels_of, last_contacts
 
 CHUNK = 1000
+# A spreadsheet runs a cell that starts like a formula; a leading apostrophe makes
+# it text. (A tab or CR first is skipped by some spreadsheets, then it runs.)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DEFUSE = "'"
 
 
 @bp.get("/export.csv")
+@serves_files
 @manager_required
 def export():
     workspace_id = current_membership().workspace_id
@@ -40,7 +47,7 @@ def export():
         stream_with_context(rows),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": 'attachment; filename="kontakte.csv"',
+            "Content-Disposition": content_disposition("kontakte.csv", "kontakte.csv"),
             "Cache-Control": "no-store",
         },
     )
@@ -127,4 +134,9 @@ def row(contact: Contact, labels, last, keys: list[str]) -> list:
 def safe(value: str | None) -> str:
     """Text people typed, defused against spreadsheet formula injection."""
     text = value or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return DEFUSE + text if text[:1] in FORMULA_STARTS else text
+
+
+def undefused(cell: str) -> str:
+    """A cell as it was before `safe`: for our own files uploaded again."""
+    return cell[1:] if cell[:1] == DEFUSE and cell[1:2] in FORMULA_STARTS else cell

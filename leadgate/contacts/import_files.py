@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..models import ContactField
+from .export import undefused
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -80,6 +81,8 @@ def read_table(raw: bytes) -> Table:
         raise ImportFileError(_("Die erste Zeile muss die Spaltennamen enthalten."))
     if len(records) - 1 > MAX_ROWS:
         raise ImportFileError(_("Die Datei hat mehr als 50.000 Zeilen."))
+    # Our own files come back (left-out rows, fixed): cells as they were typed.
+    records = [[undefused(cell) for cell in record] for record in records]
     return Table(delimiter, unique_columns(records[0]), records[1:])
 
 

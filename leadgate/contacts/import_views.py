@@ -16,9 +16,11 @@ from wtforms.validators import Length
 
 from .. import audit
 from ..extensions import db
+from ..files import clean_filename
 from ..forms import form_status, strip
 from ..htmx import is_fragment_request, render_page_or_fragment
 from ..models import ContactImport
+from ..security import serves_files
 from ..tenancy import current_membership, get_scoped_or_404, manager_required
 from . import bp, import_writes, importing
 from .import_files import (
@@ -200,6 +202,7 @@ def import_result(import_id: int):
 
 
 @bp.get("/import/<int:import_id>/invalid.csv")
+@serves_files
 @manager_required
 def import_invalid_csv(import_id: int):
     """The rows left out, as uploaded plus a reason column, to fix and import again."""
@@ -207,12 +210,15 @@ def import_invalid_csv(import_id: int):
     text = importing.invalid_rows_csv(contact_import)
     if text is None:
         abort(404)
-    stem = contact_import.filename.rsplit(".", 1)[0] or "import"
+    # Cleaned again: imports stored before names were cleaned on upload.
+    stem = clean_filename(contact_import.filename, "import").rsplit(".", 1)[0]
     response = send_file(
         io.BytesIO(text.encode()),
         mimetype="text/csv",
         as_attachment=True,
-        download_name=_("%(name)s-nicht-importiert.csv", name=stem),
+        download_name=clean_filename(
+            _("%(name)s-nicht-importiert.csv", name=stem or "import")
+        ),
     )
     response.headers["Cache-Control"] = "no-store"  # personal data
     return response

@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 
 from ..dbutil import one_of
 from ..extensions import db
+from ..files import clean_filename
 from ..models import (
     ConsentRecord,
     Contact,
@@ -30,6 +31,7 @@ from ..models import (
 )
 from ..phones import e164_of_wa_id, wa_id_of
 from ..privacy.suppression import suppressed_numbers
+from .export import safe
 from .import_files import Table, guess_mapping, read_table
 from .import_rows import Checked, Row, Rules, check_rows
 
@@ -71,7 +73,7 @@ def start_import(
     contact_import = ContactImport(
         workspace_id=workspace_id,
         created_by_id=user.id,
-        filename=(filename or "import.csv")[:255],
+        filename=clean_filename(filename, "import.csv"),
         file_sha256=hashlib.sha256(raw).hexdigest(),
         content=raw,
         mapping=guess_mapping(table.columns, custom_fields(workspace_id)),
@@ -258,12 +260,13 @@ def invalid_rows_csv(contact_import: ContactImport) -> str | None:
         return None
     table = load_table(contact_import)
     width = len(table.columns)
-    # Cells go back exactly as uploaded (no formula escaping): numbers begin
-    # with "+", and the file must import again unchanged once corrected.
+    # Every cell defused as in the contact export ("=cmd|..." must not run in a
+    # spreadsheet); read_table takes the prefix off again when it comes back.
     out = io.StringIO()
     writer = csv.writer(out, delimiter=table.delimiter)
-    writer.writerow([*table.columns, _("Grund")])
+    writer.writerow([safe(cell) for cell in [*table.columns, _("Grund")]])
     for number, cells in enumerate(table.rows, start=2):
         if number in reasons:
-            writer.writerow([*(cells + [""] * width)[:width], reasons[number]])
+            row = [*(cells + [""] * width)[:width], reasons[number]]
+            writer.writerow([safe(cell) for cell in row])
     return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8

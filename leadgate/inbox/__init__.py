@@ -5,9 +5,10 @@ from datetime import datetime
 from flask import Blueprint
 from flask_babel import format_datetime
 
+from ..files import file_kind
 from ..outbound.reasons import failure_reason
 from ..webhooks.previews import type_label
-from .formatting import whatsapp_format
+from .formatting import whatsapp_format, whatsapp_parts
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -18,6 +19,8 @@ def inject_labels():
 
 
 bp.add_app_template_filter(whatsapp_format, "whatsapp")
+bp.add_app_template_filter(whatsapp_parts, "whatsapp_parts")
+bp.add_app_template_filter(file_kind, "file_kind")
 
 
 @bp.app_template_filter("isodatetime")

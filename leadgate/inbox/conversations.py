@@ -15,8 +15,9 @@ from sqlalchemy.orm import joinedload
 from .. import live
 from ..consent import ledger
 from ..extensions import db
+from ..files import clean_filename
 from ..htmx import is_fragment_request, render_page_or_fragment
-from ..media import media_path
+from ..media import INLINE_TYPES, media_path
 from ..models import Channel, Conversation, Label, Membership, Message, Reaction, User
 from ..outbound.receipts import enqueue_receipt, receipt_due
 from ..outbound.rules import (
@@ -24,6 +25,7 @@ from ..outbound.rules import (
     window_closes_at,
     window_refusal,
 )
+from ..security import serves_files
 from ..tenancy import current_membership, get_scoped_or_404, workspace_required
 from ..webhooks.inbound import MODIFIER_TYPES
 from . import bp, presence
@@ -213,19 +215,33 @@ def add_agent_reactions(conversation: Conversation, found: dict) -> None:
 
 
 @bp.get("/media/<int:message_id>")
+@serves_files
 @workspace_required()
 def media(message_id: int):
     """Serve a stored file only to members of the workspace that owns it."""
     message = get_scoped_or_404(Message, message_id)
     if message.media_state != "stored" or not message.media_sha256:
         abort(404)
-    inline = message.type in ("image", "sticker", "audio", "video")
+    mime_type = inline_type(message)
     response = send_file(
         media_path(message.media_sha256),
-        mimetype=message.media_mime_type or "application/octet-stream",
-        as_attachment=not inline,
-        download_name=message.media_filename or f"{message.type}-{message.id}",
+        mimetype=mime_type or "application/octet-stream",
+        as_attachment=mime_type is None,
+        download_name=clean_filename(
+            message.media_filename, f"{message.type}-{message.id}"
+        ),
         conditional=True,
     )
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def inline_type(message: Message) -> str | None:
+    """The type to serve a file inline with, or None: then it is a download.
+
+    Only the image, audio and video types the thread renders keep their type;
+    anything else a sender claims (text/html, image/svg+xml) could run as a page.
+    """
+    kind = "image" if message.type == "sticker" else message.type
+    mime_type = (message.media_mime_type or "").split(";")[0].strip().lower()
+    return mime_type if mime_type in INLINE_TYPES.get(kind, ()) else None

@@ -23,6 +23,7 @@ from .contacts import (
     LeadSubmission,
 )
 from .inbox import STATES, CannedResponse, ConversationLabel, ConversationRead, Label
+from .logins import LoginSession, RecoveryCode, RememberedDevice
 from .privacy import AuditEvent, Suppression
 from .whatsapp import (
     Channel,
@@ -58,12 +59,15 @@ __all__ = [
     "Label",
     "LeadForm",
     "LeadSubmission",
+    "LoginSession",
     "Membership",
     "Message",
     "MessageStatus",
     "MessageTemplate",
     "PageView",
     "Reaction",
+    "RecoveryCode",
+    "RememberedDevice",
     "Role",
     "STATES",
     "SendAttempt",

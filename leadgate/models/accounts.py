@@ -1,7 +1,6 @@
 """Accounts, workspaces and the platform's own records (access log, consent, statistics)."""
 
 import enum
-import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -15,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,10 +26,6 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 class Role(enum.StrEnum):
@@ -47,8 +43,14 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Part of the login cookie; rotating it signs the user out everywhere.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # Two-factor login (auth/two_factor.py): the TOTP secret, Fernet-encrypted;
+    # set without two_factor_enabled_at while a setup waits for its first code.
+    totp_secret: Mapped[str | None] = mapped_column(Text)
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True)
+    )
+    # The last 30-second step a code was accepted for: each code works once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     locale: Mapped[str | None] = mapped_column(String(8))
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(
@@ -63,11 +65,15 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan"
     )
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+    # The token of the login session this object was loaded or signed in with
+    # (auth/sessions.py); not a column: only its hash is stored.
+    login_token = None
 
-    def rotate_session_token(self) -> None:
-        self.session_token = new_session_token()
+    def get_id(self) -> str:
+        """What the login cookies carry: 'id:token' of a login session."""
+        if not self.login_token:
+            raise RuntimeError("sign users in with auth.sessions.start()")
+        return f"{self.id}:{self.login_token}"
 
 
 DEFAULT_OPT_OUT_KEYWORDS = "STOP, STOPP, ABMELDEN, ABBESTELLEN, UNSUBSCRIBE"
@@ -122,6 +128,10 @@ class Workspace(db.Model):
     # What a lead form's WhatsApp checkbox says, and where the privacy notice is.
     consent_text: Mapped[str | None] = mapped_column(Text)
     privacy_url: Mapped[str | None] = mapped_column(String(500))
+    # Owners can make two-factor login a condition of using the workspace.
+    require_two_factor: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow
     )

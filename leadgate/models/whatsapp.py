@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,11 +24,17 @@ from .accounts import BigId, User, Workspace, utcnow
 Json = JSON().with_variant(JSONB(), "postgresql")
 
 # Outbound delivery states only move forward: a late "delivered" never undoes "read".
-# "failed" outranks "sent" but not a confirmed delivery.
+# "failed" outranks "sent" but not a confirmed delivery. "held": Meta accepted a
+# paced template but holds it (held_for_quality_assessment); "sent" moves it on.
+# Before a send: "paused" waits for its paused template; after one, "limited" is
+# Meta's per-user marketing limit (131049), ranked like "failed" but no failure.
 STATUS_RANK = {
     "queued": 0,
+    "paused": 0,
+    "held": 5,
     "sent": 10,
     "failed": 15,
+    "limited": 15,
     "delivered": 20,
     "read": 30,
     "played": 40,
@@ -276,6 +283,7 @@ class SendAttempt(db.Model):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # accepted | retry | failed | unknown (no answer: the request may have arrived)
+    # | limited (131049, Meta's marketing limit) | paused (132015, template paused)
     outcome: Mapped[str | None] = mapped_column(String(16))
     http_status: Mapped[int | None] = mapped_column(Integer)
     wamid: Mapped[str | None] = mapped_column(String(255))  # what Meta accepted
@@ -365,7 +373,15 @@ class MessageTemplate(db.Model):
 class WebhookEvent(db.Model):
     """A webhook POST exactly as received, committed before Meta gets its 200."""
 
-    __table_args__ = (Index("ix_webhook_event_state_received", "state", "received_at"),)
+    __table_args__ = (
+        Index("ix_webhook_event_state_received", "state", "received_at"),
+        Index(
+            "ix_webhook_event_failed",
+            "failed_at",
+            postgresql_where=text("state = 'failed'"),
+            sqlite_where=text("state = 'failed'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel_id: Mapped[int | None] = mapped_column(
@@ -379,6 +395,11 @@ class WebhookEvent(db.Model):
         DateTime(timezone=True), default=utcnow, index=True
     )
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A drain that raised (webhooks/ingest.py): state "failed", the exception's
+    # class (never its message, which may quote personal data), when, how often.
+    error_class: Mapped[str | None] = mapped_column(String(128))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ChannelEvent(db.Model):

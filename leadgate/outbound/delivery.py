@@ -1,6 +1,10 @@
 """Deliver queued messages to the Cloud API: exactly once, retried while it makes sense.
 
 States: queued → sending → sent (→ delivered → read, from status webhooks) or failed.
+Meta's own holds are no failures (settle.py, template_status.py): `held` (accepted,
+but a paced template Meta holds: held_for_quality_assessment; statuses move it on),
+`paused` (waits while its template is paused, queued again once it is approved)
+and `limited` (131049, the per-user marketing limit: resent only by the agent).
 
 One job per channel (`deliver_due`) sends the number's due messages in batches:
 it reserves the batch's slots in the shared pacing schedule, claims the messages by
@@ -23,7 +27,6 @@ duplicate to a customer is worse than a visible question.
 """
 
 import logging
-import random
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -33,10 +36,11 @@ from flask import current_app
 from sqlalchemy import bindparam, case, exists, select, update
 from sqlalchemy.orm import aliased
 
-from .. import live
+from .. import live, metrics
 from ..channels.services import client_for
 from ..dbutil import one_of
 from ..extensions import db
+from ..files import clean_filename
 from ..jobs import in_app_context
 from ..media import media_path
 from ..models import Channel, Contact, Message, SendAttempt, utcnow
@@ -46,12 +50,14 @@ from ..webhooks.statuses import apply_recorded_statuses
 from ..whatsapp.client import WhatsAppClient, WhatsAppError
 from . import pacing, sender
 from .reasons import WITHHELD
+from .settle import MAX_ATTEMPTS, fail, schedule_retry, settle  # noqa: F401 (API)
 
 log = logging.getLogger(__name__)
 
+# The send answer's messages[].message_status for a paced template.
+HELD_BY_META = "held_for_quality_assessment"
+
 QUEUE = "default"
-MAX_ATTEMPTS = 6
-MAX_BACKOFF_SECONDS = 300
 BATCH_SIZE = 40  # half a second of a number's default rate
 MAX_PACING_SLEEP = 1.0  # a later channel slot: the job waits in the queue instead
 MIN_PAIR_WAIT_SECONDS = 0.5
@@ -81,14 +87,6 @@ def enqueue_delivery(
         if not marked:
             return
     enqueue(deliver_due, channel_id, queue=QUEUE, retry=None)
-
-
-def backoff_seconds(attempt: int, code: int | None) -> float:
-    """Exponential with jitter; Meta's pair rate limit asks for 4^X seconds."""
-    if code == 131056:
-        return float(min(MAX_BACKOFF_SECONDS, 4 ** (attempt - 1)))
-    base = min(MAX_BACKOFF_SECONDS, 2**attempt)
-    return base * random.uniform(0.5, 1.0)
 
 
 @in_app_context
@@ -304,7 +302,7 @@ def stored_copy(message: Message) -> sender.Upload | None:
     return sender.Upload(
         media_path(message.media_sha256),
         message.media_mime_type,
-        message.media_filename or f"{message.type}-{message.id}",
+        clean_filename(message.media_filename, f"{message.type}-{message.id}"),
     )
 
 
@@ -330,23 +328,29 @@ def record(
             uploads,
         )
     accepted = [
-        {"b_id": job.message_id, "b_attempt": job.attempt_id, "b_wamid": result.wamid}
+        {
+            "b_id": job.message_id,
+            "b_attempt": job.attempt_id,
+            "b_wamid": result.wamid,
+            "b_status": accepted_status(result),
+            "b_rank": STATUS_RANK[accepted_status(result)],
+        }
         for job, result in zip(jobs, results, strict=True)
         if result.error is None
     ]
     if accepted:
         # Conditional in the database: a status webhook may have moved a message
         # on meanwhile (delivered, read), and that must not be undone.
-        behind = messages.c.status_rank < STATUS_RANK["sent"]
+        behind = messages.c.status_rank < bindparam("b_rank")
         db.session.execute(
             update(messages)
             .where(messages.c.id == bindparam("b_id"))
             .values(
                 wamid=bindparam("b_wamid"),
                 sending_since=None,
-                status=case((behind, "sent"), else_=messages.c.status),
+                status=case((behind, bindparam("b_status")), else_=messages.c.status),
                 status_rank=case(
-                    (behind, STATUS_RANK["sent"]), else_=messages.c.status_rank
+                    (behind, bindparam("b_rank")), else_=messages.c.status_rank
                 ),
             ),
             accepted,
@@ -359,12 +363,18 @@ def record(
         )
         # A status webhook may have been quicker than the answer.
         apply_recorded_statuses(line.channel_id, [row["b_wamid"] for row in accepted])
-        outcomes["sent"] += len(accepted)
+        held = sum(row["b_status"] == "held" for row in accepted)
+        outcomes["sent"] += len(accepted) - held
+        metrics.count_sends("sent", amount=len(accepted) - held)
+        if held:
+            outcomes["held"] += held
+            metrics.count_sends("held", amount=held)
     retries = []
     for job, result in zip(jobs, results, strict=True):
         if result.error is not None:
             outcome, delay = handle_error(job, result.error)
             outcomes[outcome] += 1
+            metrics.count_sends(outcome, result.error.code)
             if delay is not None:
                 retries.append(delay)
     db.session.commit()
@@ -389,31 +399,17 @@ def handle_error(job: sender.SendJob, error: WhatsAppError) -> tuple[str, float 
         )
         log.warning("Message %s: no answer from Meta; waiting for a status", message.id)
         return "unknown", None
-    delay = schedule_retry(message, error)
-    if delay is not None:
-        attempt.outcome = "retry"
+    outcome, delay = settle(message, error, attempt.error_title)
+    attempt.outcome = outcome
+    if outcome == "retry":
         log.info("Message %s: error %s, retry in %.0f s", message.id, error.code, delay)
-        return "retry", delay
-    attempt.outcome = "failed"
-    fail(message, error.code, attempt.error_title)
+        return outcome, delay
     if error.token_invalid:
         db.session.get(Channel, message.channel_id).needs_new_token = True
-    log.warning("Message %s failed permanently (error %s)", message.id, error.code)
-    return "failed", None
+    log.warning("Message %s: %s (error %s)", message.id, outcome, error.code)
+    return outcome, None
 
 
-def schedule_retry(message: Message, error: WhatsAppError) -> float | None:
-    """Back to `queued` for another attempt after a backoff; None if not allowed."""
-    if not error.retryable or message.attempts >= MAX_ATTEMPTS:
-        return None
-    delay = backoff_seconds(message.attempts, error.code)
-    message.status, message.status_rank, message.wamid = "queued", 0, None
-    message.error_code = message.error_title = message.sending_since = None
-    message.next_attempt_at = utcnow() + timedelta(seconds=delay)
-    return delay
-
-
-def fail(message: Message, code: int | None, title: str | None) -> None:
-    message.status, message.status_rank = "failed", STATUS_RANK["failed"]
-    message.error_code, message.error_title = code, title
-    message.sending_since = message.next_attempt_at = None
+def accepted_status(result: sender.SendResult) -> str:
+    """ "held" when Meta paces the template (held_for_quality_assessment)."""
+    return "held" if result.message_status == HELD_BY_META else "sent"

@@ -6,6 +6,21 @@ from flask_babel import gettext as _
 UNCONFIRMED = "unconfirmed"
 # Stored when the contact objected or was restricted while the message waited.
 WITHHELD = "withheld"
+# Stored (with Meta's template status after it) when a waiting message's template
+# was disabled, deleted or rejected before it could go out.
+TEMPLATE_WITHDRAWN = "template:"
+
+
+def template_withdrawn_reason(status: str) -> str:
+    if status == "DISABLED":
+        return _(
+            "Nicht gesendet: Meta hat die Vorlage nach negativen Rückmeldungen "
+            "deaktiviert. Bitte eine andere Vorlage wählen."
+        )
+    return _(
+        "Nicht gesendet: Die Vorlage ist bei Meta nicht mehr freigegeben "
+        "(gelöscht, archiviert oder abgelehnt). Bitte eine andere Vorlage wählen."
+    )
 
 
 def failure_reason(code: int | None, title: str | None) -> str:
@@ -14,6 +29,8 @@ def failure_reason(code: int | None, title: str | None) -> str:
             "Zustellung unklar: Meta hat nicht geantwortet. Bitte prüfen Sie beim "
             "Kontakt, ob die Nachricht ankam, bevor Sie sie erneut senden."
         )
+    if title and title.startswith(TEMPLATE_WITHDRAWN):
+        return template_withdrawn_reason(title.removeprefix(TEMPLATE_WITHDRAWN))
     if title == WITHHELD:
         return _(
             "Nicht gesendet: Der Kontakt hat widersprochen oder die Verarbeitung "
@@ -35,9 +52,19 @@ def failure_reason(code: int | None, title: str | None) -> str:
         )
     if code == 131049:
         return _(
-            "Meta hat die Nachricht zum Schutz der Nutzer zurückgehalten: "
-            "frühestens morgen erneut versuchen."
+            "Von Meta begrenzt (Marketing-Limit): Der Kontakt hat zuletzt zu viele "
+            "Marketing-Nachrichten erhalten. Das ist kein Fehler; frühestens morgen "
+            "erneut senden."
         )
+    if code == 131062:
+        return _(
+            "Diese Nachricht kann nicht an einen Kontakt ohne Telefonnummer "
+            "(nur Benutzername) gesendet werden."
+        )
+    if code == 132015:
+        return _("Die Vorlage ist bei Meta pausiert: Die Nachricht wartet.")
+    if code == 132016:
+        return template_withdrawn_reason("DISABLED")
     if code in (0, 190):
         return _(
             "Das Zugriffstoken ist ungültig oder abgelaufen: bitte in den "

@@ -13,13 +13,13 @@ from ..queue import enqueue
 log = logging.getLogger(__name__)
 
 
-def receipt_due(conversation: Conversation) -> str | None:
-    """The wamid to mark as read (Meta marks the earlier ones too), or None."""
+def receipt_due(conversation: Conversation) -> int | None:
+    """The message to mark as read (Meta marks the earlier ones too), or None."""
     workspace = conversation.channel.workspace
     if not conversation.unread_count or not workspace.send_read_receipts:
         return None
     return db.session.scalar(
-        select(Message.wamid)
+        select(Message.id)
         .where(
             Message.conversation_id == conversation.id,
             Message.direction == "in",
@@ -30,15 +30,18 @@ def receipt_due(conversation: Conversation) -> str | None:
     )
 
 
-def enqueue_receipt(channel_id: int, wamid: str) -> None:
-    enqueue(send_read_receipt, channel_id, wamid)
+def enqueue_receipt(channel_id: int, message_id: int) -> None:
+    # The message's id, not its wamid: a wamid carries the phone number (base64)
+    # and RQ logs job arguments.
+    enqueue(send_read_receipt, channel_id, message_id)
 
 
 @in_app_context
-def send_read_receipt(channel_id: int, wamid: str) -> None:
+def send_read_receipt(channel_id: int, message_id: int) -> None:
     channel = db.session.get(Channel, channel_id)
-    if channel is None or channel.needs_new_token:
+    message = db.session.get(Message, message_id)
+    if channel is None or channel.needs_new_token or message is None:
         return
     with client_for(channel) as client:
-        client.mark_read(channel.phone_number_id, wamid)  # errors: RQ retries
+        client.mark_read(channel.phone_number_id, message.wamid)  # errors: RQ retries
     log.info("Read receipt sent on channel %s", channel_id)

@@ -14,8 +14,9 @@ from ..extensions import db
 from ..jobs import in_app_context
 from ..models import Channel, Message, SendAttempt, utcnow
 from ..whatsapp.client import WhatsAppError
-from .delivery import enqueue_delivery, fail, schedule_retry
+from .delivery import enqueue_delivery
 from .reasons import UNCONFIRMED
+from .settle import fail, settle
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,10 @@ def handle_failed_statuses(failures: list[dict]) -> list[tuple[int, float]]:
     """A `failed` status webhook gets the same rules as that error in the send answer.
 
     Temporary errors send again after a backoff (the failed wamid stays on its
-    attempt), an invalid token flags the channel; the rest stays failed with its
-    reason. Returns (channel id, delay) to enqueue after the commit.
+    attempt), 131049 is Meta's marketing limit (`limited`), 132015 a paused
+    template (the message waits for it), an invalid token flags the channel; the
+    rest stays failed with its reason. Returns (channel id, delay) to enqueue
+    after the commit.
     """
     resends = []
     for failure in failures:
@@ -49,12 +52,13 @@ def handle_failed_statuses(failures: list[dict]) -> list[tuple[int, float]]:
                 SendAttempt.wamid == message.wamid,
             )
         )
-        if attempt is not None:
-            attempt.outcome, attempt.error_code = "failed", error.code
-            attempt.error_title = error.message[:255]
         if error.token_invalid:
             db.session.get(Channel, message.channel_id).needs_new_token = True
-        delay = schedule_retry(message, error)  # the failed wamid stays on its attempt
+        # The failed wamid stays on its attempt when the message is sent again.
+        outcome, delay = settle(message, error, message.error_title)
+        if attempt is not None:
+            attempt.outcome = "failed" if outcome == "retry" else outcome
+            attempt.error_code, attempt.error_title = error.code, error.message[:255]
         if delay is not None:
             resends.append((message.channel_id, delay))
     return resends

@@ -1,8 +1,10 @@
 """Who may be messaged, and how: Meta's 24-hour window and the contact's own wishes.
 
-Every send path asks `refusal()` first, and marketing templates also
-`marketing_refusal()`, so the checks live in one place; the consent ledger
-(consent/ledger.py) decides marketing, `opted_out_at` and `restricted_at` the rest.
+Every send path asks `refusal()` first, and templates also `template_refusal()`,
+so the checks live in one place; the consent ledger (consent/ledger.py) decides
+marketing, `opted_out_at` and `restricted_at` the rest. A contact known only by
+a BSUID (a WhatsApp username, no phone number) is answered like any other, under
+the same window, except for authentication templates, which need a number.
 """
 
 from datetime import datetime, timedelta
@@ -12,9 +14,10 @@ from sqlalchemy import func, select
 
 from ..consent import ledger
 from ..extensions import db
-from ..models import Channel, Contact, Message, as_utc, utcnow
+from ..models import Channel, Contact, Message, MessageTemplate, as_utc, utcnow
 
-# Meta's customer service window: opened and renewed by each message of the contact.
+# Meta's customer service window: opened and renewed by each message or call of the
+# contact (a call the contact places is an inbound message row: webhooks/calls.py).
 WINDOW = timedelta(hours=24)
 # Inbound items that are not the contact writing to the business.
 NOT_CONTACT_MESSAGES = ("system",)
@@ -59,6 +62,34 @@ def contact_refusal(channel: Channel, contact: Contact) -> str | None:
         return _(
             "Die WhatsApp-Nummer braucht ein neues Zugriffstoken (Einstellungen → WhatsApp)."
         )
+    if not contact.wa_id and not contact.bsuid:
+        return _(
+            "Für diesen Kontakt ist weder eine WhatsApp-Nummer noch eine "
+            "WhatsApp-Kennung (BSUID) bekannt."
+        )
+    return None
+
+
+def template_refusal(
+    channel: Channel, contact: Contact, template: MessageTemplate
+) -> str | None:
+    """Why this template may not go to this contact now (the window aside)."""
+    if template.waba_id != channel.waba_id:
+        return _("Diese Vorlage ist für diese Nummer nicht freigegeben.")
+    if template.status == "PAUSED":
+        return _(
+            "Meta hat diese Vorlage wegen negativer Rückmeldungen vorübergehend "
+            "pausiert. Bitte später senden oder eine andere Vorlage wählen."
+        )
+    if template.status != "APPROVED":
+        return _("Diese Vorlage ist für diese Nummer nicht freigegeben.")
+    if template.category == "AUTHENTICATION" and not contact.wa_id:
+        return _(
+            "Vorlagen mit Einmalcodes (Authentifizierung) kann WhatsApp nur an eine "
+            "Telefonnummer senden; von diesem Kontakt ist nur der Benutzername bekannt."
+        )
+    if template.category == "MARKETING":
+        return marketing_refusal(contact)
     return None
 
 

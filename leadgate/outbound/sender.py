@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import metrics
+from ..files import clean_filename
 from ..models import Message
 from ..whatsapp.client import WhatsAppClient, WhatsAppError
 
@@ -45,6 +47,7 @@ class SendJob:
 @dataclass(frozen=True)
 class SendResult:
     wamid: str | None = None
+    message_status: str | None = None  # e.g. held_for_quality_assessment
     media_id: str | None = None  # a new upload, whether or not the send worked
     error: WhatsAppError | None = None
 
@@ -60,7 +63,9 @@ def payload(message: Message, wa_id: str | None, bsuid: str | None) -> dict:
     if wa_id:
         body["to"] = "+" + wa_id
     else:
-        body["recipient"] = bsuid  # a username-only contact: BSUID
+        # A username-only contact: Meta's `recipient` field takes the BSUID
+        # (`to` would win if both were given, and it needs a phone number).
+        body["recipient"] = bsuid
     if message.type == "text":
         body["text"] = {"body": message.text, "preview_url": False}
     elif message.type == "template":
@@ -69,8 +74,8 @@ def payload(message: Message, wa_id: str | None, bsuid: str | None) -> dict:
         media: dict = {"id": None}
         if message.caption and message.type != "audio":
             media["caption"] = message.caption
-        if message.type == "document" and message.media_filename:
-            media["filename"] = message.media_filename
+        if message.type == "document" and clean_filename(message.media_filename):
+            media["filename"] = clean_filename(message.media_filename)
         body[message.type] = media
     elif message.type == "reaction":
         reaction = message.details["reaction"]
@@ -135,8 +140,12 @@ def send_one(
         if job.upload is not None:
             media_id = upload(client, phone_number_id, job.upload)
             with_media_id(job.payload, media_id)
+        with metrics.SEND_SECONDS.time():
+            accepted = client.send_message(phone_number_id, job.payload)
         return SendResult(
-            wamid=client.send_message(phone_number_id, job.payload), media_id=media_id
+            wamid=accepted.wamid,
+            message_status=accepted.message_status,
+            media_id=media_id,
         )
     except WhatsAppError as error:
         return SendResult(media_id=media_id, error=error)

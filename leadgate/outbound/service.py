@@ -8,13 +8,15 @@ from flask_babel import gettext as _
 
 from .. import live
 from ..extensions import db
+from ..files import clean_filename
 from ..media import store_bytes
 from ..models import Conversation, Message, MessageTemplate, User, utcnow
 from ..searchdoc import add_words
 from ..webhooks.previews import preview_text
 from . import attachments
 from .delivery import enqueue_delivery
-from .rules import SendRefused, marketing_refusal, refusal
+from .rules import SendRefused, refusal, template_refusal
+from .settle import template_of
 from .templates import header_format, header_media, preview, send_object, variables
 
 MAX_TEXT_LENGTH = 4096  # Meta's limit for a text body
@@ -76,7 +78,7 @@ def stored_media(data: bytes, filename: str, mime_type: str) -> dict:
     return {
         "media_sha256": store_bytes(data),
         "media_mime_type": mime_type,
-        "media_filename": filename[:255] or None,
+        "media_filename": clean_filename(filename) or None,
         "media_size": len(data),
         "media_state": "stored",
     }
@@ -112,11 +114,10 @@ def queue_template(
 
     header_file: (data, filename, declared type) for a template with a media header.
     """
-    if (
-        template.status != "APPROVED"
-        or template.waba_id != conversation.channel.waba_id
-    ):
-        raise SendRefused(_("Diese Vorlage ist für diese Nummer nicht freigegeben."))
+    ensure_allowed(conversation, free_form=False)
+    reason = template_refusal(conversation.channel, conversation.contact, template)
+    if reason:
+        raise SendRefused(reason)
     if header_format(template) == "LOCATION":
         raise SendRefused(
             _(
@@ -129,11 +130,6 @@ def queue_template(
         raise SendRefused(
             _("Bitte alle Platzhalter ausfüllen: %(names)s", names=", ".join(missing))
         )
-    ensure_allowed(conversation, free_form=False)
-    if template.category == "MARKETING":
-        reason = marketing_refusal(conversation.contact)
-        if reason:
-            raise SendRefused(reason)
     media = header_file_fields(template, header_file)
     return store_and_enqueue(
         conversation,
@@ -214,13 +210,23 @@ def stage(
     return message
 
 
+# A failed message, or one Meta held back for its marketing limit (131049).
+RESENDABLE = ("failed", "limited")
+
+
 def resend(message: Message) -> None:
-    """ "Erneut senden" on a failed message: a new attempt, under today's rules."""
-    if message.direction != "out" or message.status != "failed":
+    """ "Erneut senden" on a failed or limited message: a new attempt, today's rules."""
+    if message.direction != "out" or message.status not in RESENDABLE:
         raise SendRefused(
             _("Nur fehlgeschlagene Nachrichten können erneut gesendet werden.")
         )
-    ensure_allowed(message.conversation, free_form=message.type != "template")
+    conversation = message.conversation
+    ensure_allowed(conversation, free_form=message.type != "template")
+    template = template_of(message)
+    if template is not None:
+        reason = template_refusal(conversation.channel, conversation.contact, template)
+        if reason:
+            raise SendRefused(reason)
     message.status, message.status_rank = "queued", 0
     message.wamid = None  # the failed attempt keeps its wamid in its SendAttempt row
     message.error_code = message.error_title = None

@@ -11,12 +11,15 @@ import re
 
 from sqlalchemy import select
 
+from .. import live
 from ..channels.services import client_for
 from ..extensions import db
 from ..jobs import in_app_context
 from ..models import Channel, MessageTemplate, utcnow
 from ..queue import enqueue
 from ..whatsapp.client import WhatsAppError
+from . import template_status
+from .delivery import enqueue_delivery
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,12 @@ BUTTON = "BUTTON"  # variable kinds BUTTON0, BUTTON1 … by the button's index
 
 @in_app_context
 def sync_templates(channel_id: int) -> int:
-    """Fetch the WABA's templates into the workspace's list; return how many."""
+    """Fetch the WABA's templates into the workspace's list; return how many.
+
+    Statuses go through template_status, as a webhook's would: a pause or a
+    disabling missed as a webhook parks or fails the messages waiting for it,
+    a template approved again sends them.
+    """
     channel = db.session.get(Channel, channel_id)
     if channel is None:
         return 0
@@ -50,6 +58,7 @@ def sync_templates(channel_id: int) -> int:
             )
         )
     }
+    change = template_status.Change()
     for item in remote:
         template = known.get(str(item["id"]))
         if template is None:
@@ -62,8 +71,11 @@ def sync_templates(channel_id: int) -> int:
         template.name = item.get("name") or ""
         template.language = item.get("language") or ""
         template.category = item.get("category")
-        template.status = item.get("status") or "UNKNOWN"
-        template.reason = item.get("rejected_reason")
+        change.add(
+            template_status.set_status(
+                template, item.get("status") or "UNKNOWN", item.get("rejected_reason")
+            )
+        )
         template.components = {
             "components": item.get("components") or [],
             "parameter_format": item.get("parameter_format") or "POSITIONAL",
@@ -73,8 +85,11 @@ def sync_templates(channel_id: int) -> int:
     remote_ids = {str(item["id"]) for item in remote}
     for meta_id, template in known.items():
         if meta_id not in remote_ids and template.status != "DELETED":
-            template.status, template.updated_at = "DELETED", utcnow()
+            change.add(template_status.set_status(template, "DELETED"))
     db.session.commit()
+    for released in change.released:
+        enqueue_delivery(released)
+    live.publish_conversations(change.touched)
     log.info("Channel %s: %d templates synced", channel.id, len(remote))
     return len(remote)
 

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from .. import audit, live
+from ..auth import sessions, two_factor
 from ..extensions import db
 from ..models import (
     Channel,
@@ -141,7 +142,8 @@ def anonymise(user: User) -> None:
     user.email = f"deleted-{user.id}@deleted.invalid"
     # Not an Argon2 hash: no password verifies against it, none can be reset to.
     user.password_hash = "!deleted:" + secrets.token_urlsafe(16)
-    user.rotate_session_token()
+    sessions.end_all(user, "account_deleted")
+    two_factor.disable(user)
     user.locale = None
     user.is_platform_admin = False
     user.last_login_at = None

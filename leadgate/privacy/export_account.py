@@ -13,8 +13,10 @@ from ..extensions import db
 from ..models import (
     AccessLog,
     ConsentRecord,
+    LoginSession,
     Membership,
     Message,
+    RememberedDevice,
     User,
     Workspace,
     utcnow,
@@ -42,6 +44,8 @@ def account_document(user: User) -> dict:
         },
         "memberships": memberships,
         "access_log": access_log_of(user),
+        "logins": logins_of(user),
+        "two_factor": two_factor_of(user),
         "consent_records": consents_recorded_by(user, workspace_ids),
         "messages": messages_by(user, workspace_ids),
     }
@@ -75,6 +79,48 @@ def access_log_of(user: User) -> list[dict]:
         {"event": event, "ip_address": ip_address, "timestamp": iso(created_at)}
         for event, ip_address, created_at in rows
     ]
+
+
+def logins_of(user: User) -> list[dict]:
+    """Each login session still kept, open or ended (never its token)."""
+    rows = db.session.scalars(
+        select(LoginSession)
+        .where(LoginSession.user_id == user.id)
+        .order_by(LoginSession.created_at, LoginSession.id)
+    )
+    return [
+        {
+            "device": row.device,
+            "ip_prefix": row.ip_prefix,
+            "created_at": iso(row.created_at),
+            "last_seen_at": iso(row.last_seen_at),
+            "ended_at": iso(row.ended_at),
+            "end_reason": row.end_reason,
+        }
+        for row in rows
+    ]
+
+
+def two_factor_of(user: User) -> dict:
+    """Whether it is on and the remembered devices; never the secret or the codes."""
+    devices = db.session.scalars(
+        select(RememberedDevice)
+        .where(RememberedDevice.user_id == user.id)
+        .order_by(RememberedDevice.created_at, RememberedDevice.id)
+    )
+    return {
+        "enabled_at": iso(user.two_factor_enabled_at),
+        "remembered_devices": [
+            {
+                "device": device.device,
+                "ip_prefix": device.ip_prefix,
+                "created_at": iso(device.created_at),
+                "expires_at": iso(device.expires_at),
+                "revoked_at": iso(device.revoked_at),
+            }
+            for device in devices
+        ],
+    }
 
 
 def consents_recorded_by(user: User, workspace_ids: list[int]) -> list[dict]:

@@ -12,13 +12,16 @@ from flask_login import current_user, login_required
 
 from .. import audit
 from ..extensions import db
+from ..files import content_disposition
 from ..models import Contact, utcnow
+from ..security import serves_files
 from ..tenancy import get_scoped_or_404, manager_required
 from . import bp
 from .export_zip import account_archive, contact_archive, read_chunks
 
 
 @bp.post("/contacts/<int:contact_id>/export")
+@serves_files
 @manager_required
 def export_contact(contact_id: int):
     contact = get_scoped_or_404(Contact, contact_id)
@@ -29,6 +32,7 @@ def export_contact(contact_id: int):
 
 
 @bp.post("/account/export")
+@serves_files
 @login_required
 def export_account():
     user = current_user._get_current_object()  # the audit names the object's type
@@ -46,7 +50,7 @@ def download(archive: IO[bytes], filename: str) -> Response:
         mimetype="application/zip",
         direct_passthrough=True,
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": content_disposition(filename, "export.zip"),
             "Content-Length": str(size),
             "Cache-Control": "no-store",
         },

@@ -51,10 +51,12 @@ ACCOUNT_README = """\
 Ihre Daten als Nutzer:in von LeadGate (Art. 15, 20 DSGVO)
 Your data as a LeadGate user (Art. 15, 20 GDPR)
 
-account.json: Profil, Mitgliedschaften, Zugriffsprotokoll, von Ihnen erfasste
-Einwilligungen (nur Kontakt-IDs) und Ihre gesendeten Nachrichten und Notizen.
-Profile, memberships, access log, consent entries you recorded (contact ids
-only) and the messages and notes you wrote. Times are UTC (ISO 8601).
+account.json: Profil, Mitgliedschaften, Zugriffsprotokoll, Anmeldungen und
+gemerkte Geräte, von Ihnen erfasste Einwilligungen (nur Kontakt-IDs) und Ihre
+gesendeten Nachrichten und Notizen.
+Profile, memberships, access log, logins and remembered devices, consent
+entries you recorded (contact ids only) and the messages and notes you wrote.
+Times are UTC (ISO 8601).
 """
 
 

@@ -11,7 +11,17 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from .. import audit
-from ..models import AccessLog, ChannelEvent, CookieConsent, Inquiry, User, WebhookEvent
+from ..auth import devices, sessions
+from ..models import (
+    AccessLog,
+    ChannelEvent,
+    CookieConsent,
+    Inquiry,
+    LoginSession,
+    RememberedDevice,
+    User,
+    WebhookEvent,
+)
 from .purge_batches import commit, count, delete_rows
 
 # Processed, ignored and failed webhook bodies, and the account-level webhook
@@ -31,6 +41,7 @@ def platform_rules(now: datetime) -> dict[str, tuple]:
         return now - timedelta(days=days)
 
     webhooks = before(WEBHOOK_BODY_RETENTION_DAYS)
+    logins = before(config["ENDED_SESSION_RETENTION_DAYS"])
     return {
         "access_logs": (
             AccessLog,
@@ -50,6 +61,8 @@ def platform_rules(now: datetime) -> dict[str, tuple]:
             WebhookEvent.state != "pending",
         ),
         "channel_events": (ChannelEvent, ChannelEvent.created_at < webhooks),
+        "login_sessions": (LoginSession, sessions.purgeable(logins)),
+        "remembered_devices": (RememberedDevice, devices.purgeable(logins)),
         # Anonymised at once when deleted (privacy/accounts.py); the row goes now.
         "accounts": (
             User,

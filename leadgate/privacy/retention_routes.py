@@ -109,6 +109,10 @@ def platform_periods() -> list[tuple[str, int]]:
     config = current_app.config
     return [
         (_("Zugriffsprotokolle (IP-Adressen)"), config["ACCESS_LOG_RETENTION_DAYS"]),
+        (
+            _("Beendete Anmeldungen und gemerkte Geräte (gekürzte IP-Adressen)"),
+            config["ENDED_SESSION_RETENTION_DAYS"],
+        ),
         (_("WhatsApp-Webhooks im Rohformat"), WEBHOOK_BODY_RETENTION_DAYS),
         (
             _("Gelöschte Benutzerkonten (sofort anonymisiert, dann entfernt)"),

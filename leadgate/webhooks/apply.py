@@ -7,19 +7,21 @@ CONFLICT DO NOTHING, so a duplicate or concurrent delivery never creates a row t
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..media import enqueue_download
 from ..models import Channel, ChannelEvent, Contact, MessageTemplate, as_utc
+from ..outbound import template_status
 from ..whatsapp.payloads import (
     Identity,
     TemplateStatusUpdate,
     UserPreference,
     WebhookBatch,
 )
+from .apply_newer import apply_newer, newer_senders
 from .contacts import ContactResolver
 from .inbound import InboundBuffer
 from .statuses import StatusBuffer
@@ -34,6 +36,8 @@ class ApplyResult:
     statuses: int = 0
     other: int = 0
     foreign: int = 0
+    # Messages waiting for a template that a status webhook paused or released.
+    templates: template_status.Change = field(default_factory=template_status.Change)
 
     def summary(self) -> str:
         return (
@@ -45,7 +49,7 @@ class ApplyResult:
 def own_senders(channel: Channel, batch: WebhookBatch) -> list[Identity]:
     return [
         m.sender for m in batch.messages if m.phone_number_id == channel.phone_number_id
-    ]
+    ] + newer_senders(channel, batch)
 
 
 def apply_batch(
@@ -81,8 +85,9 @@ def apply_batch(
         if template.waba_id != channel.waba_id:
             result.foreign += 1
             continue
-        apply_template(channel, template)
+        result.templates.add(apply_template(channel, template))
         result.other += 1
+    apply_newer(channel, batch, contacts, inbound, result)  # calls, app, groups
     record_channel_events(channel, batch, result)
     return result
 
@@ -135,7 +140,9 @@ def apply_preference(contact: Contact, preference: UserPreference) -> None:
         contact.marketing_preference_at = preference.timestamp
 
 
-def apply_template(channel: Channel, template: TemplateStatusUpdate) -> None:
+def apply_template(
+    channel: Channel, template: TemplateStatusUpdate
+) -> template_status.Change:
     row = db.session.scalar(
         select(MessageTemplate).where(
             MessageTemplate.workspace_id == channel.workspace_id,
@@ -151,9 +158,10 @@ def apply_template(channel: Channel, template: TemplateStatusUpdate) -> None:
             language=template.language,
         )
         db.session.add(row)
-    row.status = template.event
-    row.reason = template.reason
     row.category = template.category or row.category
+    return template_status.apply_event(
+        row, template.event, template_status.webhook_reason(template.raw)
+    )
 
 
 def enqueue_media_downloads(message_ids: list[int]) -> None:

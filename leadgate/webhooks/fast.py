@@ -14,6 +14,7 @@ import time
 import psycopg
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import metrics
 from . import routes
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ TEXT = [("Content-Type", "text/plain")]
 
 
 def answer(start_response, status: str, body: bytes = b"", headers=None):
+    metrics.count_webhook(int(status[:3]))
     headers = TEXT if headers is None else headers
     start_response(status, [*headers, ("Content-Length", str(len(body)))])
     return [body]

@@ -5,27 +5,36 @@ by one costs several database round trips each; here the batch finds or opens al
 its conversations with two statements and inserts all messages with one
 (ON CONFLICT DO NOTHING: the unique (channel, wamid) keeps duplicates out, also
 when two drains race). Side effects then run in arrival order.
+
+Besides what contacts write (origin "live") the buffer stores calls (calls.py)
+and messages of the WhatsApp Business app on the same number (coexistence.py):
+each origin has its own effects on the conversation, all share the one insert.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..consent.first_contact import FirstContacts
 from ..consent.keywords import apply_keyword, confirm_opt_out
-from ..dbutil import (
-    bulk_insert_ignoring_conflicts,
-    insert_ignoring_conflicts,
-    one_of,
-)
+from ..dbutil import bulk_insert_ignoring_conflicts, one_of
 from ..extensions import db
-from ..models import Channel, Contact, Conversation, Message, Reaction, as_utc
+from ..files import clean_filename
+from ..models import Channel, Contact, Conversation, Message
+from ..models.whatsapp import STATUS_RANK
 from ..searchdoc import add_words
 from ..whatsapp.payloads import InboundMessage
-from .previews import preview_text
+from . import calls, coexistence
+from .effects import (
+    MODIFIER_TYPES,
+    apply_side_effects,
+    touch_conversation,
+    touch_outbound,
+)
 
-# Types that change another message instead of appearing as one in the thread.
-MODIFIER_TYPES = {"reaction", "revoke", "edit"}
+__all__ = ["MODIFIER_TYPES", "InboundBuffer"]
+
+LIVE = "live"  # the contact wrote, now (the `messages` field)
 
 messages = Message.__table__
 
@@ -36,6 +45,9 @@ class Pending:
     contact: Contact
     message: InboundMessage
     result: object  # the ApplyResult of the webhook the message came in
+    origin: str = LIVE  # live | call | echo | history
+    direction: str = "in"  # "out": the business called or wrote from the app
+    status: str = "received"
 
 
 class InboundBuffer:
@@ -47,8 +59,9 @@ class InboundBuffer:
         self.replies: set[int] = set()  # channels with queued confirmations
         self.first_contacts = FirstContacts()
 
-    def add(self, channel, contact, message, result) -> None:
-        self.pending.append(Pending(channel, contact, message, result))
+    def add(self, channel, contact, message, result, **placement) -> None:
+        """Buffer a message; placement: origin, direction and status (Pending)."""
+        self.pending.append(Pending(channel, contact, message, result, **placement))
 
     def apply_keyword(self, item: Pending, conversation: Conversation) -> None:
         """STOP/START: record it; confirm an opt-out if the workspace says so."""
@@ -65,40 +78,70 @@ class InboundBuffer:
         if not self.pending:
             return []
         pending, self.pending = self.pending, []
-        conversations = conversations_for(
+        conversations, opened = conversations_for(
             {(p.channel, p.contact.id): p.contact for p in pending}
         )
         stored = insert_new(pending, conversations)
         media_ids: list[int] = []
         words: dict[int, list[str | None]] = {}  # conversation id → new texts
+        again: list[Pending] = []  # stored before: later call events, late media
+        live: set[int] = set()  # conversations something other than history moved
+        new_outbound: dict[int, list[str]] = {}  # channel → wamids of app messages
         for item in pending:
             message_id = stored.pop((item.channel.id, item.message.wamid), None)
             if message_id is None:  # stored before, or twice in this batch
                 item.result.duplicates += 1
+                again.append(item)
                 continue
             item.result.messages += 1
             if item.message.media is not None:
                 media_ids.append(message_id)
-            apply_side_effects(item.channel, item.contact, item.message)
-            self.first_contacts.add(
-                item.contact, item.message.type, item.message.wamid, item.channel.id
-            )
             conversation = conversations[(item.channel.id, item.contact.id)]
-            touch_conversation(conversation, item.contact, item.message)
-            if item.message.type == "text":
-                self.apply_keyword(item, conversation)
-            self.touched.add((item.channel.workspace_id, conversation.id))
+            self.apply_new(item, conversation)
+            if item.origin != coexistence.HISTORY:
+                live.add(conversation.id)
+            if item.direction == "out" and item.origin != calls.CALL:
+                new_outbound.setdefault(item.channel.id, []).append(item.message.wamid)
             words.setdefault(conversation.id, []).extend(
                 (item.message.text, item.message.caption)
             )
         for conversation in conversations.values():
             add_words(conversation, *words.get(conversation.id, ()))
+        coexistence.file_history_only(opened, live)
+        coexistence.replay_statuses(new_outbound)
+        media_ids += self.apply_again(again)
         self.first_contacts.record()
         return media_ids
 
+    def apply_new(self, item: Pending, conversation: Conversation) -> None:
+        """What a newly stored message does, by where it came from."""
+        channel, contact, message = item.channel, item.contact, item.message
+        if item.origin == LIVE:
+            apply_side_effects(channel, contact, message)
+            self.first_contacts.add(contact, message.type, message.wamid, channel.id)
+            touch_conversation(conversation, contact, message)
+            if message.type == "text":
+                self.apply_keyword(item, conversation)
+        elif item.origin == calls.CALL:
+            # The contact calling is the contact writing; our own call is not.
+            if item.direction == "in":
+                touch_conversation(conversation, contact, message)
+            else:
+                touch_outbound(conversation, message)
+        else:
+            coexistence.apply_app_message(item, conversation)
+        if item.origin != coexistence.HISTORY:  # history is no news: no live event
+            self.touched.add((channel.workspace_id, conversation.id))
 
-def conversations_for(pairs: dict[tuple[Channel, int], Contact]) -> dict:
-    """The latest conversation per (channel id, contact id); missing ones are opened."""
+    def apply_again(self, items: list[Pending]) -> list[int]:
+        """Items about rows stored before: later call events, late history media."""
+        self.touched |= calls.merge_calls([i for i in items if i.origin == calls.CALL])
+        history = [i for i in items if i.origin == coexistence.HISTORY]
+        return coexistence.attach_late_media(history)
+
+
+def conversations_for(pairs: dict[tuple[Channel, int], Contact]) -> tuple[dict, list]:
+    """The latest conversation per (channel id, contact id), and those just opened."""
     keys = {(channel.id, contact_id) for channel, contact_id in pairs}
     found: dict[tuple[int, int], Conversation] = {}
     for conversation in db.session.scalars(
@@ -125,7 +168,7 @@ def conversations_for(pairs: dict[tuple[Channel, int], Contact]) -> dict:
         db.session.add_all(opened)
         db.session.flush()  # one multi-row INSERT … RETURNING for all of them
         found.update({(c.channel_id, c.contact_id): c for c in opened})
-    return found
+    return found, opened
 
 
 def insert_new(pending: list[Pending], conversations: dict) -> dict:
@@ -149,21 +192,21 @@ def message_row(item: Pending, conversation_id: int) -> dict:
         "channel_id": item.channel.id,
         "conversation_id": conversation_id,
         "contact_id": item.contact.id,
-        "direction": "in",
+        "direction": item.direction,
         "wamid": message.wamid,
         "type": message.type,
         "text": message.text,
         "caption": message.caption,
         "reply_to_wamid": message.reply_to_wamid,
         "forwarded": message.forwarded or message.frequently_forwarded,
-        "details": message_details(message),
+        "details": details_of(item),
         "raw": message.raw,
         "media_id": media.media_id if media else None,
         "media_mime_type": media.mime_type if media else None,
-        "media_filename": media.filename if media else None,
-        "media_state": "pending" if media else None,
-        "status": "received",
-        "status_rank": 0,
+        "media_filename": clean_filename(media.filename) or None if media else None,
+        "media_state": "pending" if media else coexistence.no_media_state(item),
+        "status": item.status,
+        "status_rank": STATUS_RANK.get(item.status, 0),
         "sent_at": message.timestamp,
     }
 
@@ -188,90 +231,8 @@ def message_details(message: InboundMessage) -> dict:
     return details
 
 
-def apply_side_effects(
-    channel: Channel, contact: Contact, message: InboundMessage
-) -> None:
-    if message.type == "reaction" and message.reaction_to_wamid:
-        apply_reaction(channel, contact, message)
-    elif message.type in ("revoke", "edit") and message.target_wamid:
-        apply_change(channel, message)
-    elif message.type == "system" and message.details.get("new_wa_id"):
-        apply_number_change(contact, message.details["new_wa_id"])
-
-
-def apply_reaction(channel: Channel, contact: Contact, message: InboundMessage) -> None:
-    """Keep the contact's latest reaction per message; an empty emoji removes it."""
-    db.session.execute(
-        insert_ignoring_conflicts(
-            Reaction,
-            channel_id=channel.id,
-            contact_id=contact.id,
-            target_wamid=message.reaction_to_wamid,
-            emoji=message.reaction_emoji,
-            reacted_at=message.timestamp,
-        )
-    )
-    db.session.execute(
-        update(Reaction)
-        .where(
-            Reaction.channel_id == channel.id,
-            Reaction.contact_id == contact.id,
-            Reaction.target_wamid == message.reaction_to_wamid,
-            Reaction.reacted_at < message.timestamp,
-        )
-        .values(emoji=message.reaction_emoji, reacted_at=message.timestamp)
-    )
-
-
-def apply_change(channel: Channel, message: InboundMessage) -> None:
-    """A revoke or edit changes the original message; the original text stays in history."""
-    target = db.session.scalar(
-        select(Message).where(
-            Message.channel_id == channel.id, Message.wamid == message.target_wamid
-        )
-    )
-    if target is None:
-        return  # the change itself is stored; the thread shows it on its own
-    if message.type == "revoke":
-        target.revoked_at = message.timestamp
-        return
-    history = list((target.details or {}).get("edit_history", []))
-    history.append({"text": target.text, "replaced_at": message.timestamp.isoformat()})
-    target.details = {**(target.details or {}), "edit_history": history}
-    target.text = message.text
-    target.edited_at = message.timestamp
-
-
-def apply_number_change(contact: Contact, new_wa_id: str) -> None:
-    taken = db.session.scalar(
-        select(Contact.id).where(
-            Contact.workspace_id == contact.workspace_id, Contact.wa_id == new_wa_id
-        )
-    )
-    if taken is None:
-        contact.wa_id = new_wa_id
-
-
-def touch_conversation(
-    conversation: Conversation, contact: Contact, message: InboundMessage
-) -> None:
-    if message.type in MODIFIER_TYPES:
-        return
-    last = (
-        as_utc(conversation.last_activity_at) if conversation.last_activity_at else None
-    )
-    if (
-        last is None
-        or message.timestamp >= last
-        or conversation.last_message_type is None
-    ):
-        conversation.last_activity_at = message.timestamp
-        conversation.last_message_preview = preview_text(message.text, message.caption)
-        conversation.last_message_type = message.type
-    conversation.unread_count = (conversation.unread_count or 0) + 1
-    conversation.inbound_count = (conversation.inbound_count or 0) + 1
-    if conversation.state in ("resolved", "snoozed"):
-        conversation.state = "open"  # the contact wrote again
-    inbound = as_utc(contact.last_inbound_at) if contact.last_inbound_at else None
-    if inbound is None or message.timestamp > inbound:
-        contact.last_inbound_at = message.timestamp
+def details_of(item: Pending) -> dict:
+    details = message_details(item.message)
+    if item.origin in (coexistence.ECHO, coexistence.HISTORY):
+        details["origin"] = item.origin  # shown as sent from the phone, or synced
+    return details

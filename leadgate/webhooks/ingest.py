@@ -4,10 +4,11 @@ The POST handler commits each body as a WebhookEvent before answering 200, then 
 for a drain job on the high-priority queue. Drains claim pending events with
 FOR UPDATE SKIP LOCKED (so several workers share the load without overlap), apply
 them and mark them processed in the same transaction: a worker that dies mid-way
-leaves its events pending, and the sweeper schedules them again.
+leaves its events pending, and the sweeper schedules them again. An event that
+makes its batch fail is isolated and, if it fails alone too, marked failed
+(failures.py); the rest of its batch is applied.
 """
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -20,11 +21,13 @@ from .. import live
 from ..extensions import db
 from ..jobs import in_app_context
 from ..models import Channel, WebhookEvent, utcnow
+from ..outbound import template_status
 from ..outbound.delivery import enqueue_delivery
 from ..outbound.recovery import handle_failed_statuses
 from ..queue import enqueue, redis_connection
-from ..whatsapp.payloads import PayloadError, WebhookBatch, parse_webhook
-from . import apply
+from ..whatsapp.payloads import PayloadError, WebhookBatch
+from ..whatsapp.payloads_body import parse_body
+from . import apply, failures
 from .contacts import ContactResolver
 from .inbound import InboundBuffer
 from .statuses import StatusBuffer
@@ -34,7 +37,6 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 200
 MAX_JOB_SECONDS = 5.0  # then the job ends, so other high-priority jobs get a turn
 GATHER_SECONDS = 0.05  # pause after a small batch to let the next one fill
-MAX_ATTEMPTS = 5
 DRAIN_FLAG = "leadgate:webhooks:drain-scheduled"
 STALE_AFTER = timedelta(seconds=60)
 
@@ -87,7 +89,7 @@ def claim_pending(limit: int) -> list:
     """Lock up to `limit` pending events; other workers skip them (PostgreSQL)."""
     query = (
         select(*EVENT_COLUMNS)
-        .where(events.c.state == "pending", events.c.attempts < MAX_ATTEMPTS)
+        .where(events.c.state == "pending")
         .order_by(events.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -104,10 +106,13 @@ def process_batch(limit: int = BATCH_SIZE) -> int:
     try:
         follow_ups = apply_events(rows)
         db.session.commit()
-    except Exception:
+    except Exception as error:
         db.session.rollback()
-        log.exception(
-            "Webhook batch failed; retrying its %d events one by one", len(rows)
+        # The class only: a database error's message quotes the values it choked on.
+        log.warning(
+            "Webhook batch failed (%s); applying its %d events one by one",
+            failures.error_class(error),
+            len(rows),
         )
         follow_ups = process_one_by_one([row.id for row in rows])
     follow_ups.enqueue()
@@ -152,25 +157,15 @@ def process_one_by_one(ids: list[int]) -> FollowUps:
             db.session.commit()
         except Exception as error:
             db.session.rollback()
-            mark_failed(event_id, type(error).__name__)
+            failures.record_failure(event_id, error)
     return follow_ups
-
-
-def mark_failed(event_id: int, reason: str) -> None:
-    event = db.session.get(WebhookEvent, event_id)
-    event.attempts += 1
-    event.note = f"error: {reason}"[:255]
-    if event.attempts >= MAX_ATTEMPTS:
-        event.state = "failed"
-    db.session.commit()
-    log.error(
-        "Webhook event %s failed (%s), attempt %s", event_id, reason, event.attempts
-    )
 
 
 def parse(body: bytes) -> WebhookBatch | None:
     try:
-        return parse_webhook(json.loads(body))
+        # Bounded JSON (payloads_json): a body stored before the intake refused
+        # deep nesting is "unreadable", never a crash of the whole batch.
+        return parse_body(body)
     except (ValueError, PayloadError):
         return None
 
@@ -216,6 +211,8 @@ def apply_events(rows: list) -> FollowUps:
         media_ids = inbound.flush()
     resends = handle_failed_statuses(statuses.flush())
     resends += [(channel_id, 0.0) for channel_id in inbound.replies]  # confirmations
+    templates = released_by_templates(applied)
+    resends += [(channel_id, 0.0) for channel_id in templates.released]
     outcomes = [outcome(event_id, result) for event_id, result in applied]
     db.session.execute(
         update(events)
@@ -228,7 +225,18 @@ def apply_events(rows: list) -> FollowUps:
         ),
         outcomes,
     )
-    return FollowUps(media_ids, resends, inbound.touched | statuses.touched)
+    return FollowUps(
+        media_ids, resends, inbound.touched | statuses.touched | templates.touched
+    )
+
+
+def released_by_templates(applied: list) -> template_status.Change:
+    """Messages that template status webhooks parked or released (to send, to show)."""
+    change = template_status.Change()
+    for _, result in applied:
+        if isinstance(result, apply.ApplyResult):
+            change.add(result.templates)
+    return change
 
 
 def apply_event(row, channel, batch, resolvers, inbound, statuses):
@@ -263,7 +271,6 @@ def requeue_stale_webhooks() -> int:
         .select_from(WebhookEvent)
         .where(
             WebhookEvent.state == "pending",
-            WebhookEvent.attempts < MAX_ATTEMPTS,
             WebhookEvent.received_at < utcnow() - STALE_AFTER,
         )
     )

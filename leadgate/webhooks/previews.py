@@ -14,6 +14,9 @@ TYPE_LABELS = {
     "order": _l("🛒 Bestellung"),
     "system": _l("Systemnachricht"),
     "unsupported": _l("Nicht unterstützter Nachrichtentyp"),
+    "call": _l("📞 Anruf"),
+    # History syncs media messages before (or without) their files.
+    "media_placeholder": _l("📎 Mediendatei"),
 }
 
 

@@ -2,7 +2,6 @@
 
 import hashlib
 import hmac
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -12,9 +11,11 @@ from flask import Blueprint, Flask, abort, current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import metrics
 from ..channels.services import app_secret
 from ..extensions import csrf, db, limiter
 from ..models import Channel
+from ..whatsapp.payloads_json import load_json
 from . import ingest
 from .writer import WebhookWriter, writer_for
 
@@ -68,7 +69,9 @@ def signature_valid(body: bytes, header: str | None, secret: str) -> bool:
 
 def looks_like_whatsapp(body: bytes) -> bool:
     try:
-        payload = json.loads(body)
+        # Bounded: JSON nested a thousand deep raised RecursionError here (a 500
+        # that Meta would retry for a week); now it is a 400 like any bad body.
+        payload = load_json(body)
     except ValueError:
         return False
     return (
@@ -76,6 +79,26 @@ def looks_like_whatsapp(body: bytes) -> bool:
         and payload.get("object") == "whatsapp_business_account"
         and isinstance(payload.get("entry"), list)
     )
+
+
+@bp.errorhandler(SQLAlchemyError)
+@bp.errorhandler(psycopg.Error)
+def database_unavailable(error):
+    """Database away while looking up a channel: 503, so Meta retries (not a 500)."""
+    log.warning("Webhook not taken, database unavailable (%s)", type(error).__name__)
+    return (
+        "Temporarily unavailable",
+        503,
+        {"Content-Type": "text/plain", "Retry-After": "5"},
+    )
+
+
+@bp.after_request
+def count_answer(response):
+    """Count each webhook POST by its answer (the fast path counts in fast.answer)."""
+    if request.method == "POST":
+        metrics.count_webhook(response.status_code)
+    return response
 
 
 @bp.get("/whatsapp/<key>")

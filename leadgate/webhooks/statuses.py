@@ -13,6 +13,9 @@ from ..models.whatsapp import STATUS_RANK
 from ..whatsapp.payloads import StatusUpdate
 
 messages = Message.__table__
+# What Meta reports; our own states (queued, paused, held, limited) never come
+# from a webhook, whatever a body claims.
+META_STATUSES = frozenset({"sent", "delivered", "read", "failed", "played"})
 
 
 class StatusBuffer:
@@ -106,7 +109,9 @@ def advance_many(rows: list[dict]) -> list[dict]:
     """
     best: dict[tuple[int, str], dict] = {}
     for row in rows:
-        rank = STATUS_RANK.get(row["status"])
+        rank = (
+            STATUS_RANK.get(row["status"]) if row["status"] in META_STATUSES else None
+        )
         key = (row["channel_id"], row["wamid"])
         if rank is not None and rank > best.get(key, {}).get("b_rank", -1):
             best[key] = {

@@ -59,6 +59,16 @@ class MediaInfo:
     file_size: int | None
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """A send Meta took on: its wamid and, for paced templates, why it waits."""
+
+    wamid: str
+    # "held_for_quality_assessment": Meta holds a paced template while it collects
+    # feedback; later status webhooks tell whether it went out (or 132015).
+    message_status: str | None = None
+
+
 _shared: httpx.Client | None = None
 _shared_pid: int | None = None
 _shared_lock = threading.Lock()
@@ -183,12 +193,13 @@ class WhatsAppClient:
             },
         )
 
-    def send_message(self, phone_number_id: str, payload: dict) -> str:
-        """POST /{phone-number-id}/messages; return the wamid Meta accepted."""
+    def send_message(self, phone_number_id: str, payload: dict) -> "Accepted":
+        """POST /{phone-number-id}/messages; return what Meta accepted."""
         data = self._request("POST", f"{phone_number_id}/messages", json=payload)
         try:
-            return str(data["messages"][0]["id"])
-        except (KeyError, IndexError, TypeError) as error:
+            item = data["messages"][0]
+            return Accepted(str(item["id"]), item.get("message_status"))
+        except (KeyError, IndexError, TypeError, AttributeError) as error:
             raise WhatsAppError(
                 None, "send answer without a message id", maybe_received=True
             ) from error

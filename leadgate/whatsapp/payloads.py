@@ -4,11 +4,12 @@ Pure functions: no Flask, no database. Only a wrong envelope raises; anything
 malformed inside it becomes a ``Rejected`` item, so nothing Meta sent is lost.
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from .payloads_json import load_json
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 LOCATION_KEYS = ("latitude", "longitude", "name", "address", "url")
@@ -360,9 +361,10 @@ def _interactive_content(message: dict) -> dict[str, Any]:
 
 
 def _decoded_json(value: Any) -> Any:
-    # nfm_reply.response_json is JSON inside a JSON string; keep it if undecodable.
+    # nfm_reply.response_json is JSON inside a JSON string; keep it if undecodable
+    # or nested too deeply to store (load_json is bounded, never RecursionError).
     try:
-        return json.loads(value) if isinstance(value, str) else value
+        return load_json(value) if isinstance(value, str) else value
     except ValueError:
         return value
 

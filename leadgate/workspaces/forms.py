@@ -3,13 +3,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.validators import URL, AnyOf, DataRequired, Length, Optional
 
 from ..forms import email_field
 from ..phones import regions
@@ -60,6 +61,12 @@ class WorkspaceForm(FlaskForm):
         ),
         validators=[Optional(), Length(max=1000)],
     )
+
+
+class TwoFactorPolicyForm(FlaskForm):
+    """Owners switch the two-factor requirement on or off (after a confirmation)."""
+
+    required = HiddenField(validators=[AnyOf(["on", "off"])])
 
 
 class ContactSettingsForm(FlaskForm):

@@ -2,19 +2,21 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import audit
+from ..auth import registration
 from ..auth import services as auth_services
+from ..auth import two_factor as auth_two_factor
 from ..auth.forms import RegisterForm
+from ..auth.routes import sign_up_mailed, submitted_email
 from ..consent.keywords import keywords
 from ..extensions import db, limiter
 from ..forms import form_status
 from ..htmx import render_page_or_fragment, trigger
-from ..mail import send_mail
-from ..models import Invite, Membership, utcnow
+from ..mail import mail_invite
+from ..models import Invite, Membership, Role, utcnow
 from ..tenancy import (
     current_membership,
     get_scoped_or_404,
@@ -23,7 +25,13 @@ from ..tenancy import (
     workspace_required,
 )
 from . import services
-from .forms import InviteForm, RoleForm, WorkspaceForm, role_choices
+from .forms import (
+    InviteForm,
+    RoleForm,
+    TwoFactorPolicyForm,
+    WorkspaceForm,
+    role_choices,
+)
 
 bp = Blueprint("workspaces", __name__)
 
@@ -85,15 +93,8 @@ def invite():
         workspace, form.email.data, form.role.data, current_user
     )
     db.session.commit()
+    mail_invite(services.find_open_invite(token), token)
     url = url_for("workspaces.accept_invite", token=token, _external=True)
-    send_mail(
-        form.email.data,
-        _l("Einladung zu %(workspace)s auf LeadGate", workspace=workspace.name),
-        "mail/invite.txt",
-        inviter=current_user,
-        workspace=workspace,
-        url=url,
-    )
     return render_team(invite_url=url)
 
 
@@ -166,6 +167,28 @@ def settings():
     return render_template("workspaces/settings.html", form=form), form_status(form)
 
 
+@bp.route("/settings/workspace/two-factor", methods=["GET", "POST"])
+@workspace_required((Role.OWNER,))
+def two_factor():
+    """Owners require (or stop requiring) two-factor login of every member."""
+    workspace = current_membership().workspace
+    form = TwoFactorPolicyForm()
+    if form.validate_on_submit():
+        required = form.required.data == "on"
+        if required and not auth_two_factor.is_enabled(current_user):
+            flash(
+                _("Richten Sie zuerst Ihre eigene Zwei-Faktor-Anmeldung ein."), "error"
+            )
+            return redirect(url_for("two_factor.setup"))
+        services.require_two_factor(workspace, required)
+        db.session.commit()
+        flash(_("Die Einstellung wurde gespeichert."), "success")
+        return redirect(url_for("workspaces.settings", _anchor="two-factor"))
+    missing = services.members_without_two_factor(workspace.id)
+    page = render_template("workspaces/two_factor.html", form=form, missing=missing)
+    return page, form_status(form)
+
+
 @bp.route("/workspaces/new", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10 per hour", methods=["POST"])
@@ -191,6 +214,13 @@ def switch():
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(
+    "3 per hour",
+    key_func=submitted_email,
+    methods=["POST"],
+    deduct_when=sign_up_mailed,
+    scope="invite-register-account",
+)
 def accept_invite(token: str):
     invite = services.find_open_invite(token)
     if invite is None:
@@ -204,28 +234,19 @@ def accept_invite(token: str):
     )
     del form.workspace_name
     if form.validate_on_submit():
-        if auth_services.find_user_by_email(form.email.data):
-            form.email.errors.append(
-                _(
-                    "Zu dieser Adresse gibt es ein Konto. Bitte melden Sie sich zuerst an."
-                )
-            )
-        else:
-            user = auth_services.create_user(
-                form.name.data, form.email.data, form.password.data
-            )
-            db.session.flush()
-            auth_services.mark_logged_in(user)
-            return join(invite, user, log_in=True)
+        # As /register: the same answer for a known address, whose holder is
+        # mailed how to log in and accept (auth/registration.py).
+        registration.request_sign_up(
+            form.name.data, form.email.data, form.password.data, invite_token=token
+        )
+        return redirect(url_for("auth.registration_sent"))
     page = render_template("workspaces/invite.html", invite=invite, form=form)
     return page, form_status(form)
 
 
-def join(invite: Invite, user, log_in: bool = False):
+def join(invite: Invite, user):
     membership = services.accept_invite(invite, user)
     db.session.commit()
-    if log_in:
-        login_user(user)
     session["workspace_id"] = membership.workspace_id
     flash(_("Willkommen im Workspace %(name)s.", name=invite.workspace.name), "success")
     return redirect(url_for("inbox.index"))

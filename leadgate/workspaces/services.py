@@ -133,3 +133,27 @@ def remove_member(actor: Membership, target: Membership) -> None:
         role=str(target.role),
     )
     db.session.delete(target)
+
+
+def members_without_two_factor(workspace_id: int) -> list[User]:
+    """The members a two-factor requirement would lead to its setup."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.workspace_id == workspace_id,
+                User.two_factor_enabled_at.is_(None),
+            )
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def require_two_factor(workspace: Workspace, required: bool) -> None:
+    """Switch the workspace's two-factor requirement, with its audit record."""
+    if workspace.require_two_factor == required:
+        return
+    workspace.require_two_factor = required
+    action = "required" if required else "optional"
+    audit.record(workspace.id, f"workspace.two_factor_{action}", workspace)

@@ -158,7 +158,7 @@ def test_a_retry_is_not_sent_before_its_time(client, emulator, channel_key):
         (131047, "Mehr als 24 Stunden"),
         (131026, "Nicht zustellbar"),
         (131050, "Marketing-Nachrichten"),
-        (131049, "frühestens morgen"),
+        (131062, "ohne Telefonnummer"),
         (132001, "Fehler in der Vorlage"),
         (100, "ungültiger Parameter"),
     ],

@@ -8,7 +8,18 @@ from flask import Flask
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Response
 
-from . import admin, admin_inject, errors, graph, lookaside, media, phone, templates_api
+from . import (
+    admin,
+    admin_inject,
+    admin_newer,
+    errors,
+    graph,
+    lookaside,
+    media,
+    phone,
+    template_page,
+    templates_api,
+)
 from .access import GraphVersionConverter
 from .settings import DEFAULT_TEMPLATES, DEMO_NUMBER
 from .state import EXTENSION_KEY, Emulator
@@ -49,7 +60,9 @@ def create_emulator_app(config: dict | None = None) -> Flask:
         lookaside.bp,
         admin.bp,
         admin_inject.bp,
+        admin_newer.bp,
         phone.bp,
+        template_page.bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(security_headers)

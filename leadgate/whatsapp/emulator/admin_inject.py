@@ -1,6 +1,6 @@
 """Admin API that injects what Meta would send: messages, statuses, events."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from .admin_support import admin_json, json_errors, number_or_404
@@ -62,6 +62,24 @@ def event():
         webhook = field_envelope(numbers[0].waba_id, field, value, emulator.clock.now())
     return jsonify(
         {"webhook": webhook, "deliveries": dispatch(emulator, numbers, webhook)}
+    )
+
+
+@bp.get("/templates")
+def templates():
+    """Every template of the known WABAs with its id (filter: name, language)."""
+    store = current_emulator().store
+    wabas = {number.waba_id for number in store.numbers()}
+    wanted = {k: request.args[k] for k in ("name", "language") if k in request.args}
+    found = [t for waba in sorted(wabas) for t in store.templates_of(waba)]
+    return jsonify(
+        {
+            "data": [
+                {**t.to_graph(), "waba_id": t.waba_id}
+                for t in found
+                if all(getattr(t, k) == v for k, v in wanted.items())
+            ]
+        }
     )
 
 

@@ -32,6 +32,7 @@ TITLES: dict[int, str] = {
     131053: "Media upload error",
     131056: "(Business Account, Consumer Account) pair rate limit hit",
     131057: "Account in maintenance mode",
+    131062: "Business-scoped User ID recipients are not supported for this message.",
     132000: "Number of parameters does not match the expected number of params",
     132001: "Template name does not exist in the translation",
     132005: "Translated text too long",

@@ -14,6 +14,21 @@ NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,512}$")
 CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
 MEDIA_HEADERS = ("IMAGE", "VIDEO", "DOCUMENT", "LOCATION")
 PARAMETER_BUTTONS = ("COPY_CODE", "OTP")
+# Sends of a paused or disabled template: Meta's own codes, not 132001.
+REFUSED_STATUSES = {
+    "PAUSED": (132015, "Template is paused due to low quality."),
+    "DISABLED": (132016, "Template has been disabled due to low quality."),
+}
+# Events that name another status, and events that leave the status alone.
+EVENT_STATUS = {"REINSTATED": "APPROVED"}
+NOTICES = ("FLAGGED", "LOCKED", "UNLOCKED", "UNARCHIVED")
+# Meta's texts for pausing (3 h, then 6 h), unpausing and disabling.
+PAUSE_INFO = {
+    "FIRST_PAUSE": "Your WhatsApp message template has been paused for 3 hours "
+    "because of low quality feedback.",
+    "SECOND_PAUSE": "Your WhatsApp message template has been paused for 6 hours "
+    "because it continued to have issues.",
+}
 
 
 def placeholders(text: str) -> list[str]:
@@ -54,6 +69,8 @@ def check_template_send(emulator: Emulator, number: Number, payload: dict) -> Te
     """Return the approved template, or raise 132001/132000 like Meta."""
     name, language = payload["name"], payload["language"]["code"]
     template = emulator.store.find_template(number.waba_id, name, language)
+    if template is not None and template.status in REFUSED_STATUSES:
+        raise GraphError(*REFUSED_STATUSES[template.status])
     if template is None or template.status != "APPROVED":
         raise GraphError(132001, f"template name ({name}) does not exist in {language}")
     expected = expected_parameters(template)
@@ -141,11 +158,17 @@ def create_template(emulator: Emulator, waba_id: str, data: dict) -> Template:
 def change_status(
     emulator: Emulator, template_id: str, event: str, reason: str | None = "NONE"
 ) -> dict:
-    """Set a template's status and send message_template_status_update."""
+    """Set a template's status and send message_template_status_update.
+
+    PAUSED, DISABLED and a return to APPROVED (or REINSTATED) carry Meta's
+    other_info / disable_info; FLAGGED and the like leave the status as it is.
+    """
     template = emulator.store.template(template_id)
     if template is None:
         raise LookupError(f"unknown template {template_id}")
-    emulator.store.set_template_status(template_id, event)
+    previous, pauses = template.status, template.pauses
+    if event not in NOTICES:
+        emulator.store.set_template_status(template_id, EVENT_STATUS.get(event, event))
     value = {
         "event": event,
         "message_template_id": int(template.id),
@@ -155,8 +178,33 @@ def change_status(
         "message_template_category": template.category,
     }
     now = emulator.clock.now()
+    value.update(status_info(event, previous, pauses, now))
     body = field_envelope(
         template.waba_id, "message_template_status_update", value, now
     )
     dispatch(emulator, emulator.store.numbers_in_waba(template.waba_id), body)
     return body
+
+
+def status_info(event: str, previous: str, pauses: int, now: float) -> dict:
+    """The extra objects Meta adds for pausing, unpausing and disabling."""
+    if event == "PAUSED":
+        title = "FIRST_PAUSE" if pauses == 0 else "SECOND_PAUSE"
+        return {"other_info": {"title": title, "description": PAUSE_INFO[title]}}
+    if event == "DISABLED":
+        return {
+            "disable_info": {"disable_date": int(now)},
+            "other_info": {
+                "title": "DISABLED",
+                "description": "Your WhatsApp message template has been disabled "
+                "because it continued to have issues.",
+            },
+        }
+    if event in ("APPROVED", "REINSTATED") and previous in ("PAUSED", "DISABLED"):
+        return {
+            "other_info": {
+                "title": "UNPAUSE",
+                "description": "Your WhatsApp message template has been unpaused.",
+            }
+        }
+    return {}

@@ -68,6 +68,7 @@ class Template:
     components: list[dict]
     status: str = "APPROVED"
     parameter_format: str = "POSITIONAL"
+    pauses: int = 0  # how often Meta paused it (the first for 3 h, then 6 h)
 
     def to_graph(self) -> dict:
         return {

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 
+from .calls import inject_call
 from .inbound import DEFAULT_NAME, DEFAULT_WA_ID, inject_inbound
 from .models import Number, digits
 from .phone_view import chat_bubbles
@@ -122,6 +123,17 @@ def send_image():
     deliver(
         identity, {"type": "image", "data": sample_png(), "caption": "Beispielbild"}
     )
+    return after_post(identity)
+
+
+@bp.post("/phone/call")
+def call():
+    """Call the business; nobody answers in the emulator, so it is a missed call."""
+    identity = identity_from(request.form)
+    if identity.number is None:
+        abort(409, "Keine Unternehmensnummer registriert.")
+    params = {"from": identity.wa_id, "name": identity.name, "outcome": "missed"}
+    inject_call(current_emulator(), identity.number, params)
     return after_post(identity)
 
 

@@ -1,5 +1,6 @@
 """POST /{phone_number_id}/messages: policy checks, recording, status webhooks."""
 
+import random
 import re
 import uuid
 from dataclasses import dataclass
@@ -10,10 +11,14 @@ from .ids import new_wamid
 from .message_templates import check_template_send
 from .models import Number, Pricing, SentMessage, digits
 from .state import Emulator
-from .statuses import schedule_statuses
+from .statuses import fire_status, schedule_statuses
 from .validation import MEDIA_TYPES, validate_send
 
-BSUID = re.compile(r"^[A-Z]{2}\.[0-9A-Za-z.]+$")
+# Country code, a period, up to 128 letters and digits; a parent BSUID has "ENT.".
+BSUID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[0-9A-Za-z]{1,128}$")
+HELD = "held_for_quality_assessment"
+MARKETING_LIMIT = 131049
+BSUID_NOT_SUPPORTED = 131062
 WINDOW_DETAILS = (
     "Message failed to send because more than 24 hours have passed since the "
     "customer last replied to this number."
@@ -37,13 +42,24 @@ class Recipient:
 
 
 def parse_recipient(body: dict) -> Recipient:
-    # `to` takes precedence; `recipient` carries a BSUID for username-only users.
-    value = str(body.get("to") or body.get("recipient")).strip()
-    if BSUID.match(value):
-        return Recipient(input=value, user_id=value)
-    if not digits(value):
-        raise GraphError(100, "Param to must be a valid phone number.")
-    return Recipient(input=value, wa_id=digits(value))
+    """`to` (a phone number) takes precedence; `recipient` carries a BSUID."""
+    if body.get("to"):
+        value = str(body["to"]).strip()
+        if BSUID.match(value) or not digits(value):
+            raise GraphError(
+                100,
+                "Param to must be a valid phone number; send business-scoped "
+                "user IDs in recipient.",
+            )
+        return Recipient(input=value, wa_id=digits(value))
+    value = str(body.get("recipient")).strip()
+    if not BSUID.match(value):
+        raise GraphError(
+            100,
+            "Param recipient must be a valid business-scoped user ID "
+            "(e.g. US.13491208655302741918).",
+        )
+    return Recipient(input=value, user_id=value)
 
 
 def handle_send(emulator: Emulator, number: Number, body: Any, version: str) -> dict:
@@ -69,12 +85,42 @@ def handle_send(emulator: Emulator, number: Number, body: Any, version: str) -> 
         conversation_id=uuid.uuid4().hex,
     )
     emulator.store.add_sent(message)
-    schedule_statuses(emulator, message)
+    if marketing_limited(emulator, kind, pricing, recipient):
+        # Accepted, then reported as not delivered, like Meta's 131049.
+        delay = emulator.settings.status_delays.get("sent") or 0.0
+        emulator.dispatcher.call_later(
+            delay,
+            lambda: fire_status(
+                emulator, message.id, "failed", error_code=MARKETING_LIMIT
+            ),
+        )
+    else:
+        schedule_statuses(emulator, message)
+    accepted: dict = {"id": message.id}
+    if (
+        kind == "template"
+        and body["template"]["name"] in emulator.settings.held_templates
+    ):
+        accepted["message_status"] = HELD
     return {
         "messaging_product": "whatsapp",
         "contacts": [recipient.contact()],
-        "messages": [{"id": message.id}],
+        "messages": [accepted],
     }
+
+
+def marketing_limited(
+    emulator: Emulator, kind: str, pricing: Pricing, recipient: Recipient
+) -> bool:
+    """Meta's per-user marketing limit, for the configured recipients or share."""
+    if kind != "template" or pricing.category != "marketing":
+        return False
+    settings = emulator.settings
+    listed = {
+        item if BSUID.match(item) else digits(item)
+        for item in settings.marketing_limited_recipients
+    }
+    return recipient.key in listed or random.random() < settings.marketing_limit_share
 
 
 def mark_read(emulator: Emulator, number: Number, body: dict) -> dict:
@@ -109,6 +155,11 @@ def _pricing(
         return Pricing(category="service", type="free_customer_service", billable=False)
     template = check_template_send(emulator, number, body["template"])
     category = template.category.lower()
+    if category == "authentication" and recipient.wa_id is None:
+        raise GraphError(
+            BSUID_NOT_SUPPORTED,
+            "Authentication templates cannot be sent to business-scoped user IDs.",
+        )
     # Utility templates inside an open service window are free.
     if is_open and category == "utility":
         return Pricing(category=category, type="free_customer_service", billable=False)

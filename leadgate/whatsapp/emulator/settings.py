@@ -91,7 +91,10 @@ NUMBERS = {
     "webhook_timeout": float,
     "webhook_concurrency": int,
     "phone_poll_seconds": float,
+    "marketing_limit_share": float,
 }
+# Lists of names or recipients, given as JSON arrays.
+STRING_LISTS = ("held_templates", "marketing_limited_recipients")
 
 
 @dataclass
@@ -116,6 +119,13 @@ class Settings:
     webhook_timeout: float = 10.0
     webhook_concurrency: int = 1
     phone_poll_seconds: float = 2.0
+    # Template pacing: sends of these template names are answered with
+    # message_status "held_for_quality_assessment" (their statuses follow as usual).
+    held_templates: list[str] = field(default_factory=list)
+    # Meta's per-user marketing limit: marketing templates to these recipients
+    # (wa_id or BSUID), or to this share of all recipients, fail with 131049.
+    marketing_limited_recipients: list[str] = field(default_factory=list)
+    marketing_limit_share: float = 0.0
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Settings":
@@ -140,6 +150,10 @@ class Settings:
             return {**self.status_delays, **delays}
         if name == "webhook_retry_delays":
             return [float(delay) for delay in value]
+        if name in STRING_LISTS:
+            if not isinstance(value, list):
+                raise TypeError(f"{name} must be a list")
+            return [str(item) for item in value]
         if name in NUMBERS and value is not None:
             return NUMBERS[name](value)
         return value

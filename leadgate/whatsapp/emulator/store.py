@@ -76,6 +76,15 @@ class Store:
             for key in contact_keys:
                 self._last_inbound[(message.phone_number_id, key)] = message.timestamp
 
+    def open_window(
+        self, phone_number_id: str, contact_keys: list[str], timestamp: float
+    ) -> None:
+        """A call from the contact opens the service window like a message."""
+        with self._lock:
+            for key in contact_keys:
+                current = self._last_inbound.get((phone_number_id, key), 0.0)
+                self._last_inbound[(phone_number_id, key)] = max(current, timestamp)
+
     def last_inbound_at(self, phone_number_id: str, contact: str) -> float | None:
         with self._lock:
             return self._last_inbound.get((phone_number_id, contact))
@@ -209,4 +218,7 @@ class Store:
 
     def set_template_status(self, template_id: str, status: str) -> None:
         with self._lock:
-            self._templates[template_id].status = status
+            template = self._templates[template_id]
+            if status == "PAUSED" and template.status != "PAUSED":
+                template.pauses += 1  # Meta pauses for 3 h, then 6 h
+            template.status = status

@@ -1,0 +1,114 @@
+"""What a send error does to its message: send again, wait, hold back or fail.
+
+One set of rules for the send answer (delivery.handle_error) and for a `failed`
+status webhook (recovery.handle_failed_statuses):
+
+- temporary errors: back to `queued` after a backoff, a bounded number of times;
+- 131049, Meta's per-user marketing limit: `limited`. Not a failure of ours and
+  not retried by the backoff (Meta: not within 24 hours); the agent may send it
+  again later ("Erneut senden"), and the thread says from when that makes sense;
+- 132015, the template is paused: the message waits (`paused`), neither sent
+  nor failed, and goes out when the template is approved again (template_status);
+- everything else: `failed` with Meta's code; 132016 also marks the template
+  disabled, so its other waiting messages fail with the same reason.
+"""
+
+import random
+from datetime import timedelta
+
+from ..extensions import db
+from ..models import Message, MessageTemplate, utcnow
+from ..models.whatsapp import STATUS_RANK
+from ..whatsapp.client import WhatsAppError
+from . import template_status
+
+MAX_ATTEMPTS = 6
+MAX_BACKOFF_SECONDS = 300
+MARKETING_LIMIT = 131049
+TEMPLATE_PAUSED = 132015
+TEMPLATE_DISABLED = 132016
+# Meta: a person who hit the marketing limit should not get the template again
+# within a day; the thread offers the resend from then on.
+MARKETING_LIMIT_WAIT = timedelta(hours=24)
+
+
+def backoff_seconds(attempt: int, code: int | None) -> float:
+    """Exponential with jitter; Meta's pair rate limit asks for 4^X seconds."""
+    if code == 131056:
+        return float(min(MAX_BACKOFF_SECONDS, 4 ** (attempt - 1)))
+    base = min(MAX_BACKOFF_SECONDS, 2**attempt)
+    return base * random.uniform(0.5, 1.0)
+
+
+def settle(
+    message: Message, error: WhatsAppError, title: str
+) -> tuple[str, float | None]:
+    """Apply Meta's error to a message it did not take; (outcome, retry delay)."""
+    if error.code == MARKETING_LIMIT:
+        limit(message, title)
+        return "limited", None
+    if error.code == TEMPLATE_PAUSED and wait_for_template(message):
+        return "paused", None
+    delay = schedule_retry(message, error)
+    if delay is not None:
+        return "retry", delay
+    fail(message, error.code, title)
+    if error.code == TEMPLATE_DISABLED:
+        template = template_of(message)
+        if template is not None and template.status != "DISABLED":
+            template_status.set_status(template, "DISABLED")
+    return "failed", None
+
+
+def schedule_retry(message: Message, error: WhatsAppError) -> float | None:
+    """Back to `queued` for another attempt after a backoff; None if not allowed."""
+    if not error.retryable or message.attempts >= MAX_ATTEMPTS:
+        return None
+    delay = backoff_seconds(message.attempts, error.code)
+    message.status, message.status_rank, message.wamid = "queued", 0, None
+    message.error_code = message.error_title = message.sending_since = None
+    message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    return delay
+
+
+def fail(message: Message, code: int | None, title: str | None) -> None:
+    message.status, message.status_rank = "failed", STATUS_RANK["failed"]
+    message.error_code, message.error_title = code, title
+    message.sending_since = message.next_attempt_at = None
+
+
+def limit(message: Message, title: str | None) -> None:
+    """Held back by Meta's marketing limit; next_attempt_at: when a resend makes sense.
+
+    Only `queued` messages are picked up by delivery and the sweeper, so the
+    date is advice for the agent, not a schedule.
+    """
+    message.status, message.status_rank = "limited", STATUS_RANK["limited"]
+    message.error_code, message.error_title = MARKETING_LIMIT, title
+    message.sending_since = None
+    message.next_attempt_at = utcnow() + MARKETING_LIMIT_WAIT
+
+
+def wait_for_template(message: Message) -> bool:
+    """Park a message whose template Meta paused; False if it has no known template.
+
+    The failed wamid stays on its attempt; the template is marked paused (Meta
+    said so), which parks its other queued messages too.
+    """
+    template = template_of(message)
+    if template is None:
+        return False
+    template_status.park_one(message)
+    if template.status == "APPROVED":
+        template_status.set_status(template, "PAUSED")
+    return True
+
+
+def template_of(message: Message) -> MessageTemplate | None:
+    template_id = (message.details or {}).get("template_id")
+    if message.type != "template" or not isinstance(template_id, int):
+        return None
+    template = db.session.get(MessageTemplate, template_id)
+    if template is None or template.workspace_id != message.workspace_id:
+        return None
+    return template

@@ -1,0 +1,345 @@
+"""Every endpoint of LeadGate, classified for the tenancy guard (tests/tenancy_guard.py).
+
+A new endpoint fails tests/test_tenancy.py until it has an entry here. For one
+that reads or changes workspace data, read its view and give a probe for each id
+a request can carry (URL, query string, form body), aimed at THEIRS (the other
+workspace, tenancy_world.Theirs); mix in OURS where the view combines an object
+of ours with one named in the request. A probe expects 404 unless said
+otherwise: list filters answer 200 and show nothing of theirs; a form with a
+foreign choice answers 422 as for any invalid choice; a refused team action
+answers 303 and flashes its reason (shows=...).
+"""
+
+from .support import PASSWORD
+from .tenancy_guard import (
+    OURS,
+    THEIRS,
+    get,
+    own_account,
+    platform_admin,
+    post,
+    public,
+    workspace,
+)
+
+NOT_A_CHOICE = "Keine gültige Auswahl."  # WTForms, in German
+NEW_ONLY = "creates an object of the current workspace; the form carries no id"
+SETTINGS_ONLY = "changes the current workspace's own settings; the form carries no id"
+
+REGISTRY = {
+    # Public pages, sign-in and tokens
+    "static": public("vendored CSS, JS and icons"),
+    "public.index": public("the product page"),
+    "public.privacy": public("the privacy policy"),
+    "public.imprint": public("the imprint"),
+    "public.contact": public("LeadGate's own contact form; stores an inquiry"),
+    "cookies.settings": public("the cookie banner"),
+    "cookies.save": public("the visitor's cookie choice"),
+    "i18n.set_language": public("the visitor's language"),
+    "auth.register": public("signs up: a link to the address typed"),
+    "auth.login": public("signs in"),
+    "auth.logout": public("signs out"),
+    "auth.password_reset_request": public("mails a reset link to the address typed"),
+    "auth.password_reset": public("a signed, expiring token bound to one user"),
+    "auth.registration_sent": public("'check your mail' after signing up"),
+    "auth.confirm_registration": public("a signed token from the sign-up mail"),
+    "auth.login_code": public(
+        "the second login step, for the account whose password this browser "
+        "just gave (kept in its session)"
+    ),
+    "workspaces.accept_invite": public("a secret invite token (its hash is looked up)"),
+    "leadform_public.show": public(
+        "a published lead form by its slug: meant for anyone; a submission goes "
+        "to the form's own workspace"
+    ),
+    "leadform_public.thanks": public("a lead form's thank-you page, by slug"),
+    "webhooks.verify": public("Meta's handshake: secret channel key + verify token"),
+    "webhooks.receive": public("Meta's webhook: secret channel key + HMAC signature"),
+    # The signed-in user's own account
+    "account.index": own_account(
+        "the user's profile and access log", get(expect=200, shows="Alice Ahorn")
+    ),
+    "account.update_profile": own_account("the user's name and language"),
+    "account.change_email": own_account("the user's address, after the password"),
+    "account.change_password": own_account("the user's password"),
+    "account.confirm_email": own_account(
+        "a signed token, applied only to the signed-in user",
+        get(token="kein-token", expect=302),
+    ),
+    "privacy.delete_account": own_account(
+        "deletes the signed-in user, after the password", get(expect=200)
+    ),
+    "privacy.export_account": own_account("the user's own data as a ZIP"),
+    "account.end_session": own_account(
+        "ends one of the user's own logins", post(session_id=THEIRS.login_session)
+    ),
+    "account.end_other_sessions": own_account(
+        "ends the user's other logins", get(expect=200)
+    ),
+    "account.forget_device": own_account(
+        "one of the user's remembered devices",
+        post(device_id=THEIRS.remembered_device),
+    ),
+    # Its GET makes the user a new secret to scan: not probed.
+    "two_factor.setup": own_account("the user's own second factor"),
+    "two_factor.renew_recovery_codes": own_account("the user's own recovery codes"),
+    "two_factor.disable": own_account("the user's own second factor"),
+    "workspaces.create": own_account(
+        "starts a new workspace owned by the user", get(expect=200)
+    ),
+    # Platform operators (a workspace owner gets 404)
+    "admin.inquiries": platform_admin(),
+    "admin.statistics": platform_admin(),
+    "admin.failed_webhooks": platform_admin(),
+    "admin.requeue_webhook": platform_admin(post(event_id=THEIRS.webhook_event)),
+    "admin.requeue_webhooks": platform_admin(),
+    # Switching to and leaving workspaces
+    "workspaces.switch": workspace(post({"workspace_id": THEIRS.workspace})),
+    "privacy.open_owned_workspace": workspace(post(workspace_id=THEIRS.workspace)),
+    # Inbox: list, thread, media
+    "inbox.index": workspace(
+        get(expect=200, shows="Anna Ahorn"),
+        get(label=THEIRS.label, expect=200),
+        get(channel=THEIRS.channel, expect=200),
+        get(assignee=THEIRS.agent, expect=200),
+        get(q="Lena", expect=200),
+        get(q="Interesse", expect=200),  # words of her message
+        get(q="+49 170 1234567", expect=200, shows="Anna Ahorn"),  # her number
+    ),
+    "inbox.events": workspace(
+        unprobed={
+            "GET": "an endless stream of the current workspace's event names; no "
+            "id (test_live.test_other_workspaces_hear_nothing)"
+        }
+    ),
+    # Showing our own thread would mark it read: only theirs is probed here.
+    "inbox.show": workspace(
+        get(conversation_id=THEIRS.conversation),
+        get(conversation_id=THEIRS.conversation, label=THEIRS.label),
+    ),
+    "inbox.media": workspace(get(message_id=THEIRS.message)),
+    "inbox.lookup": workspace(get(q="zebra", expect=200)),  # their canned shortcut
+    "inbox.presence_fragment": workspace(get(conversation_id=THEIRS.conversation)),
+    "inbox.report_presence": workspace(post(conversation_id=THEIRS.conversation)),
+    # Inbox: sending
+    "inbox.send": workspace(
+        post({"text": "Hallo"}, conversation_id=THEIRS.conversation),
+        post(
+            {"text": "Hallo", "reply_to": THEIRS.message},
+            conversation_id=OURS.conversation,
+        ),
+    ),
+    "inbox.template_fields": workspace(
+        get(conversation_id=THEIRS.conversation),
+        get(conversation_id=OURS.conversation, template_id=THEIRS.template, expect=200),
+    ),
+    "inbox.send_template": workspace(
+        post({"template_id": THEIRS.template}, conversation_id=THEIRS.conversation),
+        post(
+            {"template_id": THEIRS.template, "var-body-1": "x"},
+            conversation_id=OURS.conversation,
+            expect=303,
+            shows="Bitte eine freigegebene Vorlage wählen.",
+        ),
+    ),
+    "inbox.react": workspace(post({"emoji": "👍"}, message_id=THEIRS.message)),
+    "inbox.resend_message": workspace(post(message_id=THEIRS.message)),
+    # Inbox: team work
+    "inbox.assign": workspace(
+        post({"assignee": "me"}, conversation_id=THEIRS.conversation),
+        post(
+            {"assignee": THEIRS.agent},
+            conversation_id=OURS.conversation,
+            expect=303,
+            shows="Diese Person gehört nicht zum Team.",
+        ),
+    ),
+    "inbox.change_state": workspace(
+        post({"state": "resolved"}, conversation_id=THEIRS.conversation)
+    ),
+    "inbox.snooze": workspace(
+        post({"preset": "1h"}, conversation_id=THEIRS.conversation)
+    ),
+    "inbox.add_label": workspace(
+        post({"label_id": OURS.label}, conversation_id=THEIRS.conversation),
+        post({"label_id": THEIRS.label}, conversation_id=OURS.conversation),
+    ),
+    "inbox.remove_label": workspace(
+        post(conversation_id=THEIRS.conversation, label_id=THEIRS.label),
+        post(conversation_id=OURS.conversation, label_id=THEIRS.label),
+        post(conversation_id=THEIRS.conversation, label_id=OURS.label),
+    ),
+    "inbox.record_objection": workspace(post(conversation_id=THEIRS.conversation)),
+    "inbox.restrict": workspace(
+        post({"reason": "x"}, conversation_id=THEIRS.conversation)
+    ),
+    "inbox.lift_restriction": workspace(post(conversation_id=THEIRS.conversation)),
+    "inbox.add_note": workspace(
+        post({"note": "x"}, conversation_id=THEIRS.conversation)
+    ),
+    # Canned responses and labels
+    "canned.index": workspace(get(expect=200), unprobed={"POST": NEW_ONLY}),
+    "canned.delete": workspace(post(response_id=THEIRS.canned)),
+    "labels.index": workspace(
+        get(expect=200, shows="Ahorn-Label"), unprobed={"POST": NEW_ONLY}
+    ),
+    "labels.delete": workspace(post(label_id=THEIRS.label)),
+    # Contacts
+    "contacts.index": workspace(
+        get(expect=200, shows="Anna Ahorn"),
+        get(label=THEIRS.label, expect=200),
+        get(field=THEIRS.field_key, value="a", expect=200),
+        get(q="Lena", expect=200),
+        get(duplicates="1", expect=200),  # Anna's twin is theirs, not a duplicate
+    ),
+    "contacts.export": workspace(
+        get(expect=200, shows="Anna Ahorn"),
+        get(label=THEIRS.label, expect=200),
+        audited=True,
+    ),
+    "contacts.create": workspace(
+        get(expect=200),
+        # 422 for the label: the checkbox list names no error (only a crafted
+        # request can send another workspace's label).
+        post({"phone": "+49 151 23456789", "labels": THEIRS.label}, expect=422),
+    ),
+    "contacts.show": workspace(
+        get(contact_id=THEIRS.contact),
+        post({"name": "x"}, contact_id=THEIRS.contact),
+        get(contact_id=OURS.contact, expect=200, shows="Anna"),  # Lena's number
+        post(
+            {"name": "Anna Ahorn", "labels": THEIRS.label},
+            contact_id=OURS.contact,
+            expect=422,  # for the label, as in contacts.create
+        ),
+    ),
+    "contacts.record_consent": workspace(
+        post(
+            {
+                "purpose": "whatsapp_marketing",
+                "action": "opt_in",
+                "wording": "x",
+                "note": "x",
+            },
+            contact_id=THEIRS.contact,
+        )
+    ),
+    "contacts.restrict": workspace(post({"reason": "x"}, contact_id=THEIRS.contact)),
+    "contacts.lift_restriction": workspace(post(contact_id=THEIRS.contact)),
+    "contacts.merge_into": workspace(
+        post(contact_id=OURS.contact, other_id=THEIRS.contact),
+        post(contact_id=THEIRS.contact, other_id=OURS.contact),
+    ),
+    "privacy.erase_contact": workspace(
+        post({"confirm": "y"}, contact_id=THEIRS.contact)
+    ),
+    "privacy.export_contact": workspace(post(contact_id=THEIRS.contact)),
+    # Contact import
+    "contacts.import_upload": workspace(
+        get(expect=200), unprobed={"POST": "uploads a file into the current workspace"}
+    ),
+    "contacts.import_mapping": workspace(
+        get(import_id=THEIRS.contact_import),
+        post({"column_0": "phone"}, import_id=THEIRS.contact_import),
+        post(
+            {"column_0": "phone", "column_1": THEIRS.field_target},
+            import_id=OURS.contact_import,
+            expect=422,
+            shows=NOT_A_CHOICE,
+        ),
+    ),
+    "contacts.import_run": workspace(post(import_id=THEIRS.contact_import)),
+    "contacts.import_result": workspace(get(import_id=THEIRS.contact_import)),
+    "contacts.import_invalid_csv": workspace(get(import_id=THEIRS.contact_import)),
+    # Contact settings
+    "contact_fields.index": workspace(
+        get(expect=200), unprobed={"POST": SETTINGS_ONLY}
+    ),
+    "contact_fields.add_field": workspace(unprobed={"POST": NEW_ONLY}),
+    "contact_fields.delete_field": workspace(post(field_id=THEIRS.field)),
+    # Lead forms
+    "leadforms.index": workspace(get(expect=200, shows="Ahorn")),
+    "leadforms.create": workspace(
+        get(expect=200),
+        post(
+            {"name": "Neu", "channel_id": THEIRS.channel, "show_name": "required"},
+            expect=422,
+            shows=NOT_A_CHOICE,
+        ),
+    ),
+    "leadforms.edit": workspace(
+        get(form_id=THEIRS.lead_form),
+        post({"name": "x"}, form_id=THEIRS.lead_form),
+        post(
+            {"name": "Ahorn", "channel_id": THEIRS.channel, "show_name": "required"},
+            form_id=OURS.lead_form,
+            expect=422,
+            shows=NOT_A_CHOICE,
+        ),
+    ),
+    "leadforms.delete": workspace(post(form_id=THEIRS.lead_form)),
+    "leadforms.submissions": workspace(get(form_id=THEIRS.lead_form)),
+    # WhatsApp numbers and templates
+    "channels.index": workspace(get(expect=200, shows="Ahorn-Kanal")),
+    "channels.create": workspace(
+        get(expect=200),
+        # Their number cannot be connected again: it would take over its webhooks.
+        post(
+            {
+                "name": "Meins",
+                "phone_number_id": "3000000001",
+                "waba_id": "3000000002",
+                "access_token": "t",
+                "app_secret": "s",
+            },
+            expect=422,
+            shows="bereits mit LeadGate verbunden",
+        ),
+    ),
+    "channels.show": workspace(get(channel_id=THEIRS.channel)),
+    "channels.replace_secrets": workspace(
+        post({"access_token": "x"}, channel_id=THEIRS.channel)
+    ),
+    "channels.test": workspace(post(channel_id=THEIRS.channel)),
+    "channels.templates": workspace(get(expect=200)),
+    "channels.sync_templates": workspace(
+        unprobed={"POST": "fetches the templates of the current workspace's numbers"}
+    ),
+    # Team and workspace settings
+    "workspaces.members": workspace(get(expect=200, shows="Alice Ahorn")),
+    "workspaces.invite": workspace(unprobed={"POST": NEW_ONLY}),
+    "workspaces.revoke_invite": workspace(post(invite_id=THEIRS.invite)),
+    "workspaces.change_role": workspace(
+        post({"role": "admin"}, membership_id=THEIRS.agent_member),
+        post({"role": "agent"}, membership_id=THEIRS.owner_member),
+    ),
+    "workspaces.remove_member": workspace(post(membership_id=THEIRS.agent_member)),
+    "workspaces.two_factor": workspace(
+        get(expect=200), unprobed={"POST": SETTINGS_ONLY}
+    ),  # members without two-factor login: ours only
+    "workspaces.settings": workspace(get(expect=200), unprobed={"POST": SETTINGS_ONLY}),
+    "privacy.transfer_ownership": workspace(
+        get(expect=200),
+        post({"member": THEIRS.owner_member, "current_password": PASSWORD}),
+    ),
+    "privacy.delete_workspace": workspace(
+        get(expect=200),
+        unprobed={"POST": "deletes the current workspace, by name and password"},
+    ),
+    "privacy.retention": workspace(get(expect=200), unprobed={"POST": SETTINGS_ONLY}),
+    "privacy.audit_trail": workspace(
+        get(expect=200), get(actor=THEIRS.owner, expect=200)
+    ),
+}
+
+# WSGI layers in front of the Flask views (tenancy_guard.reachable): what each
+# answers by itself, without a Flask endpoint of its own.
+LAYERS = {
+    "DispatcherMiddleware": "mounts the webhook app at /webhooks; its endpoints "
+    "are the webhooks.* entries above",
+    "FastWebhooks": "POST /webhooks/whatsapp/<key> of a cached channel: secret "
+    "channel key + HMAC signature, as webhooks.receive",
+    "OpsEndpoints": "/healthz, /readyz and /metrics (bearer token) for operations: "
+    "counts and states, no workspace data, no session",
+    "ProxyFix": "trusts PROXY_COUNT proxies' X-Forwarded-* headers; answers nothing",
+}

@@ -1,0 +1,266 @@
+"""Two workspaces for the tenancy guard: ours (signed in) and theirs, with one of everything.
+
+Theirs is the target of every foreign request: a team (owner, agent, invite), two
+numbers, a contact with conversations, media, notes, events, labels, a lead form
+with a submission and consent records (erasure_support.lena), plus a canned
+response, a custom field, an import, a template, a suppression, an audit event,
+a channel event, a failed webhook event, and their owner's login, remembered
+device and recovery code. Ours holds what a mixed request needs (our
+conversation with their label, our contact merged into theirs …); our contact
+shares Lena's number, as the same person known to both teams would.
+
+Everything of theirs that a page could show carries one of FOREIGN_TEXTS.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from leadgate import audit
+from leadgate.channels.services import create_channel
+from leadgate.contacts import importing
+from leadgate.contacts.import_files import ATTRIBUTE
+from leadgate.extensions import db
+from leadgate.models import (
+    CannedResponse,
+    ChannelEvent,
+    Contact,
+    ContactField,
+    ContactImport,
+    Conversation,
+    Invite,
+    Label,
+    LeadForm,
+    LeadSubmission,
+    LoginSession,
+    Message,
+    MessageTemplate,
+    RecoveryCode,
+    RememberedDevice,
+    Suppression,
+    User,
+    WebhookEvent,
+    Workspace,
+    utcnow,
+)
+from leadgate.workspaces.services import create_invite
+
+from .erasure_support import lena
+from .inbox_support import make_team
+from .support import make_user, membership_of, workspace_of
+
+OUR_EMAIL = "alice@example.com"
+# Case-insensitive; ASCII only, as JSON answers escape everything else.
+FOREIGN_TEXTS = (
+    "Olga Owner",  # their owner (and their workspace's name)
+    "Arne Agent",  # their agent
+    "Lena Berg",  # their contact
+    "ich habe Interesse",  # her first message
+    "Fahrerin",  # her message on their second number
+    "Messe 2026",  # their lead form
+    "Zebra",  # everything else of theirs: canned text, field, template, files …
+)
+
+
+@dataclass(frozen=True)
+class Ours:
+    workspace: int
+    owner: int
+    owner_member: int
+    channel: int
+    contact: int
+    conversation: int
+    message: int
+    label: int
+    lead_form: int
+    contact_import: int  # uploaded, not yet mapped
+
+
+@dataclass(frozen=True)
+class Theirs:
+    workspace: int
+    owner: int
+    agent: int
+    owner_member: int
+    agent_member: int
+    invite: int
+    channel: int
+    contact: int
+    conversation: int
+    message: int  # an inbound image, stored (its owner could download it)
+    label: int
+    canned: int
+    field: int
+    field_key: str
+    contact_import: int  # done, with a row left out (its owner could download it)
+    lead_form: int
+    submission: int
+    template: int  # approved
+    webhook_event: int  # failed
+    login_session: int  # their owner's, open
+    remembered_device: int  # their owner's, valid
+
+    @property
+    def field_target(self) -> str:
+        """The import mapping's choice for their field."""
+        return ATTRIBUTE + self.field_key
+
+
+@dataclass(frozen=True)
+class World:
+    ours: Ours
+    theirs: Theirs
+
+
+def build_world(app) -> World:
+    theirs = build_theirs(app)
+    with app.app_context():
+        ours = build_ours()
+    return World(ours, theirs)
+
+
+def build_theirs(app) -> Theirs:
+    team = make_team(app)  # Olga Owner, Arne Agent, the number "Vertrieb"
+    with app.app_context():
+        lena_ = lena(team.workspace_id, team.channel_id, team.owner_id)
+        workspace = db.session.get(Workspace, team.workspace_id)
+        owner = db.session.get(User, team.owner_id)
+        agent = db.session.get(User, team.agent_id)
+        create_invite(workspace, "zebra-invite@example.com", "agent", owner)
+        extras = add_theirs_extras(workspace, owner, team.channel_id)
+        db.session.commit()
+        ws = workspace.id
+        return Theirs(
+            workspace=ws,
+            owner=owner.id,
+            agent=agent.id,
+            owner_member=membership_of(owner, workspace).id,
+            agent_member=membership_of(agent, workspace).id,
+            invite=only(Invite.id, Invite.workspace_id == ws),
+            channel=team.channel_id,
+            contact=lena_.contact_id,
+            conversation=lena_.conversation_ids[0],
+            message=only(Message.id, Message.wamid == "wamid.lena.2"),
+            label=only(Label.id, Label.workspace_id == ws),
+            lead_form=only(LeadForm.id, LeadForm.workspace_id == ws),
+            submission=only(LeadSubmission.id, LeadSubmission.workspace_id == ws),
+            **extras,
+        )
+
+
+def add_theirs_extras(workspace: Workspace, owner: User, channel_id: int) -> dict:
+    """What lena() does not bring; returns their ids."""
+    ws = workspace.id
+    canned = CannedResponse(workspace_id=ws, shortcut="zebra", text="Zebra-Text")
+    field = ContactField(workspace_id=ws, key="wunschgehalt", label="Zebra-Feld")
+    contact_import = ContactImport(
+        workspace_id=ws,
+        filename="zebra.csv",
+        file_sha256="0" * 64,
+        content=b"Telefon\nkaputt\n",
+        state="done",
+        invalid_rows=[{"row": 2, "reason": "Zebra"}],
+    )
+    template = MessageTemplate(
+        workspace_id=ws,
+        waba_id="3000000002",
+        meta_template_id="9000000001",
+        name="zebra_angebot",
+        language="de",
+        category="MARKETING",
+        status="APPROVED",
+        components={"components": [{"type": "BODY", "text": "Zebra {{1}}"}]},
+    )
+    webhook_event = WebhookEvent(
+        channel_id=channel_id, body=b'{"zebra": 1}', state="failed", attempts=3
+    )
+    db.session.add_all([canned, field, contact_import, template, webhook_event])
+    db.session.add(ChannelEvent(channel_id=channel_id, field="zebra", value={}))
+    db.session.add(Suppression(workspace_id=ws, kind="phone", value_hash="f" * 64))
+    audit.record(ws, "channel.connected", workspace, actor=owner)
+    login_session, device = add_login_of(owner)
+    db.session.flush()
+    return {
+        "canned": canned.id,
+        "field": field.id,
+        "field_key": field.key,
+        "contact_import": contact_import.id,
+        "template": template.id,
+        "webhook_event": webhook_event.id,
+        "login_session": login_session.id,
+        "remembered_device": device.id,
+    }
+
+
+def add_login_of(user: User) -> tuple[LoginSession, RememberedDevice]:
+    """An open login, a remembered device and a recovery code of the user."""
+    seen = {"device": "Zebra-Browser", "ip_prefix": "192.0.2.0"}
+    login_session = LoginSession(user_id=user.id, token_hash="a" * 64, **seen)
+    device = RememberedDevice(
+        user_id=user.id,
+        token_hash="b" * 64,
+        expires_at=utcnow() + timedelta(days=30),
+        **seen,
+    )
+    code = RecoveryCode(user_id=user.id, code_hash="c" * 64)
+    db.session.add_all([login_session, device, code])
+    return login_session, device
+
+
+def build_ours() -> Ours:
+    owner = make_user(OUR_EMAIL, name="Alice Ahorn")
+    workspace = workspace_of(owner)
+    channel = create_channel(
+        workspace,
+        name="Ahorn-Kanal",
+        phone_number_id="1000000001",
+        waba_id="1000000002",
+        access_token="a-token",
+        app_secret="a-secret",
+    )
+    db.session.flush()
+    ws = workspace.id
+    # Lena again: our own record of the same person, under another name.
+    contact = Contact(
+        workspace_id=ws,
+        wa_id="491701234567",
+        phone_e164="+491701234567",
+        name="Anna Ahorn",
+    )
+    label = Label(workspace_id=ws, name="Ahorn-Label")
+    lead_form = LeadForm(
+        workspace_id=ws, channel_id=channel.id, slug="ahorn", name="Ahorn", fields=[]
+    )
+    db.session.add_all([contact, label, lead_form])
+    db.session.flush()
+    conversation = Conversation(
+        workspace_id=ws, channel_id=channel.id, contact_id=contact.id
+    )
+    db.session.add(conversation)
+    db.session.flush()
+    message = Message.of(
+        conversation, direction="in", type="text", text="Guten Tag", sent_at=utcnow()
+    )
+    db.session.add(message)
+    contact_import = importing.start_import(
+        ws, owner, "ahorn.csv", b"Telefon;Name\n+4915112345678;Anna\n"
+    )
+    db.session.commit()
+    return Ours(
+        workspace=ws,
+        owner=owner.id,
+        owner_member=membership_of(owner, workspace).id,
+        channel=channel.id,
+        contact=contact.id,
+        conversation=conversation.id,
+        message=message.id,
+        label=label.id,
+        lead_form=lead_form.id,
+        contact_import=contact_import.id,
+    )
+
+
+def only(column, *conditions):
+    """The one value of column in the row matching the conditions."""
+    return db.session.execute(select(column).where(*conditions)).scalar_one()
