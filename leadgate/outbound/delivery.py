@@ -48,6 +48,7 @@ from ..models.whatsapp import STATUS_RANK
 from ..queue import enqueue, get_queue, redis_connection
 from ..webhooks.statuses import apply_recorded_statuses
 from ..whatsapp.client import WhatsAppClient, WhatsAppError
+from ..whatsapp.payloads_limits import ERROR_TITLE, fit
 from . import pacing, sender
 from .reasons import WITHHELD
 from .settle import MAX_ATTEMPTS, fail, schedule_retry, settle  # noqa: F401 (API)
@@ -392,7 +393,7 @@ def handle_error(job: sender.SendJob, error: WhatsAppError) -> tuple[str, float 
         return "gone", None
     attempt.finished_at = utcnow()
     attempt.http_status, attempt.error_code = error.http_status, error.code
-    attempt.error_title = (error.details or error.message)[:255]
+    attempt.error_title = fit(error.details or error.message, ERROR_TITLE)
     if error.maybe_received:
         attempt.outcome = (
             "unknown"  # stays `sending`: a status webhook or the sweeper decides

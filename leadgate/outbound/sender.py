@@ -19,6 +19,7 @@ from .. import metrics
 from ..files import clean_filename
 from ..models import Message
 from ..whatsapp.client import WhatsAppClient, WhatsAppError
+from ..whatsapp.payloads_limits import MEDIA_ID, WAMID, error_code
 
 SEND_THREADS = 16  # 80 messages/s × up to 200 ms per answer
 CALLBACK_PREFIX = "lg-"
@@ -142,13 +143,30 @@ def send_one(
             with_media_id(job.payload, media_id)
         with metrics.SEND_SECONDS.time():
             accepted = client.send_message(phone_number_id, job.payload)
+        if len(accepted.wamid) > WAMID:
+            # Never shortened (payloads_limits): an id we cannot keep is as good
+            # as no answer, and a status webhook cannot name it either.
+            raise WhatsAppError(
+                None, "send answer with an over-long message id", maybe_received=True
+            )
         return SendResult(
             wamid=accepted.wamid,
             message_status=accepted.message_status,
             media_id=media_id,
         )
     except WhatsAppError as error:
-        return SendResult(media_id=media_id, error=error)
+        return SendResult(media_id=media_id, error=storable(error))
+
+
+def storable(error: WhatsAppError) -> WhatsAppError:
+    """Meta's error as delivery stores it: a code an Integer column holds, text.
+
+    Its title (details or message) is cut to the column in delivery.handle_error.
+    """
+    error.code = error_code(error.code)  # none we can store counts as unknown
+    error.message = error.message if isinstance(error.message, str) else ""
+    error.details = error.details if isinstance(error.details, str) else None
+    return error
 
 
 def upload(client: WhatsAppClient, phone_number_id: str, stored: Upload) -> str:
@@ -159,12 +177,15 @@ def upload(client: WhatsAppClient, phone_number_id: str, stored: Upload) -> str:
             None, f"stored copy unreadable: {type(error).__name__}"
         ) from error
     try:
-        return client.upload_media(
+        media_id = client.upload_media(
             phone_number_id, data, stored.mime_type, stored.filename
         )
     except WhatsAppError as error:
         error.maybe_received = False  # a second upload sends nothing to anyone
         raise
+    if len(media_id) > MEDIA_ID:  # an id is never shortened: upload again later
+        raise WhatsAppError(None, "upload answer with an over-long media id")
+    return media_id
 
 
 _executor: ThreadPoolExecutor | None = None

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Message, MessageStatus
 from ..models.whatsapp import STATUS_RANK
 from ..whatsapp.payloads import StatusUpdate
+from ..whatsapp.payloads_limits import ERROR_TITLE, error_code, fit
 
 messages = Message.__table__
 # What Meta reports; our own states (queued, paused, held, limited) never come
@@ -76,12 +77,12 @@ def conversations_of(rows: list[dict]) -> set[tuple[int, int]]:
 
 def our_message_id(callback_data: str | None) -> int | None:
     """We send our message id as biz_opaque_callback_data ("lg-<id>")."""
-    if (
-        callback_data
-        and callback_data.startswith("lg-")
-        and callback_data[3:].isdigit()
-    ):
-        return int(callback_data[3:])
+    digits = (callback_data or "").removeprefix("lg-")
+    # ASCII only: str.isdigit() also takes "²", which int() refuses. An id
+    # beyond BIGINT is none of ours (and no database column could hold it).
+    if callback_data != digits and digits.isascii() and digits.isdigit():
+        message_id = int(digits)
+        return message_id if message_id < 2**63 else None
     return None
 
 
@@ -147,8 +148,10 @@ def advance_many(rows: list[dict]) -> list[dict]:
                 {
                     "b_channel": p["b_channel"],
                     "b_wamid": p["b_wamid"],
-                    "b_code": p["b_errors"][0].get("code"),
-                    "b_title": p["b_errors"][0].get("title"),
+                    # The parser bounds both; statuses recorded before it
+                    # did (and replayed from MessageStatus) may not be.
+                    "b_code": error_code(p["b_errors"][0].get("code")),
+                    "b_title": fit(p["b_errors"][0].get("title"), ERROR_TITLE),
                 }
                 for p in failures
             ],

@@ -2,6 +2,9 @@
 
 Pure functions: no Flask, no database. Only a wrong envelope raises; anything
 malformed inside it becomes a ``Rejected`` item, so nothing Meta sent is lost.
+Every value the drain stores in a String(n) column is bounded here, by the item
+constructors: an over-long id makes its item malformed, display text is cut to
+fit (payloads_limits says which is which, and reads n from the models).
 """
 
 from collections.abc import Callable
@@ -9,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from . import payloads_limits as limits
 from .payloads_json import load_json
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
@@ -199,6 +203,10 @@ def _parse_change(batch: WebhookBatch, waba_id: str, change: Any) -> None:
         reason = "change has no field" if field_name is None else "change has no value"
         batch.rejected.append(Rejected(waba_id, field_name, reason, change))
         return
+    if len(field_name) > limits.FIELD:  # kept by name as a channel event
+        reason = f"field is longer than {limits.FIELD} characters"
+        batch.rejected.append(Rejected(waba_id, None, reason, change))
+        return
     metadata = _object(value.get("metadata"))
     context = _Change(
         waba_id=waba_id,
@@ -263,7 +271,8 @@ def _reject(batch: WebhookBatch, change: _Change, reason: str, item: Any) -> Non
 
 def _message(item: Any, change: _Change) -> InboundMessage:
     message = _required_object(item, "message")
-    wamid, meta_type = _required(message, "id"), _required(message, "type")
+    wamid = _required(message, "id", limits.WAMID)
+    meta_type = _required(message, "type", limits.MESSAGE_TYPE)
     timestamp = _timestamp(message.get("timestamp"))
     sender = _identity(message.get("from"), message.get("from_user_id"), change)
     if sender.wa_id is None and sender.bsuid is None:
@@ -293,7 +302,9 @@ def _context_fields(message: dict) -> dict[str, Any]:
     frequently = context.get("frequently_forwarded") is True
     return {
         # Forwarded contexts carry no id; only replies and product inquiries do.
-        "reply_to_wamid": _id_string(context.get("id")),
+        "reply_to_wamid": _fitting(
+            _id_string(context.get("id")), limits.WAMID, "context.id"
+        ),
         # Meta flags only the stronger case, but a frequent forward is a forward.
         "forwarded": context.get("forwarded") is True or frequently,
         "frequently_forwarded": frequently,
@@ -318,13 +329,14 @@ def _text_content(message: dict) -> dict[str, Any]:
 
 def _media_content(message: dict) -> dict[str, Any]:
     payload = _object(message.get(message["type"]))
-    caption, media_id = _string(payload.get("caption")), _id_string(payload.get("id"))
+    caption = _string(payload.get("caption"))
+    media_id = _fitting(_id_string(payload.get("id")), limits.MEDIA_ID, "media id")
     if media_id is None:
         # Nothing to download, but the message still happened: keep it.
         return {"caption": caption}
     media = Media(
         media_id=media_id,
-        mime_type=_string(payload.get("mime_type")),
+        mime_type=limits.fit(_string(payload.get("mime_type")), limits.MIME_TYPE),
         sha256=_string(payload.get("sha256")),
         filename=_string(payload.get("filename")),
         voice=payload.get("voice") is True,
@@ -378,9 +390,12 @@ def _button_content(message: dict) -> dict[str, Any]:
 def _reaction_content(message: dict) -> dict[str, Any]:
     reaction = _object(message.get("reaction"))
     return {
-        "reaction_to_wamid": _id_string(reaction.get("message_id")),
+        "reaction_to_wamid": _fitting(
+            _id_string(reaction.get("message_id")), limits.WAMID, "reaction.message_id"
+        ),
         # An empty or missing emoji means the reaction was removed.
-        "reaction_emoji": _string(reaction.get("emoji")) or None,
+        "reaction_emoji": limits.fit(_string(reaction.get("emoji")), limits.EMOJI)
+        or None,
     }
 
 
@@ -397,7 +412,9 @@ def _system_content(message: dict) -> dict[str, Any]:
     system = _object(message.get("system"))
     details = {
         "system_type": _string(system.get("type")),
-        "new_wa_id": _wa_id(system.get("wa_id")),
+        "new_wa_id": _fitting(
+            _wa_id(system.get("wa_id")), limits.WA_ID, "system.wa_id"
+        ),
         "body": _string(system.get("body")),
     }
     if "identity" in message:
@@ -413,7 +430,7 @@ def _unsupported_content(message: dict) -> dict[str, Any]:
 
 def _revoke_content(message: dict) -> dict[str, Any]:
     revoke = _object(message.get("revoke"))
-    return {"target_wamid": _id_string(revoke.get("original_message_id"))}
+    return {"target_wamid": _target_wamid(revoke)}
 
 
 def _edit_content(message: dict) -> dict[str, Any]:
@@ -422,11 +439,16 @@ def _edit_content(message: dict) -> dict[str, Any]:
     edited_type = _string(new_message.get("type"))
     payload = _object(new_message.get(edited_type)) if edited_type else {}
     return {
-        "target_wamid": _id_string(edit.get("original_message_id")),
+        "target_wamid": _target_wamid(edit),
         "text": _string(payload.get("body")),
         "caption": _string(payload.get("caption")),
         "details": {"edited_type": edited_type, "message": new_message},
     }
+
+
+def _target_wamid(change: dict) -> str | None:
+    original = _id_string(change.get("original_message_id"))
+    return _fitting(original, limits.WAMID, "original_message_id")
 
 
 def _status(item: Any, change: _Change) -> StatusUpdate:
@@ -434,12 +456,16 @@ def _status(item: Any, change: _Change) -> StatusUpdate:
     return StatusUpdate(
         phone_number_id=_phone_number_id(change),
         waba_id=change.waba_id,
-        wamid=_required(status, "id"),
-        status=_required(status, "status"),
+        wamid=_required(status, "id", limits.WAMID),
+        status=_required(status, "status", limits.STATUS),
         timestamp=_timestamp(status.get("timestamp")),
         # The wamid identifies the message: an unknown recipient is not fatal.
+        # Nor is it stored (for a group it is the group's id): no bound.
         recipient=_identity(
-            status.get("recipient_id"), status.get("recipient_user_id"), change
+            status.get("recipient_id"),
+            status.get("recipient_user_id"),
+            change,
+            stored=False,
         ),
         errors=_errors(status.get("errors")),
         conversation=_object(status.get("conversation")) or None,
@@ -455,8 +481,8 @@ def _preference(item: Any, change: _Change) -> UserPreference:
         phone_number_id=_phone_number_id(change),
         waba_id=change.waba_id,
         identity=_identity(preference.get("wa_id"), preference.get("user_id"), change),
-        category=_required(preference, "category"),
-        value=_required(preference, "value"),
+        category=_required(preference, "category", None),
+        value=_required(preference, "value", limits.PREFERENCE),
         detail=_string(preference.get("detail")),
         timestamp=_timestamp(preference.get("timestamp")),
     )
@@ -465,12 +491,18 @@ def _preference(item: Any, change: _Change) -> UserPreference:
 def _template(value: dict, change: _Change) -> TemplateStatusUpdate:
     return TemplateStatusUpdate(
         waba_id=change.waba_id,
-        template_id=_required(value, "message_template_id"),
-        name=_required(value, "message_template_name"),
-        language=_required(value, "message_template_language"),
-        event=_required(value, "event"),
+        template_id=_required(value, "message_template_id", limits.TEMPLATE_ID),
+        name=limits.fit(
+            _required(value, "message_template_name", None), limits.TEMPLATE_NAME
+        ),
+        language=_required(
+            value, "message_template_language", limits.TEMPLATE_LANGUAGE
+        ),
+        event=_required(value, "event", limits.TEMPLATE_STATUS),
         reason=_string(value.get("reason")),  # null for some events, "NONE" for others
-        category=_string(value.get("message_template_category")),
+        category=limits.fit(
+            _string(value.get("message_template_category")), limits.TEMPLATE_CATEGORY
+        ),
         raw=value,
     )
 
@@ -488,26 +520,32 @@ def _errors(errors: Any) -> tuple[dict, ...]:
 def _error(error: dict) -> dict:
     # New payloads nest details in error_data; legacy "unknown" ones do not.
     details = _object(error.get("error_data")).get("details", error.get("details"))
-    code = error.get("code")
     return {
-        "code": code if isinstance(code, int) and not isinstance(code, bool) else None,
-        "title": _string(error.get("title")),
+        # A code that is no number, or none a column holds, is as good as none.
+        "code": limits.error_code(error.get("code")),
+        "title": limits.fit(_string(error.get("title")), limits.ERROR_TITLE),
         "message": _string(error.get("message")),
         "details": _string(details),
     }
 
 
-def _identity(wa_id: Any, bsuid: Any, change: _Change) -> Identity:
+def _identity(wa_id: Any, bsuid: Any, change: _Change, stored: bool = True) -> Identity:
     wa_id, bsuid = _wa_id(wa_id), _id_string(bsuid)
     contact = _contact_for(change.contacts, wa_id, bsuid)
     profile = _object(contact.get("profile"))
-    return Identity(
+    identity = Identity(
         wa_id=wa_id or _wa_id(contact.get("wa_id")),
         bsuid=bsuid or _id_string(contact.get("user_id")),
         parent_bsuid=_id_string(contact.get("parent_user_id")),
-        name=_string(profile.get("name")),
+        name=limits.fit(_string(profile.get("name")), limits.PROFILE_NAME),
         username=_string(profile.get("username")),
     )
+    if stored:  # the contact resolver writes these into the contact's row
+        _fitting(identity.wa_id, limits.WA_ID, "wa_id")
+        _fitting(identity.bsuid, limits.BSUID, "user_id")
+        _fitting(identity.parent_bsuid, limits.BSUID, "parent_user_id")
+        _fitting(identity.username, limits.USERNAME, "username")
+    return identity
 
 
 def _contact_for(contacts: list[dict], wa_id: str | None, bsuid: str | None) -> dict:
@@ -544,10 +582,20 @@ def _required_object(item: Any, what: str) -> dict:
     return item
 
 
-def _required(item: dict, key: str) -> str:
+def _required(item: dict, key: str, length: int | None) -> str:
+    # length: the bound of the identifier (payloads_limits); None if it is kept
+    # in no bounded column.
     value = _id_string(item.get(key))
     if value is None:
         raise _ItemError(f"missing {key}")
+    return value if length is None else _fitting(value, length, key)
+
+
+def _fitting(value: str | None, length: int, what: str) -> str | None:
+    # An identifier is never shortened (it could name another message or
+    # person): an over-long one makes its item malformed, kept as Rejected.
+    if value is not None and len(value) > length:
+        raise _ItemError(f"{what} is longer than {length} characters")
     return value
 
 

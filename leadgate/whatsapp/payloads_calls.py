@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import payloads_limits as limits
 from .payloads import (
     Identity,
     WebhookBatch,
@@ -75,8 +76,8 @@ def _call(item: Any, change: _Change) -> CallEvent:
     return CallEvent(
         phone_number_id=_phone_number_id(change),
         waba_id=change.waba_id,
-        call_id=_required(call, "id"),
-        event=_required(call, "event"),
+        call_id=_required(call, "id", limits.WAMID),  # stored as the call's wamid
+        event=_required(call, "event", None),
         user_initiated=user_initiated,
         timestamp=_timestamp(call.get("timestamp")),
         contact=contact,
@@ -100,7 +101,7 @@ def _call_status(item: Any, change: _Change) -> CallEvent:
     return CallEvent(
         phone_number_id=_phone_number_id(change),
         waba_id=change.waba_id,
-        call_id=_required(status, "id"),
+        call_id=_required(status, "id", limits.WAMID),
         event="status",
         user_initiated=False,
         timestamp=_timestamp(status.get("timestamp")),
