@@ -6,16 +6,21 @@ Seeds PostgreSQL (its own database, built by the migrations) with one workspace,
 as gunicorn would run it, without the network) of:
 
   the inbox list, a filtered list (mine + a label), a search by message text, a
-  search by name, the next page of the list, and a thread view.
+  search by a name 1,000 contacts share and by one person's name, a search by
+  number typed internationally and nationally, the next page of the list, a
+  thread view and a thread's live update (what a live event or the poll asks).
 
     .venv/bin/python benchmarks/inbox_scale.py [--conversations 100000] [--reuse]
 
 --reuse skips the seeding when the database is already filled. Needs PostgreSQL
-like benchmarks/webhook_ingest.py.
+like benchmarks/webhook_ingest.py; --database (or BENCH_DB_NAME) names the
+database it drops, fills and measures (default leadgate_bench), so runs on a
+shared server stay apart.
 """
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -24,13 +29,8 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from webhook_ingest import (  # noqa: E402
-    ADMIN_URL,
-    DB_NAME,
-    database_url,
-    environment,
-    leadgate,
-)
+import webhook_ingest  # noqa: E402
+from webhook_ingest import ADMIN_URL, database_url, environment, leadgate  # noqa: E402
 
 AGENTS = 50
 PASSWORD = "bench password 123"
@@ -43,8 +43,9 @@ WORDS = [
 
 def seed(conversations: int, per_conversation: int) -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DB_NAME}")
+        name = webhook_ingest.DB_NAME
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
     leadgate("db", "upgrade")
     leadgate(
         "create-user", "--email", "agent0@example.com", "--name", "Agent 00",
@@ -172,16 +173,24 @@ def measure(rounds: int) -> None:
             "ORDER BY last_activity_at DESC LIMIT 1",
             (user,),
         ).fetchone()[0]
+        # The thread's live update: what came after its newest message (nothing).
+        newest = db.execute(
+            "SELECT max(id) FROM message WHERE conversation_id = %s", (busy,)
+        ).fetchone()[0]
     page = client.get("/inbox").get_data(as_text=True)
     after = page.split("after=", 1)[1].split("&", 1)[0].split('"', 1)[0]
     cases = {
         "inbox list (open, all)": "/inbox",
         "filtered (mine + label)": f"/inbox?assignee=me&label={label}",
         "search message text": "/inbox?q=Probefahrt&state=all",
-        "search name": "/inbox?q=Greta%20Weber&state=all",
-        "search number": "/inbox?q=%2B49%20170%20000%2012345&state=all",
+        "search name (1,000 match)": "/inbox?q=Greta%20Weber&state=all",
+        "search name (one person)": "/inbox?q=Felix%20Weber%2012345&state=all",
+        # Contact 12345's number, +49 170 0012345, as people type it.
+        "search number +49": "/inbox?q=%2B49%20170%20001%202345&state=all",
+        "search number 0170": "/inbox?q=0170%20001%202345&state=all",
         "next page (keyset)": f"/inbox?after={after}",
         "thread view": f"/inbox/{busy}",
+        "thread live update": f"/inbox/{busy}/newer?after={newest}&mode=free",
     }
     print(f"server time over {rounds} requests each (after one warm-up):")
     for name, url in cases.items():
@@ -195,9 +204,19 @@ def measure(rounds: int) -> None:
             assert response.status_code == 200
         times.sort()
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        # A search that finds nothing would be measured cheap: say what it listed.
+        listed = response.get_data(as_text=True).count('<li id="conversation-')
         print(
-            f"  {name:26s} p50 {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms"
+            f"  {name:27s} p50 {statistics.median(times):6.1f} ms   "
+            f"p95 {p95:6.1f} ms   ({listed} listed)"
         )
+
+
+def database_name(value: str) -> str:
+    """A name fit to put into DROP/CREATE DATABASE as it is."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", value):
+        raise argparse.ArgumentTypeError("use lower-case letters, digits and _")
+    return value
 
 
 def main() -> None:
@@ -206,7 +225,14 @@ def main() -> None:
     parser.add_argument("--messages-per-conversation", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument(
+        "--database",
+        type=database_name,
+        default=os.environ.get("BENCH_DB_NAME", webhook_ingest.DB_NAME),
+    )
     args = parser.parse_args()
+    # database_url() and environment() read the module's name when called.
+    webhook_ingest.DB_NAME = args.database
     os.environ.update(environment())
     if not args.reuse:
         seed(args.conversations, args.messages_per_conversation)

@@ -4,7 +4,7 @@ from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, errors, health, i18n, security
+from . import cli, errors, health, i18n, security, wording
 from .account.routes import bp as account_bp
 from .account.two_factor import bp as two_factor_bp
 from .admin.routes import bp as admin_bp
@@ -12,6 +12,7 @@ from .auth import services as auth_services
 from .auth.routes import bp as auth_bp
 from .channels.routes import bp as channels_bp
 from .config import INSTANCE_DIR, load_config, require_production_services
+from .consent.routes import bp as consent_bp
 from .contacts import bp as contacts_bp
 from .contacts.fields import bp as contact_fields_bp
 from .cookies.routes import bp as cookies_bp
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    wording.init_app(app)
 
     for blueprint in (
         public_bp,
@@ -63,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         canned_bp,
         labels_bp,
         contacts_bp,
+        consent_bp,
         contact_fields_bp,
         leadforms_bp,
         leadform_public_bp,

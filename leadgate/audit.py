@@ -3,41 +3,207 @@
 Call `record` inside the transaction of the change itself, so an audited change
 and its record commit together or not at all. Details are ids, counts, roles and
 field names — no message text, no phone number, no name of a contact.
+
+ACTIONS is the one list of what can be recorded: each action with its name in
+the page's filter and the sentence that tells one event of it (filled in by
+privacy/audit_text.py). `record` refuses an action that is not listed, so none
+can be recorded without its sentence.
 """
 
+from dataclasses import dataclass
+
 from flask import has_request_context
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .extensions import db
 from .models import AuditEvent, User, utcnow
 
-# Every action the trail knows, with how the page names it.
+
+@dataclass(frozen=True)
+class Action:
+    """How the trail names an action and tells one of its events.
+
+    `sentence` may use %(actor)s, %(object)s and the detail placeholders of
+    audit_text.PLACEHOLDERS; `details` are the detail keys told in brackets
+    after it, in this order (audit_text.PHRASES); `variants` replace the
+    sentence when a detail has a value: ((key, value, sentence), ...); `empty`
+    is said in brackets when no detail is; `removes` marks an action that ends
+    its object (named without a link and without "deleted").
+    """
+
+    label: LazyString
+    sentence: LazyString
+    details: tuple[str, ...] = ()
+    variants: tuple[tuple[str, object, LazyString], ...] = ()
+    empty: LazyString | None = None
+    removes: bool = False
+
+
+PURGED = (
+    "messages",
+    "media",
+    "conversations",
+    "lead_submissions",
+    "contacts",
+    # the platform's own records (an event without workspace)
+    "access_logs",
+    "cookie_consents",
+    "inquiries",
+    "webhook_events",
+    "channel_events",
+    "login_sessions",
+    "remembered_devices",
+    "accounts",
+)
+RETENTION = (
+    "retention_messages_days",
+    "retention_resolved_days",
+    "retention_submissions_days",
+    "retention_idle_contacts_days",
+)
+
 ACTIONS = {
-    "contact.exported": _l("Kontaktdaten exportiert"),
-    "contact.erased": _l("Kontakt gelöscht"),
-    "contact.merged": _l("Kontakte zusammengeführt"),
-    "contacts.exported": _l("Kontaktliste exportiert"),
-    "contacts.imported": _l("Kontakte importiert"),
-    "consent.recorded": _l("Einwilligung oder Widerruf erfasst"),
-    "objection.recorded": _l("Widerspruch erfasst"),
-    "restriction.added": _l("Verarbeitung eingeschränkt"),
-    "restriction.lifted": _l("Einschränkung aufgehoben"),
-    "member.invited": _l("Teammitglied eingeladen"),
-    "member.invite_revoked": _l("Einladung zurückgezogen"),
-    "member.joined": _l("Teammitglied beigetreten"),
-    "member.role_changed": _l("Rolle geändert"),
-    "member.removed": _l("Teammitglied entfernt"),
-    "channel.connected": _l("WhatsApp-Nummer verbunden"),
-    "channel.secrets_replaced": _l("Zugangsdaten ersetzt"),
-    "retention.changed": _l("Aufbewahrungsfristen geändert"),
-    "purge.run": _l("Nächtliche Löschung"),
-    "webhooks.requeued": _l("Webhooks erneut verarbeitet"),
-    "account.exported": _l("Eigene Daten exportiert"),
-    "account.deleted": _l("Konto gelöscht"),
-    "workspace.deleted": _l("Workspace gelöscht"),
-    "workspace.two_factor_required": _l("Zwei-Faktor-Anmeldung für alle verlangt"),
-    "workspace.two_factor_optional": _l("Zwei-Faktor-Anmeldung nicht mehr verlangt"),
+    "contact.exported": Action(
+        _l("Kontaktdaten exportiert"),
+        _l("%(actor)s hat den %(object)s exportiert"),
+        ("consents", "messages", "files", "via"),
+    ),
+    "contact.erased": Action(
+        _l("Kontakt gelöscht"),
+        _l("%(actor)s hat den %(object)s gelöscht"),
+        ("conversations", "messages", "notes", "consents", "submissions", "files")
+        + ("suppressed",),
+        removes=True,
+    ),
+    "contact.merged": Action(
+        _l("Kontakte zusammengeführt"),
+        _l("%(actor)s hat den %(merged)s in den %(object)s übernommen"),
+    ),
+    "contacts.exported": Action(
+        _l("Kontaktliste exportiert"),
+        _l("%(actor)s hat die Kontaktliste exportiert"),
+        ("filters",),
+        empty=_l("alle Kontakte"),
+    ),
+    "contacts.imported": Action(
+        _l("Kontakte importiert"),
+        _l("%(actor)s hat eine %(object)s importiert"),
+        ("rows", "created", "updated", "left_out"),
+    ),
+    "consent.recorded": Action(
+        _l("Einwilligung oder Widerruf erfasst"),
+        _l("%(actor)s hat für den %(object)s eine Einwilligung (%(purpose)s) erfasst"),
+        variants=(
+            (
+                "action",
+                "opt_out",
+                _l(
+                    "%(actor)s hat für den %(object)s einen Widerruf (%(purpose)s) "
+                    "erfasst"
+                ),
+            ),
+        ),
+    ),
+    "objection.recorded": Action(
+        _l("Widerspruch erfasst"),
+        _l("%(actor)s hat für den %(object)s einen Widerspruch erfasst"),
+        ("conversation_id",),
+    ),
+    "objection.withdrawn": Action(
+        _l("Widerspruch zurückgenommen"),
+        _l("%(actor)s hat den Widerspruch für den %(object)s zurückgenommen"),
+    ),
+    "restriction.added": Action(
+        _l("Verarbeitung eingeschränkt"),
+        _l("%(actor)s hat die Verarbeitung für den %(object)s eingeschränkt"),
+    ),
+    "restriction.lifted": Action(
+        _l("Einschränkung aufgehoben"),
+        _l("%(actor)s hat die Einschränkung für den %(object)s aufgehoben"),
+    ),
+    "member.invited": Action(
+        _l("Teammitglied eingeladen"),
+        _l("%(actor)s hat ein neues Teammitglied als %(role)s eingeladen"),
+    ),
+    "member.invite_revoked": Action(
+        _l("Einladung zurückgezogen"),
+        _l("%(actor)s hat eine Einladung zurückgezogen"),
+    ),
+    "member.joined": Action(
+        _l("Teammitglied beigetreten"),
+        _l("%(actor)s ist dem Team als %(role)s beigetreten"),
+    ),
+    "member.role_changed": Action(
+        _l("Rolle geändert"),
+        _l(
+            "%(actor)s hat die Rolle für %(member)s von %(before)s auf %(after)s geändert"
+        ),
+        ("via",),
+    ),
+    "member.removed": Action(
+        _l("Teammitglied entfernt"),
+        _l("%(actor)s hat %(member)s (%(role)s) aus dem Team entfernt"),
+        variants=(
+            (
+                "via",
+                "account_deleted",
+                _l("%(actor)s hat das eigene Konto gelöscht und das Team verlassen"),
+            ),
+        ),
+    ),
+    "channel.connected": Action(
+        _l("WhatsApp-Nummer verbunden"),
+        _l("%(actor)s hat die %(object)s verbunden"),
+        ("via",),
+    ),
+    "channel.secrets_replaced": Action(
+        _l("Zugangsdaten ersetzt"),
+        _l("%(actor)s hat Zugangsdaten der %(object)s ersetzt"),
+        ("access_token", "app_secret"),
+    ),
+    "retention.changed": Action(
+        _l("Aufbewahrungsfristen geändert"),
+        _l("%(actor)s hat die Aufbewahrungsfristen geändert"),
+        RETENTION,
+    ),
+    "purge.run": Action(
+        _l("Nächtliche Löschung"),
+        _l("%(actor)s hat abgelaufene Daten gelöscht"),
+        PURGED + ("via",),
+        empty=_l("nichts war abgelaufen"),
+    ),
+    "webhooks.requeued": Action(
+        _l("Webhooks erneut verarbeitet"),
+        _l("%(actor)s hat fehlgeschlagene Webhooks erneut verarbeiten lassen"),
+        ("count",),
+    ),
+    "account.exported": Action(
+        _l("Eigene Daten exportiert"),
+        _l("%(actor)s hat die eigenen Daten exportiert"),
+        ("messages",),
+    ),
+    "account.deleted": Action(
+        _l("Konto gelöscht"),
+        _l("%(actor)s hat das eigene Konto gelöscht"),
+        ("memberships",),
+        removes=True,
+    ),
+    "workspace.deleted": Action(
+        _l("Workspace gelöscht"),
+        _l("%(actor)s hat den Workspace „%(name)s“ gelöscht"),
+        ("members", "channels"),
+        removes=True,
+    ),
+    "workspace.two_factor_required": Action(
+        _l("Zwei-Faktor-Anmeldung für alle verlangt"),
+        _l("%(actor)s verlangt jetzt von allen im Team die Zwei-Faktor-Anmeldung"),
+    ),
+    "workspace.two_factor_optional": Action(
+        _l("Zwei-Faktor-Anmeldung nicht mehr verlangt"),
+        _l("%(actor)s verlangt die Zwei-Faktor-Anmeldung nicht mehr von allen"),
+    ),
 }
 
 

@@ -131,7 +131,8 @@ def set_platform_admin(email: str, revoke: bool) -> None:
 def demo_seed() -> None:
     """Create the demo workspace, its login, its WhatsApp channel and some history."""
     seed_demo()
-    base = current_app.config["BASE_URL"]
+    # Without BASE_URL: the address `leadgate dev` serves by default.
+    base = current_app.config["BASE_URL"] or "http://127.0.0.1:5000"
     click.echo(
         f"Demo workspace ready: {base}/login  E-Mail: {DEMO_EMAIL}  Passwort: {DEMO_PASSWORD}"
     )

@@ -94,7 +94,9 @@ def load_config() -> dict:
         "WEBHOOK_DRAIN_LINGER_SECONDS": float(
             _env("WEBHOOK_DRAIN_LINGER_SECONDS") or 0.2
         ),
-        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # The public address (links shown and mailed); required in production.
+        # Unset (development), links use the address a page was opened at (urls.py).
+        "BASE_URL": (_env("BASE_URL") or "").rstrip("/") or None,
         "MEDIA_DIR": _env("MEDIA_DIR", str(INSTANCE_DIR / "media")),
         "MAIL_SERVER": _env("MAIL_SERVER"),
         "MAIL_PORT": int(_env("MAIL_PORT", "587")),
@@ -150,7 +152,7 @@ def load_config() -> dict:
 
 
 def require_production_services(config: dict) -> None:
-    """Refuse to run production without Redis: the embedded queue would lose work.
+    """Refuse to run production without Redis or without its public address (BASE_URL).
 
     Without REDIS_URL every process gets a private in-memory queue that no worker
     reads: mails, sends and webhook drains enqueued there are silently lost. That
@@ -163,4 +165,10 @@ def require_production_services(config: dict) -> None:
             "REDIS_URL must be set when LEADGATE_ENV=production: without Redis, "
             "queued mails, sends and webhook processing would be lost "
             "(the in-memory queue is only for `leadgate dev` and tests)"
+        )
+    if not config.get("BASE_URL"):
+        raise RuntimeError(
+            "BASE_URL must be set when LEADGATE_ENV=production: links in mails "
+            "and on pages (invites, password resets, lead forms, the webhook URL) "
+            "name the public address, never one taken from a request's Host header"
         )

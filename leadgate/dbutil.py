@@ -26,7 +26,21 @@ def one_of(column, values) -> ColumnElement[bool]:
     values = list(values)
     if db.engine.dialect.name != "postgresql":
         return column.in_(values)
-    return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    array = postgresql.ARRAY(unbounded(column.type))
+    return column == any_(bindparam(None, values, type_=array))
+
+
+def unbounded(type_):
+    """A String type without its length; others as they are.
+
+    psycopg binds with an explicit cast, and an explicit cast to VARCHAR(n)
+    cuts a longer value silently: `= ANY(…::VARCHAR(n)[])` would find the row
+    whose id is the over-long value's first n characters, and an INSERT would
+    store it shortened (and so maybe as another row's id).
+    """
+    if isinstance(type_, sqltypes.String) and not isinstance(type_, sqltypes.Enum):
+        return sqltypes.String() if type_.length is not None else type_
+    return type_
 
 
 def bulk_insert_ignoring_conflicts(
@@ -42,6 +56,7 @@ def bulk_insert_ignoring_conflicts(
     """
     if not rows:
         return None
+    refuse_over_long(table, rows)
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
         statement = insert_ignoring_conflicts(table)
@@ -52,10 +67,7 @@ def bulk_insert_ignoring_conflicts(
     rows = with_python_defaults(table, rows)
     names = list(rows[0])
     dialect = connection.dialect
-    arrays = [
-        f"%b::{table.c[name].type.dialect_impl(dialect).compile(dialect=dialect)}[]"
-        for name in names
-    ]
+    arrays = [f"%b::{array_type(table.c[name], dialect)}" for name in names]
     sql = (
         f"INSERT INTO {table.name} ({', '.join(names)}) "
         f"SELECT * FROM unnest({', '.join(arrays)}) ON CONFLICT DO NOTHING"
@@ -72,6 +84,31 @@ def bulk_insert_ignoring_conflicts(
     cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)
     cursor.execute(sql, tuple(columns))
     return cursor.fetchall() if returning else None
+
+
+def array_type(column, dialect) -> str:
+    """The unnest() array's type for a column, unbounded (see `unbounded`).
+
+    The value meets the column's length at the INSERT's assignment instead,
+    which raises; refuse_over_long reports it first, on both dialects.
+    """
+    type_ = unbounded(column.type.dialect_impl(dialect))
+    return f"{type_.compile(dialect=dialect)}[]"
+
+
+def refuse_over_long(table: Table, rows: list[dict]) -> None:
+    """Raise ValueError if a value is longer than its String(n) column.
+
+    PostgreSQL would shorten one that ends in spaces (SQL's rule for an
+    assignment) and SQLite ignores n; callers bound their values, so this
+    only ever catches a bug, and names the column, never the value.
+    """
+    for name in rows[0]:
+        length = getattr(table.c[name].type, "length", None)
+        if length is None:
+            continue
+        if any(isinstance(row[name], str) and len(row[name]) > length for row in rows):
+            raise ValueError(f"{table.name}.{name}: longer than {length} characters")
 
 
 def with_python_defaults(table: Table, rows: list[dict]) -> list[dict]:

@@ -47,6 +47,7 @@ def parts(body: str) -> Iterator[tuple[bool, str]]:
 def create_dev_mail_app(app: Flask) -> Flask:
     """A tiny app showing `app`'s outbox (mail.deliver keeps it without SMTP)."""
     mail_app = Flask(__name__)
+    app.extensions["dev_mail_page"] = PREFIX + "/"  # pages may point people here
 
     @mail_app.get("/")
     def outbox():

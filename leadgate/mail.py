@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
@@ -31,6 +31,7 @@ from .extensions import db
 from .jobs import in_app_context
 from .models import Invite, User
 from .queue import enqueue
+from .urls import base_url, external_url
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +49,36 @@ def request_locale() -> str:
 
 
 @contextmanager
-def rendering(locale: str | None) -> Iterator[None]:
-    """Render as a request to BASE_URL would, in this language: links are absolute."""
+def rendering(locale: str | None, address: str | None = None) -> Iterator[None]:
+    """Render as a request to the app's address would, in this language.
+
+    The address is BASE_URL, else the one the enqueueing request was made to
+    (urls.base_url(), passed along): links via urls.external_url are absolute.
+    """
     app = current_app
     languages = app.config["LANGUAGES"]
+    address = app.config["BASE_URL"] or address
+    if not address:
+        raise RuntimeError("BASE_URL must be set to write mails with links")
     with (
-        app.test_request_context(base_url=app.config["BASE_URL"]),
+        app.test_request_context(base_url=address),
         force_locale(locale if locale in languages else languages[0]),
     ):
         yield
+
+
+def delivery() -> tuple[str, str | None]:
+    """How mails leave: ("smtp", None), ("dev_outbox", its page) or ("none", None).
+
+    Pages that hand out a link by mail say so when no mail will arrive.
+    """
+    config = current_app.config
+    if config["MAIL_SERVER"]:
+        return "smtp", None
+    page = current_app.extensions.get("dev_mail_page")
+    if page and config["LEADGATE_ENV"] != "production":
+        return "dev_outbox", page
+    return "none", None
 
 
 def send(to: str, subject: str, template: str, **context) -> None:
@@ -102,23 +124,23 @@ def _send_smtp(message: EmailMessage) -> None:
 
 
 def mail_password_reset(user: User) -> None:
-    enqueue(send_password_reset, user.id, request_locale())
+    enqueue(send_password_reset, user.id, request_locale(), base_url())
 
 
 @in_app_context
-def send_password_reset(user_id: int, locale: str) -> None:
+def send_password_reset(user_id: int, locale: str, address: str | None = None) -> None:
     """Mail a user a fresh link to choose a new password."""
     user = db.session.get(User, user_id)
     if user is None or user.deleted_at is not None:
         return
-    with rendering(user.locale or locale):
+    with rendering(user.locale or locale, address):
         token = auth_services.make_password_reset_token(user)
         send(
             user.email,
             _("Ihr Link zum Zurücksetzen des Passworts"),
             "mail/password_reset.txt",
             user=user,
-            url=url_for("auth.password_reset", token=token, _external=True),
+            url=external_url("auth.password_reset", token=token),
         )
 
 
@@ -127,6 +149,7 @@ def mail_email_change(user: User, new_email: str) -> None:
     data = {
         "email": auth_services.normalise_email(new_email),
         "locale": request_locale(),
+        "base_url": base_url(),
     }
     enqueue(send_email_change, user.id, stash.put(data, STASH_SECONDS))
 
@@ -140,21 +163,21 @@ def send_email_change(user_id: int, key: str) -> None:
         return
     # A taken address gets no mail: that must not tell the user about other accounts.
     if auth_services.find_user_by_email(data["email"]) is None:
-        with rendering(user.locale or data["locale"]):
+        with rendering(user.locale or data["locale"], data.get("base_url")):
             token = auth_services.make_email_change_token(user, data["email"])
             send(
                 data["email"],
                 _("Bitte bestätigen Sie Ihre neue E-Mail-Adresse"),
                 "mail/email_change.txt",
                 user=user,
-                url=url_for("account.confirm_email", token=token, _external=True),
+                url=external_url("account.confirm_email", token=token),
             )
     stash.drop(key)
 
 
 def mail_invite(invite: Invite, token: str) -> None:
     """Queue the invite mail; its token exists only here (the database has its hash)."""
-    data = {"token": token, "locale": request_locale()}
+    data = {"token": token, "locale": request_locale(), "base_url": base_url()}
     enqueue(send_invite, invite.id, stash.put(data, STASH_SECONDS))
 
 
@@ -166,7 +189,7 @@ def send_invite(invite_id: int, key: str) -> None:
         log.warning("Invite mail for invite %s not sent: expired", invite_id)
         return
     if invite.is_open:
-        with rendering(data["locale"]):
+        with rendering(data["locale"], data.get("base_url")):
             send(
                 invite.email,
                 _(
@@ -176,8 +199,6 @@ def send_invite(invite_id: int, key: str) -> None:
                 "mail/invite.txt",
                 inviter=invite.invited_by,
                 workspace=invite.workspace,
-                url=url_for(
-                    "workspaces.accept_invite", token=data["token"], _external=True
-                ),
+                url=external_url("workspaces.accept_invite", token=data["token"]),
             )
     stash.drop(key)

@@ -15,6 +15,7 @@ from .jobs import in_app_context
 from .models import Channel, Message
 from .queue import get_queue
 from .whatsapp.client import WhatsAppError
+from .whatsapp.payloads_limits import MIME_TYPE, fit
 
 log = logging.getLogger(__name__)
 
@@ -115,4 +116,5 @@ def store_media(channel: Channel, message: Message) -> None:
     store_bytes(data)
     message.media_sha256 = sha256
     message.media_size = len(data)
-    message.media_mime_type = mime_type or message.media_mime_type
+    # Display text from Meta: cut to its column (the type check above saw it whole).
+    message.media_mime_type = fit(mime_type, MIME_TYPE) or message.media_mime_type

@@ -28,11 +28,12 @@ def launch(playwright):
     )
 
 
-def new_page(browser, width, height, problems):
+def new_page(browser, width, height, problems, color_scheme="light"):
     context = browser.new_context(
         viewport={"width": width, "height": height},
         locale="de-DE",
         is_mobile=width < 500,
+        color_scheme=color_scheme,
     )
     page = context.new_page()
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -56,3 +57,108 @@ def accept_cookies(page):
 def assert_fits_width(page):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+
+
+# -- Shared checks for every browser test (issue 14) ---------------------------
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+# The app's CSP (script-src 'self') refuses an inline <script>, and Playwright's
+# add_script_tag(path=...) inlines the file's text, so the page would refuse it.
+# page.evaluate() runs through the DevTools protocol, which the page's CSP does
+# not govern: axe is evaluated that way, on the page exactly as users get it
+# (no bypass_csp context, which would hide CSP mistakes in the app itself).
+AXE_RUN = """async ([include, exclude, disabled]) => {
+  const context = include.length ? {include, exclude} : {exclude};
+  const rules = Object.fromEntries(disabled.map((id) => [id, {enabled: false}]));
+  const result = await axe.run(context, {resultTypes: ["violations"], rules});
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary})),
+  }));
+}"""
+
+
+def axe_violations(page, include=(), exclude=(), disable=()) -> list[dict]:
+    """Run axe-core (tests/vendor/axe-core) on the page; return its violations.
+
+    `include`/`exclude` are CSS selectors that narrow the check to regions (e.g. the
+    shell's navigation); `disable` switches rules off by id (say why where you do).
+    Each violation: {"id", "impact", "help", "nodes": [{"target", "summary"}]}.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    return page.evaluate(
+        AXE_RUN, [[[s] for s in include], [[s] for s in exclude], list(disable)]
+    )
+
+
+def format_violations(violations: list[dict]) -> str:
+    """One line per failing node, for assertion messages."""
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> {n['target']}"
+        for v in violations
+        for n in v["nodes"]
+    )
+
+
+# Widest right edge of any visible element that is not inside a scroll or clip
+# container (those clip it; the container itself is measured), plus what the
+# document itself scrolls sideways. 1-px "visually hidden" helpers are ignored.
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  let worst = document.documentElement.scrollWidth - width;
+  const clipped = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const x = getComputedStyle(p).overflowX;
+      if (x !== "visible") return true;
+    }
+    return false;
+  };
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) continue;
+    if (r.right <= 0 || r.left >= width) continue;  // wholly off-screen on purpose
+    if (getComputedStyle(el).visibility === "hidden") continue;
+    if (clipped(el)) continue;
+    worst = Math.max(worst, r.right - width, -r.left);
+  }
+  return Math.max(0, Math.round(worst));
+}"""
+
+
+def horizontal_overflow(page) -> int:
+    """Pixels the page sticks out sideways (0 = nothing scrolls or is cut off)."""
+    return page.evaluate(OVERFLOW_JS)
+
+
+def screenshot(page, name: str, full_page: bool = False) -> Path:
+    """Save a PNG of the page as tests/artifacts/<name>.png and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=path, full_page=full_page)
+    return path
+
+
+def log_in(page, base_url: str, email: str, password: str) -> None:
+    """Sign in through the login form (cookies: accepted when the banner shows)."""
+    page.goto(base_url + "/login")
+    if page.locator("#cookie-banner:visible").count():
+        page.locator("#cookie-banner").get_by_role(
+            "button", name="Alle akzeptieren"
+        ).click()
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+
+
+def open_menu(page) -> None:
+    """On phones and tablets, open the navigation drawer (no-op when it shows)."""
+    toggle = page.locator("[data-nav-toggle]")
+    if not toggle.is_visible():
+        return
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    # The drawer slides in (0.2 s): wait until it is wholly on the screen.
+    page.wait_for_function(
+        "() => document.querySelector('#shell-nav').getBoundingClientRect().left >= 0"
+    )

@@ -118,6 +118,14 @@ REGISTRY = {
         get(conversation_id=THEIRS.conversation, label=THEIRS.label),
     ),
     "inbox.media": workspace(get(message_id=THEIRS.message)),
+    # The thread's pages: older by a keyset cursor, newer after a message id
+    # (both only compared within the conversation named in the URL).
+    "inbox.older_messages": workspace(
+        get(conversation_id=THEIRS.conversation, before="2026-01-01T00:00:00+00:00_1"),
+    ),
+    "inbox.newer_messages": workspace(
+        get(conversation_id=THEIRS.conversation, after="0", mode="free"),
+    ),
     "inbox.lookup": workspace(get(q="zebra", expect=200)),  # their canned shortcut
     "inbox.presence_fragment": workspace(get(conversation_id=THEIRS.conversation)),
     "inbox.report_presence": workspace(post(conversation_id=THEIRS.conversation)),
@@ -177,6 +185,8 @@ REGISTRY = {
     "inbox.add_note": workspace(
         post({"note": "x"}, conversation_id=THEIRS.conversation)
     ),
+    # The inbox's side panel shown or collapsed: kept in the user's own session.
+    "inbox.remember_panel": workspace(post({"state": "closed"}, expect=204)),
     # Canned responses and labels
     "canned.index": workspace(get(expect=200), unprobed={"POST": NEW_ONLY}),
     "canned.delete": workspace(post(response_id=THEIRS.canned)),
@@ -226,6 +236,11 @@ REGISTRY = {
     ),
     "contacts.restrict": workspace(post({"reason": "x"}, contact_id=THEIRS.contact)),
     "contacts.lift_restriction": workspace(post(contact_id=THEIRS.contact)),
+    "consent.record_objection": workspace(post(contact_id=THEIRS.contact)),
+    "consent.withdraw_objection": workspace(
+        get(contact_id=THEIRS.contact),
+        post({"reason": "x"}, contact_id=THEIRS.contact),
+    ),
     "contacts.merge_into": workspace(
         post(contact_id=OURS.contact, other_id=THEIRS.contact),
         post(contact_id=THEIRS.contact, other_id=OURS.contact),

@@ -74,7 +74,7 @@ def test_messages_and_assignments_arrive_live_for_two_agents(browser, dev_server
     first.get_by_role("button", name="Mir zuweisen").click()
     expect(
         second.locator("#thread").get_by_text(
-            "Demo Nutzerin hat das Gespräch Demo Nutzerin zugewiesen"
+            "Demo Nutzerin hat sich das Gespräch zugewiesen"
         )
     ).to_be_visible(timeout=10000)
     expect(
@@ -144,7 +144,9 @@ def test_on_a_phone_the_agent_opens_replies_to_a_message_and_goes_back(
         ).click()
         expect(page.locator("#list-column")).to_be_hidden()  # one screen at a time
         thread = page.locator("#thread")
-        expect(thread.get_by_text("Haben Sie morgen Zeit?", exact=True)).to_be_visible()
+        expect(
+            thread.locator(".message-in").get_by_text("Haben Sie morgen Zeit?")
+        ).to_be_visible()
         assert_fits_width(page)
         small = page.evaluate(
             """[...document.querySelectorAll('#inbox button, #inbox select, .back-link')]
@@ -154,7 +156,10 @@ def test_on_a_phone_the_agent_opens_replies_to_a_message_and_goes_back(
         )
         assert small == [], small  # touch targets of at least 44 px
         if width == 390:
-            thread.get_by_role("button", name="Antworten").first.click()
+            # A tap selects the message and shows its "⋯"; the actions offer a reply.
+            thread.locator(".message-in", has_text="Haben Sie morgen Zeit?").click()
+            thread.get_by_role("button", name="Aktionen").first.click()
+            page.get_by_role("button", name="Antworten").click()
             expect(page.locator("#composer-reply")).to_contain_text("Haben Sie morgen")
             page.get_by_role("textbox", name="Nachricht").fill("Ja, ab 10 Uhr.")
             page.keyboard.press("Enter")
@@ -242,9 +247,7 @@ def test_the_list_loads_more_while_scrolling_and_images_enlarge(browser, dev_ser
     context.close()
 
 
-def test_wide_screens_show_filters_list_thread_and_panel_side_by_side(
-    browser, dev_server
-):
+def test_wide_screens_show_list_thread_and_panel_side_by_side(browser, dev_server):
     from leadgate.demo import DEMO_EMAIL
 
     customer_writes(dev_server, "Weit Wanda", "4915199990505", "Breiter Bildschirm")
@@ -258,15 +261,16 @@ def test_wide_screens_show_filters_list_thread_and_panel_side_by_side(
     expect(page.locator("#thread").get_by_text("Breiter Bildschirm")).to_be_visible()
     boxes = [
         page.locator(selector).bounding_box()
-        for selector in (
-            ".inbox-filters",
-            "#conversation-items",
-            "#thread",
-            ".team-panel",
-        )
+        for selector in ("#list-column", "#thread", ".team-panel")
     ]
     lefts = [box["x"] for box in boxes]
-    assert lefts == sorted(lefts) and len(set(lefts)) == 4  # four columns
+    assert lefts == sorted(lefts) and len(set(lefts)) == 3  # three columns
+    # The filters sit in a compact bar above the list, in its column.
+    bar, items = (
+        page.locator(selector).bounding_box()
+        for selector in (".filter-bar", "#conversation-items")
+    )
+    assert bar["y"] + bar["height"] <= items["y"] and bar["x"] < boxes[1]["x"]
     assert_fits_width(page)
     page.screenshot(path=ARTIFACTS / "inbox-1440x900.png")
     assert problems == []

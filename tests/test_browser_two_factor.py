@@ -15,6 +15,7 @@ from .browser_support import (
     accept_cookies,
     assert_fits_width,
     new_page,
+    open_menu,
     require_chromium,
 )
 from .live import BIN
@@ -62,6 +63,7 @@ def enter_code(page, code: str) -> None:
 
 
 def log_out(page) -> None:
+    open_menu(page)  # a 360 px phone: "Abmelden" is in the navigation drawer
     page.get_by_role("button", name="Abmelden", exact=True).click()
     expect(page.get_by_text("Sie sind abgemeldet.")).to_be_visible()
 

@@ -177,7 +177,8 @@ def test_connection_test_against_the_emulator(client, app, owner):
         body = client.post(f"{location}/test", headers={"HX-Request": "true"}).get_data(
             as_text=True
         )
-        assert "Muster GmbH" in body and "+49 30 1234567" in body and "GREEN" in body
+        assert "Muster GmbH" in body and "+49\xa030\xa01234567" in body
+        assert "<dt>Qualität</dt><dd>gut</dd>" in body and "GREEN" not in body
         harness.http.post(
             "/_admin/numbers",
             json={

@@ -265,6 +265,7 @@ def test_existing_contacts_are_updated_not_duplicated(client, app, team):
     )
     import_id = upload(client, text)
     mapping = {"column_0": "phone", "column_1": "name", "column_2": "attr:branche"}
+    mapping["update_mode"] = "overwrite"  # the default fills empty fields only
     preview = map_columns(client, import_id, mapping, headers={"HX-Request": "true"})
     assert "Schon vorhanden" in preview.get_data(as_text=True)
     client.post(f"/contacts/import/{import_id}/run")

@@ -1,5 +1,7 @@
 """Textbausteine and labels: kept by owners and admins, used by the whole team."""
 
+import re
+
 from sqlalchemy import select
 
 from leadgate.extensions import db
@@ -7,6 +9,19 @@ from leadgate.models import CannedResponse, Label
 
 from .inbox_support import AGENT, OWNER, make_team
 from .support import make_user, workspace_of
+
+HX = {"HX-Request": "true"}
+OPTION = re.compile(r'role="option"[^>]*data-text="([^"]*)"><strong>([^<]*)</strong>')
+
+
+def suggestions(client, typed: str) -> list[tuple[str, str]]:
+    """The composer's suggestions for "/<typed>": (shortcut, text) per option."""
+    response = client.get("/inbox/canned", query_string={"q": typed}, headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.startswith(
+        '<ul id="canned-suggestions"'
+    )
+    return [(shortcut, text) for text, shortcut in OPTION.findall(html)]
 
 
 def test_owners_keep_canned_responses_and_agents_find_them(client, auth, app):
@@ -28,11 +43,11 @@ def test_owners_keep_canned_responses_and_agents_find_them(client, auth, app):
     auth.logout()
     auth.login(AGENT)
     assert client.get("/settings/canned-responses").status_code == 403
-    assert client.get("/inbox/canned?q=ang").get_json() == [
-        {"shortcut": "angebot", "text": "Gern schicke ich Ihnen ein Angebot."}
+    assert suggestions(client, "ang") == [
+        ("/angebot", "Gern schicke ich Ihnen ein Angebot.")
     ]
-    assert client.get("/inbox/canned?q=x").get_json() == []
-    assert client.get("/inbox/canned?q=%25").get_json() == []  # no LIKE wildcards
+    assert suggestions(client, "x") == []
+    assert suggestions(client, "%") == []  # no LIKE wildcards
 
 
 def test_canned_responses_of_other_workspaces_stay_hidden(client, auth, app):
@@ -45,7 +60,7 @@ def test_canned_responses_of_other_workspaces_stay_hidden(client, auth, app):
         db.session.commit()
         foreign = db.session.scalar(select(CannedResponse.id))
     auth.login(OWNER)
-    assert client.get("/inbox/canned?q=").get_json() == []
+    assert suggestions(client, "") == []
     assert (
         client.post(f"/settings/canned-responses/{foreign}/delete").status_code == 404
     )

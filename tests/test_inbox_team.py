@@ -35,7 +35,7 @@ def test_assigning_is_one_click_and_shows_in_the_timeline(client, auth, app):
     client.post(f"/inbox/{cid}/assign", data={"assignee": ""})
     assert conversation(app, cid).assignee_id is None
     page = timeline(client, cid)
-    assert "Olga Owner hat das Gespräch Olga Owner zugewiesen" in page
+    assert "Olga Owner hat sich das Gespräch zugewiesen" in page
     assert "Olga Owner hat das Gespräch Arne Agent zugewiesen" in page
     assert "Olga Owner hat die Zuweisung aufgehoben" in page
 

@@ -77,4 +77,7 @@ def test_the_inbox_page_listens_and_refreshes_on_events(client, auth, app):
     page = client.get(f"/inbox/{cid}").get_data(as_text=True)
     assert 'sse-connect="/inbox/events"' in page
     assert 'hx-trigger="sse:list, refresh, every 60s"' in page
-    assert f'hx-trigger="sse:conversation-{cid}, refresh, every 60s"' in page
+    assert (
+        f'hx-trigger="sse:conversation-{cid}, refresh, message-queued from:body, '
+        'every 60s"' in page
+    )

@@ -133,12 +133,29 @@ def test_without_the_typed_word_nothing_is_erased(client, app, people):
     assert file_exists(app, her.files["hers"])
 
 
-@pytest.mark.parametrize("word", ["löschen", "LOESCHEN", " delete "])
+@pytest.mark.parametrize(
+    "word",
+    ["LÖSCHEN", "LOESCHEN", " DELETE ", "LO\u0308SCHEN"],  # last: macOS Ö
+)
 def test_the_word_is_accepted_in_either_language(client, app, people, word):
     her, _ = people
     client.post(f"/contacts/{her.contact_id}/erase", data={"confirm": word})
     with app.app_context():
         assert db.session.get(Contact, her.contact_id) is None
+
+
+@pytest.mark.parametrize("word", ["löschen", "Löschen", "delete"])
+def test_the_word_must_be_typed_as_the_label_writes_it(client, app, people, word):
+    """The label asks for LÖSCHEN: "löschen" out of habit erases nothing."""
+    her, _ = people
+    response = client.post(f"/contacts/{her.contact_id}/erase", data={"confirm": word})
+
+    assert response.status_code == 422
+    assert "Bitte LÖSCHEN in Großbuchstaben eingeben." in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.get(Contact, her.contact_id) is not None
 
 
 def test_the_contact_page_offers_erasure_to_managers_only(client, auth, app, people):
@@ -277,6 +294,7 @@ def test_an_import_after_erasure_imports_the_number_without_consent(
             "row": 2,
             "reason": "Früher widersprochen und gelöscht: ohne Einwilligung importiert.",
             "imported": True,
+            "kind": "no_consent",
         }
     ]
     page = client.get(f"/contacts/import/{import_id}/result").get_data(as_text=True)
@@ -496,8 +514,8 @@ def test_assignment_events_forget_the_deleted_members_name(client, auth, app, te
     auth.login(AGENT)
     thread = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
     assert "Olga Owner" not in thread.replace("Workspace Olga Owner", "")
-    assert "Gespräch ehemaliges Teammitglied zugewiesen" in thread
-    assert "Arne Agent hat das Gespräch Arne Agent zugewiesen" in thread
+    assert "ehemaliges Teammitglied hat sich das Gespräch zugewiesen" in thread
+    assert "Arne Agent hat sich das Gespräch zugewiesen" in thread
 
 
 # Deleting a workspace
@@ -554,12 +572,15 @@ def test_deleting_a_workspace_removes_all_of_it(client, auth, app, team, people)
     assert post_webhook(client, key, text_webhook()).status_code == 200
     page = client.get("/settings/workspace/delete")
     assert 'id="workspace-delete"' in page.get_data(as_text=True)
-    wrong = {"name": "Anderer Name", "current_password": PASSWORD}
-    assert client.post("/settings/workspace/delete", data=wrong).status_code == 422
+    for name in ("Anderer Name", "workspace olga owner"):  # case counts too
+        wrong = {"name": name, "current_password": PASSWORD}
+        refused = client.post("/settings/workspace/delete", data=wrong)
+        assert refused.status_code == 422
+        assert "Groß- und Kleinschreibung" in refused.get_data(as_text=True)
 
     response = client.post(
         "/settings/workspace/delete",
-        data={"name": " workspace olga owner ", "current_password": PASSWORD},
+        data={"name": " Workspace  Olga Owner ", "current_password": PASSWORD},
     )
 
     assert response.status_code == 302

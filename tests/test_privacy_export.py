@@ -321,7 +321,7 @@ def test_the_export_is_audited_without_content(app, client, auth, seeded):
         )  # fmt: skip
         assert event.workspace_id == seeded.workspace_id
         assert event.actor.email == OWNER
-        assert event.details == {"via": "web", "messages": 8, "files": 1}
+        assert event.details == {"via": "web", "consents": 2, "messages": 8, "files": 1}
 
 
 def test_owners_see_the_button_agents_get_403(app, client, auth, seeded):

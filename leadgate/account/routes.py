@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..auth import devices, services, sessions, two_factor
 from ..auth.passwords import verify_password
 from ..extensions import db, limiter
-from ..mail import mail_email_change
+from ..mail import delivery, mail_email_change
 from ..models import AccessLog
 from .activity import EVENT_LABELS
 from .forms import (
@@ -89,14 +89,33 @@ def change_email():
     # The job mails only a free address; the answer is the same either way, so
     # it must not reveal other accounts.
     mail_email_change(current_user, form.email.data)
-    flash(
-        _(
+    flash(*confirmation_link_notice())
+    return redirect(url_for("account.index"))
+
+
+def confirmation_link_notice() -> tuple[str, str]:
+    """What to say after an address change: "mailed" only when a mail server is set."""
+    how, mailbox = delivery()
+    if how == "smtp":
+        text = _(
             "Wir haben einen Bestätigungslink an die neue Adresse geschickt. Bis zur "
             "Bestätigung bleibt Ihre bisherige Adresse gültig."
-        ),
-        "success",
+        )
+        return text, "success"
+    if how == "dev_outbox":
+        text = _(
+            "Es ist kein Mailserver eingerichtet: Der Bestätigungslink liegt in der "
+            "Entwicklungs-Mailbox (%(mailbox)s). Bis zur Bestätigung bleibt Ihre "
+            "bisherige Adresse gültig.",
+            mailbox=mailbox,
+        )
+        return text, "info"
+    text = _(
+        "Es ist kein Mailserver eingerichtet: Der Bestätigungslink wurde nicht "
+        "verschickt, Ihre bisherige Adresse bleibt gültig. Bitte wenden Sie sich an "
+        "die Betreiber dieser LeadGate-Installation."
     )
-    return redirect(url_for("account.index"))
+    return text, "error"
 
 
 @bp.get("/email/confirm/<token>")

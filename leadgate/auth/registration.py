@@ -17,7 +17,6 @@ scanners open links; its POST creates the account, once.
 import logging
 import secrets
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from .. import mail, stash
@@ -25,6 +24,7 @@ from ..extensions import db
 from ..jobs import in_app_context
 from ..models import Invite, User
 from ..queue import enqueue
+from ..urls import base_url, external_url
 from ..workspaces import services as workspace_services
 from . import services
 from .passwords import hash_password
@@ -49,6 +49,7 @@ def request_sign_up(
         "workspace_name": (workspace_name or "").strip(),
         "invite_token": invite_token,
         "locale": mail.request_locale(),
+        "base_url": base_url(),  # links in the mail: the address signed up at
     }
     enqueue(send_sign_up_mail, stash.put(data, mail.STASH_SECONDS))
 
@@ -77,20 +78,20 @@ def _open_invite(data: dict) -> Invite | None:
 def _mail_link(data: dict, invite: Invite | None) -> None:
     token = secrets.token_urlsafe(32)
     stash.put_under(stash.key_of_link(token), data, VALID_SECONDS)
-    with mail.rendering(data["locale"]):
+    with mail.rendering(data["locale"], data.get("base_url")):
         mail.send(
             data["email"],
             _("Bitte bestätigen Sie Ihre Registrierung bei LeadGate"),
             "mail/register_confirm.txt",
             invite=invite,
-            url=url_for("auth.confirm_registration", token=token, _external=True),
+            url=external_url("auth.confirm_registration", token=token),
         )
 
 
 def _mail_holder(holder: User, data: dict, invite: Invite | None) -> None:
-    with mail.rendering(holder.locale or data["locale"]):
-        invite_url = invite and url_for(
-            "workspaces.accept_invite", token=data["invite_token"], _external=True
+    with mail.rendering(holder.locale or data["locale"], data.get("base_url")):
+        invite_url = invite and external_url(
+            "workspaces.accept_invite", token=data["invite_token"]
         )
         mail.send(
             holder.email,
@@ -99,8 +100,8 @@ def _mail_holder(holder: User, data: dict, invite: Invite | None) -> None:
             user=holder,
             invite=invite,
             invite_url=invite_url,
-            login_url=url_for("auth.login", _external=True),
-            reset_url=url_for("auth.password_reset_request", _external=True),
+            login_url=external_url("auth.login"),
+            reset_url=external_url("auth.password_reset_request"),
         )
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from ..extensions import db, limiter
 from ..forms import form_status
-from ..mail import mail_password_reset
+from ..mail import delivery, mail_password_reset
 from ..navigation import safe_next
 from . import login_flow, registration, services, two_factor
 from .forms import (
@@ -72,7 +72,7 @@ def register():
 
 @bp.get("/register/sent")
 def registration_sent():
-    return render_template("auth/register_sent.html")
+    return render_template("auth/register_sent.html", mail_delivery=delivery())
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
@@ -179,17 +179,36 @@ def password_reset_request():
         if user is not None:
             mail_password_reset(user)
         # The same answer whether or not the account exists: no enumeration.
-        flash(
-            _(
-                "Wenn zu dieser Adresse ein Konto besteht, haben wir Ihnen einen Link "
-                "zum Zurücksetzen geschickt. Er ist eine Stunde gültig."
-            ),
-            "success",
-        )
+        flash(*reset_link_notice())
         return redirect(url_for("auth.login"))
     return render_template("auth/password_reset_request.html", form=form), form_status(
         form
     )
+
+
+def reset_link_notice() -> tuple[str, str]:
+    """What to say after a reset request: "mailed" only when a mail server is set."""
+    how, mailbox = delivery()
+    if how == "smtp":
+        text = _(
+            "Wenn zu dieser Adresse ein Konto besteht, haben wir Ihnen einen Link "
+            "zum Zurücksetzen geschickt. Er ist eine Stunde gültig."
+        )
+        return text, "success"
+    if how == "dev_outbox":
+        text = _(
+            "Es ist kein Mailserver eingerichtet: Wenn zu dieser Adresse ein Konto "
+            "besteht, liegt der Link zum Zurücksetzen in der Entwicklungs-Mailbox "
+            "(%(mailbox)s), nicht in Ihrem Postfach. Er ist eine Stunde gültig.",
+            mailbox=mailbox,
+        )
+        return text, "info"
+    text = _(
+        "Es ist kein Mailserver eingerichtet: Es wurde keine E-Mail zum "
+        "Zurücksetzen verschickt. Bitte wenden Sie sich an die Betreiber dieser "
+        "LeadGate-Installation."
+    )
+    return text, "error"
 
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])

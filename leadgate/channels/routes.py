@@ -1,6 +1,6 @@
 """Settings → WhatsApp: connect numbers, show webhook details, replace secrets, test."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from ..models import Channel, MessageTemplate
 from ..outbound import templates as template_jobs
 from ..queue import enqueue
 from ..tenancy import current_membership, get_scoped_or_404, manager_required
+from ..urls import external_url
 from ..whatsapp.client import WhatsAppError
 from . import services
 from .forms import ChannelForm, SecretsForm
@@ -21,8 +22,7 @@ bp = Blueprint("channels", __name__, url_prefix="/settings/channels")
 
 
 def webhook_url(channel: Channel) -> str:
-    base = current_app.config["BASE_URL"]
-    return base + url_for("webhooks.receive", key=channel.key)
+    return external_url("webhooks.receive", key=channel.key)
 
 
 @bp.get("")

@@ -1,5 +1,6 @@
 """Connecting WhatsApp numbers: secrets encrypted at rest, a Graph client per channel."""
 
+import logging
 import secrets
 
 from flask import current_app
@@ -9,6 +10,15 @@ from ..crypto import decrypt, encrypt
 from ..extensions import db
 from ..models import Channel, Workspace
 from ..whatsapp.client import WhatsAppClient, WhatsAppError
+from ..whatsapp.payloads_limits import (
+    DISPLAY_PHONE,
+    ERROR_TITLE,
+    QUALITY_RATING,
+    VERIFIED_NAME,
+    fit,
+)
+
+log = logging.getLogger(__name__)
 
 
 def create_channel(
@@ -68,10 +78,27 @@ def test_connection(channel: Channel) -> None:
     """Fetch the number's details from the Graph API and keep them; raises WhatsAppError."""
     with client_for(channel) as client:
         info = client.get_phone_number(channel.phone_number_id)
-    channel.verified_name = info.verified_name
-    channel.display_phone = info.display_phone_number or channel.display_phone
-    channel.quality_rating = info.quality_rating
+    # The name is cut to fit; a number or rating too long for its column is
+    # not kept (shortened, it would be another number, or no rating at all).
+    channel.verified_name = fit(info.verified_name, VERIFIED_NAME)
+    channel.display_phone = (
+        fitting(info.display_phone_number, DISPLAY_PHONE, "display_phone_number")
+        or channel.display_phone
+    )
+    channel.quality_rating = fitting(
+        info.quality_rating, QUALITY_RATING, "quality_rating"
+    )
     channel.needs_new_token = False
+
+
+def fitting(value: str | None, length: int, field: str) -> str | None:
+    """The value if it fits its column, else None (and a log line, never the value)."""
+    if value is not None and len(value) > length:
+        log.warning(
+            "Graph answer: %s longer than %d characters, not kept", field, length
+        )
+        return None
+    return value
 
 
 def describe_error(error: WhatsAppError) -> str:
@@ -93,5 +120,5 @@ def describe_error(error: WhatsAppError) -> str:
     return _(
         "Meta meldet Fehler %(code)s: %(message)s",
         code=error.code,
-        message=error.message,
+        message=fit(error.message, ERROR_TITLE),
     )

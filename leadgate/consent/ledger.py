@@ -1,16 +1,23 @@
 """Record consent and derive its current state: the one way into the ledger.
 
 `record` only ever appends. The state of a purpose is its latest record; a
-purpose without records has no consent on file (None).
+purpose without records has no consent on file (None). A record the team made
+by mistake is never changed or deleted: a later "taken_back" record names it
+(evidence "voids") and the state is the latest record not voided, so the
+history keeps both, with who took it back, when and why.
 """
+
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from ..dbutil import one_of
 from ..extensions import db
 from ..models import ConsentRecord, Contact, User, utcnow
 from ..models.consent import ACTIONS, PURPOSES, SOURCES
 
 MARKETING, SERVICE = PURPOSES
+TAKEN_BACK = "taken_back"
 
 
 def record(
@@ -43,12 +50,72 @@ def record(
 
 
 def current(contact_id: int, purpose: str) -> ConsentRecord | None:
-    """The latest record for this purpose: what holds now."""
-    return db.session.scalar(
+    """The latest record for this purpose that was not taken back: what holds now."""
+    newest_first = (
         select(ConsentRecord)
         .where(ConsentRecord.contact_id == contact_id, ConsentRecord.purpose == purpose)
         .order_by(ConsentRecord.id.desc())
-        .limit(1)
+    )
+    latest = db.session.scalar(newest_first.limit(1))
+    # A take-back only voids older records: any other latest record holds.
+    if latest is None or latest.action != TAKEN_BACK:
+        return latest
+    return holding(db.session.scalars(newest_first))
+
+
+def holding(newest_first: Iterable[ConsentRecord]) -> ConsentRecord | None:
+    """Of one purpose's records (newest first), the one that holds."""
+    voided: set[int] = set()
+    for entry in newest_first:
+        if entry.action == TAKEN_BACK:
+            voided.update(entry.evidence.get("voids", ()))
+        elif entry.id not in voided:
+            return entry
+    return None
+
+
+def take_back(
+    contact: Contact, purpose: str, voids: list[ConsentRecord], by: User, reason: str
+) -> ConsentRecord:
+    """Append the record that voids these records of the team's (caller commits)."""
+    entry = ConsentRecord(
+        workspace_id=contact.workspace_id,
+        contact_id=contact.id,
+        purpose=purpose,
+        action=TAKEN_BACK,
+        source="agent",
+        wording=reason,
+        recorded_by_id=by.id,
+        recorded_at=utcnow(),
+        evidence={"voids": [voided.id for voided in voids]},
+    )
+    db.session.add(entry)
+    db.session.flush()
+    if purpose == MARKETING:
+        holds = current(contact.id, MARKETING)
+        contact.marketing_consent = holds.action if holds else None
+    return entry
+
+
+def voided_in(records: Iterable[ConsentRecord]) -> set[int]:
+    """Ids of the records a take-back among these voids (the history marks them)."""
+    return {
+        voided
+        for entry in records
+        if entry.action == TAKEN_BACK
+        for voided in entry.evidence.get("voids", ())
+    }
+
+
+def voided_ids(contact_ids: list[int]) -> set[int]:
+    """Ids of these contacts' records voided by a take-back (rare: one query)."""
+    return voided_in(
+        db.session.scalars(
+            select(ConsentRecord).where(
+                one_of(ConsentRecord.contact_id, contact_ids),
+                ConsentRecord.action == TAKEN_BACK,
+            )
+        )
     )
 
 

@@ -2,13 +2,11 @@
 
 from flask import Blueprint
 
-from ..consent.labels import consent_labels
-from ..phones import pretty
+from ..phones import phone_html
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
-bp.app_context_processor(consent_labels)
-bp.add_app_template_filter(pretty, "phone")
+bp.add_app_template_filter(phone_html, "phone")
 
 
 from . import export, import_views, views  # noqa: E402,F401  (routes on bp)

@@ -2,21 +2,28 @@
 
 Restricted contacts (Art. 18 GDPR) are left out: their data may be stored but
 not otherwise processed, and a list export is processing. German Excel opens
-the file directly: UTF-8 with BOM, semicolons.
+the file directly: UTF-8 with BOM, semicolons. Written for people, in the
+reader's language: times in the installation's time zone as Excel reads them
+("06.12.2026 21:15"), the marketing consent as "ja"/"nein" with the date it
+was given or withdrawn. The columns are listed in the README; the import
+recognises them, so an exported list can be imported again.
 """
 
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime, tzinfo
 
 from flask import Response, request, stream_with_context
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import audit
+from ..consent.ledger import MARKETING
 from ..extensions import db
 from ..files import content_disposition
-from ..models import Contact, as_utc
+from ..models import ConsentRecord, Contact, as_utc
 from ..security import serves_files
 from ..tenancy import current_membership, manager_required
 from . import bp
@@ -28,6 +35,8 @@ CHUNK = 1000
 # it text. (A tab or CR first is skipped by some spreadsheets, then it runs.)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DEFUSE = "'"
+# How Excel reads a date and time in the reader's language (no seconds, local time).
+TIME_FORMATS = {"de": "%d.%m.%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
 
 
 @bp.get("/export.csv")
@@ -42,7 +51,11 @@ def export():
     audit.record(workspace_id, "contacts.exported", filters=sorted(filters.args()))
     db.session.commit()
     # The rows are read while streaming; the committed objects are not touched again.
-    rows = csv_lines(workspace_id, filters, head, [key for key, _ in fields])
+    cells = Cells(
+        get_timezone(), TIME_FORMATS.get(str(get_locale()), TIME_FORMATS["de"])
+    )
+    keys = [key for key, _ in fields]
+    rows = csv_lines(workspace_id, filters, head, keys, cells)
     return Response(
         stream_with_context(rows),
         mimetype="text/csv",
@@ -54,25 +67,48 @@ def export():
 
 
 def header(field_labels: list[str]) -> list[str]:
+    # The phone number before the profile name: an import of this file takes
+    # the first column that names WhatsApp or a phone as the number.
     return [
         "id",
         _("Name"),
-        _("WhatsApp-Profilname"),
         _("Telefonnummer"),
-        "wa_id",
-        "bsuid",
+        _("WhatsApp-Profilname"),
+        _("WhatsApp-ID"),
+        "BSUID",
         _("Benutzername"),
         _("E-Mail-Adresse"),
         _("Labels"),
         _("Marketing-Einwilligung"),
+        _("Marketing-Einwilligung (Datum)"),
         _("Angelegt"),
         _("Letzter Kontakt"),
         *field_labels,
     ]
 
 
+class Cells:
+    """Times and yes/no in the reader's words (the request's locale and time zone)."""
+
+    def __init__(self, tz: tzinfo, time_format: str):
+        self.tz, self.time_format = tz, time_format
+        self.yes, self.no = _("ja"), _("nein")
+
+    def time(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return as_utc(value).astimezone(self.tz).strftime(self.time_format)
+
+    def consent(self, action: str | None) -> str:
+        return self.yes if action == "opt_in" else self.no
+
+
 def csv_lines(
-    workspace_id: int, filters: ContactFilters, head: list[str], keys: list[str]
+    workspace_id: int,
+    filters: ContactFilters,
+    head: list[str],
+    keys: list[str],
+    cells: Cells,
 ) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
@@ -81,11 +117,34 @@ def csv_lines(
     for chunk in chunks(workspace_id, filters):
         ids = [contact.id for contact in chunk]
         labels, last = labels_of(ids), last_contacts(ids)
+        consented = consent_dates(ids)
         for contact in chunk:
-            writer.writerow(
-                row(contact, labels[contact.id], last.get(contact.id), keys)
+            facts = (
+                labels[contact.id],
+                last.get(contact.id),
+                consented.get(contact.id),
             )
+            writer.writerow(row(contact, facts, keys, cells))
         yield take(buffer)
+
+
+def consent_dates(contact_ids: list[int]) -> dict[int, datetime]:
+    """When each contact's current marketing consent record was made (one query)."""
+    latest = (
+        select(func.max(ConsentRecord.id))
+        .where(
+            ConsentRecord.contact_id.in_(contact_ids),
+            ConsentRecord.purpose == MARKETING,
+        )
+        .group_by(ConsentRecord.contact_id)
+    )
+    return dict(
+        db.session.execute(
+            select(ConsentRecord.contact_id, ConsentRecord.recorded_at).where(
+                ConsentRecord.id.in_(latest)
+            )
+        ).all()
+    )
 
 
 def take(buffer: io.StringIO) -> str:
@@ -112,21 +171,23 @@ def chunks(workspace_id: int, filters: ContactFilters) -> Iterator[list[Contact]
             db.session.expunge(contact)
 
 
-def row(contact: Contact, labels, last, keys: list[str]) -> list:
+def row(contact: Contact, facts: tuple, keys: list[str], cells: Cells) -> list:
+    labels, last, consented = facts
     attributes = contact.attributes or {}
     return [
         contact.id,
         safe(contact.name),
-        safe(contact.profile_name),
         contact.phone_e164 or "",
+        safe(contact.profile_name),
         contact.wa_id or "",
         contact.bsuid or "",
         safe(contact.username),
         safe(contact.email),
         safe(", ".join(label.name for label in labels)),
-        contact.marketing_consent or "",
-        as_utc(contact.created_at).isoformat(),
-        as_utc(last).isoformat() if last else "",
+        cells.consent(contact.marketing_consent),
+        cells.time(consented) if contact.marketing_consent else "",
+        cells.time(contact.created_at),
+        cells.time(last),
         *(safe(attributes.get(key)) for key in keys),
     ]
 

@@ -1,7 +1,9 @@
 """Check the rows of a mapped CSV: no database here (importing.py has that).
 
 Row numbers are the file's records with the header as row 1, the numbers people
-see in their spreadsheet.
+see in their spreadsheet. A row without a valid number or with unclear consent
+is rejected; an invalid optional value (name, email, a label, a custom field)
+is left out and the row imported without it, with a warning for its row.
 """
 
 import re
@@ -38,6 +40,7 @@ class Row:
     source: str | None = None
     given_at: datetime | None = None
     wording: str | None = None
+    warnings: list[str] = field(default_factory=list)  # values left out
 
 
 @dataclass
@@ -45,6 +48,14 @@ class Checked:
     rows: list[Row]  # valid, in file order, one per phone number
     invalid: list[dict]  # {"row": n, "reason": "..."}
     total: int  # non-blank data rows
+
+    def warnings(self) -> list[dict]:
+        """The valid rows' left-out values: {"row": n, "reason": "..."}."""
+        return [
+            {"row": row.number, "reason": " ".join(row.warnings)}
+            for row in self.rows
+            if row.warnings
+        ]
 
 
 @dataclass
@@ -87,23 +98,39 @@ def check_row(number: int, cells: list[str], rules: Rules) -> tuple[Row | None, 
 
     problems: list[str] = []
     values: dict = {}
-    checks = (
+    required = (
         ("phone", lambda: check_phone(cell("phone"), rules.region)),
-        ("name", lambda: check_length(cell("name"), 255, _l("Der Name"))),
-        ("email", lambda: check_email(cell("email"))),
-        ("labels", lambda: check_labels(cell("labels"))),
-        ("attributes", lambda: check_attributes(cell, rules.fields)),
         ("consent", lambda: check_consent(cell, rules)),
     )
-    for name, check in checks:
+    for name, check in required:
         try:
             values[name] = check()
         except RowProblem as problem:
             problems.append(str(problem))
     if problems:
         return None, problems
-    consent = values.pop("consent")
-    return Row(number=number, **values, **consent), problems
+    row = Row(number=number, phone=values["phone"], **values["consent"])
+    warnings = row.warnings
+    row.name = optional(
+        warnings, lambda: check_length(cell("name"), 255, _l("Der Name"))
+    )
+    row.email = optional(warnings, lambda: check_email(cell("email")))
+    row.labels = check_labels(cell("labels"), warnings)
+    row.attributes = check_attributes(cell, rules.fields, warnings)
+    return row, problems
+
+
+def optional(warnings: list[str], check):
+    """The value, or None and a warning: the row is imported without it."""
+    try:
+        return check()
+    except RowProblem as problem:
+        warnings.append(left_out(problem))
+        return None
+
+
+def left_out(problem: RowProblem) -> str:
+    return _("%(problem)s Ohne diesen Wert importiert.", problem=str(problem))
 
 
 def check_phone(text: str, region: str) -> str:
@@ -132,18 +159,23 @@ def check_email(text: str) -> str | None:
         raise RowProblem(_("Die E-Mail-Adresse ist ungültig.")) from error
 
 
-def check_labels(text: str) -> list[str]:
+def check_labels(text: str, warnings: list[str]) -> list[str]:
+    """The row's labels; one longer than 40 characters is left out."""
     names: dict[str, str] = {}
     for name in re.split(r"[,;]", text):
         name = name.strip()
         if len(name) > 40:
-            raise RowProblem(_("Ein Label ist länger als 40 Zeichen."))
-        if name:
+            warnings.append(
+                left_out(RowProblem(_("Ein Label ist länger als 40 Zeichen.")))
+            )
+        elif name:
             names.setdefault(name.casefold(), name)
     return list(names.values())
 
 
-def check_attributes(cell, fields: dict[str, ContactField]) -> dict[str, str]:
+def check_attributes(
+    cell, fields: dict[str, ContactField], warnings: list[str]
+) -> dict[str, str]:
     """Custom field values as text: numbers as written, dates as ISO (YYYY-MM-DD)."""
     values = {}
     for key, custom in fields.items():
@@ -152,10 +184,13 @@ def check_attributes(cell, fields: dict[str, ContactField]) -> dict[str, str]:
             continue
         value = custom_value(custom.kind, text)
         if value is None and custom.kind == "number":
-            raise RowProblem(_("„%(field)s“ ist keine Zahl.", field=custom.label))
-        if value is None:
-            raise RowProblem(_("„%(field)s“ ist kein Datum.", field=custom.label))
-        values[key] = value[:500]
+            problem = _("„%(field)s“ ist keine Zahl.", field=custom.label)
+        elif value is None:
+            problem = _("„%(field)s“ ist kein Datum.", field=custom.label)
+        else:
+            values[key] = value[:500]
+            continue
+        warnings.append(left_out(RowProblem(problem)))
     return values
 
 

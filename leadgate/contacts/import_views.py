@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectChoice, SelectField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Length
 
 from .. import audit
@@ -23,6 +23,7 @@ from ..models import ContactImport
 from ..security import serves_files
 from ..tenancy import current_membership, get_scoped_or_404, manager_required
 from . import bp, import_writes, importing
+from .import_changes import FILL, OVERWRITE
 from .import_files import (
     ATTRIBUTE,
     MAX_BYTES,
@@ -46,6 +47,19 @@ class UploadForm(FlaskForm):
 
 
 class MappingForm(FlaskForm):
+    update_mode = RadioField(
+        _l("Schon vorhandene Kontakte"),
+        choices=[
+            SelectChoice(FILL, _l("Leere Felder ergänzen")),
+            SelectChoice(OVERWRITE, _l("Überschreiben")),
+        ],
+        default=FILL,
+        description=_l(
+            "„Leere Felder ergänzen“ lässt Namen, E-Mail-Adressen und Felder, die "
+            "das Team schon eingetragen hat, wie sie sind. Leere Zellen löschen nie "
+            "etwas."
+        ),
+    )
     consent_text = TextAreaField(
         _l("Einwilligungstext"),
         validators=[Length(max=5000)],
@@ -83,7 +97,12 @@ def mapping_form(
             f"column_{index}",
             SelectField(column, choices=choices, default=default),
         )
-    return Form(data={"consent_text": contact_import.consent_text})
+    return Form(
+        data={
+            "consent_text": contact_import.consent_text,
+            "update_mode": contact_import.update_mode or FILL,
+        }
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -153,6 +172,7 @@ def save_mapping(form: MappingForm, contact_import: ContactImport, fields) -> li
     if not problems:
         contact_import.mapping = form.mapping()
         contact_import.consent_text = form.consent_text.data or None
+        contact_import.update_mode = form.update_mode.data
     return problems
 
 

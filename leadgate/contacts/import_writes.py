@@ -25,6 +25,7 @@ from ..models import (
     utcnow,
 )
 from ..phones import e164_of_wa_id, wa_id_of
+from .import_changes import values_after
 from .import_rows import Row
 from .importing import Plan, existing_contacts, load_table, plan_import
 
@@ -50,14 +51,16 @@ def run_import(contact_import: ContactImport, workspace: Workspace, user: User) 
     if not claim(contact_import):
         return False
     plan = plan_import(contact_import, workspace, load_table(contact_import))
-    ids, created = write_contacts(workspace.id, plan)
-    add_labels(workspace.id, plan.checked.rows, ids)
+    ids, created = write_contacts(workspace.id, plan, contact_import.update_mode)
+    add_labels(workspace.id, plan.writable(), ids)
     add_consent_records(contact_import, plan, ids, user)
     finish(contact_import, plan, created)
     return True
 
 
-def write_contacts(workspace_id: int, plan: Plan) -> tuple[dict[str, int], int]:
+def write_contacts(
+    workspace_id: int, plan: Plan, mode: str
+) -> tuple[dict[str, int], int]:
     """Insert the new contacts, update the known ones; ({phone: id}, created)."""
     now = utcnow()
     consenting = {r.phone for r in plan.consenting()}
@@ -71,7 +74,7 @@ def write_contacts(workspace_id: int, plan: Plan) -> tuple[dict[str, int], int]:
     raced = [r.phone for r in new if r.phone not in ids]
     if raced:  # created meanwhile (a webhook): update it like any known contact
         plan.existing.update(existing_contacts(workspace_id, raced))
-    update_contacts(plan, consenting, now)
+    update_contacts(plan, consenting, now, mode)
     ids.update({phone: contact.id for phone, contact in plan.existing.items()})
     return ids, len(created or [])
 
@@ -89,25 +92,24 @@ def new_contact(workspace_id: int, row: Row, consent: bool, now: datetime) -> di
     }
 
 
-def update_contacts(plan: Plan, consenting: set[str], now: datetime) -> None:
-    """Non-empty values of the file overwrite; custom fields are merged.
+def update_contacts(plan: Plan, consenting: set[str], now: datetime, mode: str) -> None:
+    """Fill empty fields, or overwrite with non-empty values (import_changes.py).
 
     A contact known by its WhatsApp id alone gets its number; one with a number
-    keeps it (the file matched it by WhatsApp id: the same digits).
+    keeps it (the file matched it by WhatsApp id: the same digits). Restricted
+    contacts are not in plan.writable(): nothing of theirs changes.
     """
     changes = [
         {
             "id": contact.id,
             "phone_e164": contact.phone_e164 or row.phone,
-            "name": row.name or contact.name,
-            "email": row.email or contact.email,
-            "attributes": {**(contact.attributes or {}), **row.attributes},
+            **values_after(contact, row, mode),
             "marketing_consent": "opt_in"
             if row.phone in consenting
             else contact.marketing_consent,
             "updated_at": now,
         }
-        for row in plan.checked.rows
+        for row in plan.writable()
         if (contact := plan.existing.get(row.phone)) is not None
     ]
     if changes:
@@ -190,7 +192,7 @@ def finish(contact_import: ContactImport, plan: Plan, created: int) -> None:
     contact_import.state = "done"
     contact_import.total_rows = plan.checked.total
     contact_import.created_count = created
-    contact_import.updated_count = len(plan.checked.rows) - created
+    contact_import.updated_count = len(plan.writable()) - created
     contact_import.invalid_rows = sorted(
         rejected + plan.notes(), key=lambda e: e["row"]
     )

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
+from ..consent import ledger
 from ..dbutil import one_of
 from ..extensions import db
 from ..files import clean_filename
@@ -32,6 +33,7 @@ from ..models import (
 from ..phones import e164_of_wa_id, wa_id_of
 from ..privacy.suppression import suppressed_numbers
 from .export import safe
+from .import_changes import change_summary
 from .import_files import Table, guess_mapping, read_table
 from .import_rows import Checked, Row, Rules, check_rows
 
@@ -39,7 +41,7 @@ CHUNK = 1000  # values per IN list
 # What the import reads of a known contact (not whole ORM objects: 10,000 of them).
 KNOWN = ("id", "wa_id", "phone_e164", "name", "email", "attributes")
 KNOWN += ("marketing_consent", "opted_out_at", "restricted_at")
-PREVIEW_ROWS, PREVIEW_INVALID = 10, 20
+PREVIEW_ROWS, PREVIEW_INVALID, PREVIEW_CHANGES = 10, 20, 20
 
 
 @dataclass
@@ -50,6 +52,8 @@ class Plan:
     existing: dict  # phone -> the known contact's KNOWN columns (a result row)
     # Rows imported, but without an opt-in (objection or later opt-out): row -> reason.
     no_consent: dict[int, str] = field(default_factory=dict)
+    # Rows of restricted contacts (Art. 18): nothing of theirs changes. row -> reason.
+    untouched: dict[int, str] = field(default_factory=dict)
 
     def consenting(self) -> list[Row]:
         return [
@@ -58,11 +62,26 @@ class Plan:
             if r.consent and r.number not in self.no_consent
         ]
 
+    def writable(self) -> list[Row]:
+        """The rows whose values are written (all but restricted contacts')."""
+        return [r for r in self.checked.rows if r.number not in self.untouched]
+
+    def warnings(self) -> list[dict]:
+        """Rows imported with a value left out, or not changed at all."""
+        found = self.checked.warnings()
+        found += [{"row": n, "reason": r} for n, r in self.untouched.items()]
+        return sorted(found, key=lambda entry: entry["row"])
+
     def notes(self) -> list[dict]:
-        return [
-            {"row": n, "reason": r, "imported": True}
+        """What the import page lists beside the rejected rows (kind: the section)."""
+        consent = [
+            {"row": n, "reason": r, "imported": True, "kind": "no_consent"}
             for n, r in self.no_consent.items()
         ]
+        warnings = [
+            {**entry, "imported": True, "kind": "warning"} for entry in self.warnings()
+        ]
+        return consent + warnings
 
 
 def start_import(
@@ -116,6 +135,7 @@ def plan_import(
         checked, existing_contacts(workspace.id, [r.phone for r in checked.rows])
     )
     drop_second_matches(plan)
+    leave_restricted_alone(plan)
     hold_back_consent(plan)
     hold_back_suppressed(plan, workspace.id)
     return plan
@@ -128,6 +148,8 @@ def preview_of(
     plan = plan_import(contact_import, workspace, table)
     rows = plan.checked.rows
     existing = sum(1 for r in rows if r.phone in plan.existing)
+    warnings = plan.warnings()
+    mode = contact_import.update_mode
     return {
         "rows": rows[:PREVIEW_ROWS],
         "invalid": plan.checked.invalid[:PREVIEW_INVALID],
@@ -137,7 +159,13 @@ def preview_of(
         "new_count": len(rows) - existing,
         "existing_count": existing,
         "consent_count": len(plan.consenting()),
-        "no_consent": plan.notes()[:PREVIEW_INVALID],
+        "no_consent": [{"row": n, "reason": r} for n, r in plan.no_consent.items()][
+            :PREVIEW_INVALID
+        ],
+        "warnings": warnings[:PREVIEW_INVALID],
+        "warning_count": len(warnings),
+        "mode": mode,
+        **change_summary(plan, custom_fields(workspace.id), mode, PREVIEW_CHANGES),
     }
 
 
@@ -187,6 +215,16 @@ def drop_second_matches(plan: Plan) -> None:
     plan.checked.invalid.sort(key=lambda entry: entry["row"])
 
 
+def leave_restricted_alone(plan: Plan) -> None:
+    """A restricted contact (Art. 18) may only be stored: the file changes nothing."""
+    for row in plan.checked.rows:
+        contact = plan.existing.get(row.phone)
+        if contact is not None and contact.restricted_at is not None:
+            plan.untouched[row.number] = _(
+                "Verarbeitung des Kontakts eingeschränkt: nichts geändert."
+            )
+
+
 def hold_back_consent(plan: Plan) -> None:
     """An old list must not override an objection, a restriction or a later opt-out."""
     consenting = [
@@ -218,12 +256,21 @@ def hold_back_suppressed(plan: Plan, workspace_id: int) -> None:
 
 
 def latest_opt_outs(contact_ids: list[int]) -> dict[int, datetime]:
-    """When each contact opted out, where a purpose's latest record is an opt-out."""
+    """When each contact opted out, where a purpose's holding record is an opt-out.
+
+    The holding record is the latest one neither a take-back nor voided by one
+    (consent/ledger.py): a STOP below an objection taken back still holds.
+    """
     found: dict[int, datetime] = {}
     for chunk in chunks(contact_ids):
+        voided = ledger.voided_ids(chunk)
         latest = (
             select(func.max(ConsentRecord.id))
-            .where(one_of(ConsentRecord.contact_id, chunk))
+            .where(
+                one_of(ConsentRecord.contact_id, chunk),
+                ConsentRecord.action != ledger.TAKEN_BACK,
+                ConsentRecord.id.not_in(voided),
+            )
             .group_by(ConsentRecord.contact_id, ConsentRecord.purpose)
         )
         for contact_id, recorded_at in db.session.execute(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..inbox.listing import Cursor, newest_first
-from ..inbox.search import like_pattern
+from ..inbox.search import like_pattern, number_matches, region_of
 from ..models import Contact, ContactLabel, Conversation, Label
 
 PAGE_SIZE = 50
@@ -89,7 +89,7 @@ def last_contact():
 def conditions(workspace_id: int, filters: ContactFilters) -> list:
     found = [Contact.workspace_id == workspace_id]
     if filters.q:
-        found.append(search(filters.q))
+        found.append(search(filters.q, region_of(workspace_id)))
     if filters.consent == "none":
         found.append(Contact.marketing_consent.is_(None))
     elif filters.consent:
@@ -126,8 +126,8 @@ def date_conditions(column, start: date | None, end: date | None) -> list:
     return found
 
 
-def search(q: str):
-    """Name (own, WhatsApp, username), email, or the number by its digits."""
+def search(q: str, region: str):
+    """Name (own, WhatsApp, username), email, or the number as the inbox finds it."""
     pattern = like_pattern(q)
     found = [
         Contact.name.ilike(pattern, escape="\\"),
@@ -135,10 +135,9 @@ def search(q: str):
         Contact.username.ilike(pattern, escape="\\"),
         Contact.email.ilike(pattern, escape="\\"),
     ]
-    digits = "".join(ch for ch in q if ch.isdigit())
-    if len(digits) >= 3:
-        # A number typed nationally ("0170 …") is found by what follows the 0.
-        found.append(Contact.phone_e164.contains(digits.lstrip("0") or digits))
+    number = number_matches(q, region)  # "0170 …" in the workspace's region
+    if number is not None:
+        found.append(number)
     return or_(*found)
 
 

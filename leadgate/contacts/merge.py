@@ -5,7 +5,8 @@ by a form with their number, and writing with a WhatsApp username (BSUID only);
 or typed once with a wrong number and corrected later. They are found by number,
 BSUID and username, and merged by the team: everything of the other contact —
 conversations, messages, consent records, lead submissions, labels, attributes
-and identifiers — moves to the kept one, then the other is deleted.
+and identifiers — moves to the kept one, then the other is deleted. The person
+keeps one conversation per business number (merge_threads.py).
 """
 
 from sqlalchemy import and_, delete, or_, select, tuple_, update
@@ -24,6 +25,7 @@ from ..models import (
     utcnow,
 )
 from ..phones import e164_of_wa_id, wa_id_of
+from .merge_threads import fold_conversations
 
 # Identifiers unique per workspace: they move only after the other row lets go.
 UNIQUE_IDS = ("wa_id", "bsuid")
@@ -62,6 +64,11 @@ def merge(kept: Contact, other: Contact) -> None:
     if kept.workspace_id != other.workspace_id or kept.id == other.id:
         raise ValueError("contacts of different workspaces, or the same one")
     take_identifiers(kept, other)
+    theirs = db.session.execute(
+        select(Conversation.id, Conversation.channel_id).where(
+            Conversation.contact_id == other.id
+        )
+    ).all()
     for model in REFERENCING:
         db.session.execute(
             update(model)
@@ -71,6 +78,7 @@ def merge(kept: Contact, other: Contact) -> None:
         )
     move_reactions(kept.id, other.id)
     move_labels(kept.id, other.id)
+    fold_conversations(kept.id, [tuple(row) for row in theirs])
     latest = ledger.current(kept.id, ledger.MARKETING)
     kept.marketing_consent = latest.action if latest else None
     kept.updated_at = utcnow()

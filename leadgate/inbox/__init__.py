@@ -9,6 +9,8 @@ from ..files import file_kind
 from ..outbound.reasons import failure_reason
 from ..webhooks.previews import type_label
 from .formatting import whatsapp_format, whatsapp_parts
+from .team import teammate_name
+from .thread import version as message_version
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -19,6 +21,8 @@ def inject_labels():
 
 
 bp.add_app_template_filter(whatsapp_format, "whatsapp")
+bp.add_app_template_global(teammate_name, "teammate_name")
+bp.add_app_template_global(message_version, "message_version")
 bp.add_app_template_filter(whatsapp_parts, "whatsapp_parts")
 bp.add_app_template_filter(file_kind, "file_kind")
 
@@ -32,4 +36,10 @@ def iso_datetime(value: str | None) -> str:
         return ""
 
 
-from . import canned, compose, conversations, team_routes  # noqa: E402,F401  (routes on bp)
+from . import (  # noqa: E402,F401  (routes on bp)
+    canned,
+    compose,
+    conversations,
+    layout,
+    team_routes,
+)

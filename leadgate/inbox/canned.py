@@ -1,10 +1,10 @@
 """Canned responses: the workspace's prepared answers, typed as / plus a shortcut.
 
 Owners and admins keep the list under Settings; every agent finds them in the
-composer (`/inbox/canned?q=…` answers the composer's lookup as JSON).
+composer (`/inbox/canned?q=…` answers the composer's lookup with a list fragment).
 """
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -96,7 +96,7 @@ def delete(response_id: int):
 @inbox_bp.get("/canned")
 @workspace_required()
 def lookup():
-    """The composer's suggestions for "/…": shortcut and text, best matches first."""
+    """The composer's suggestions for "/…", best matches first (an htmx fragment)."""
     query = request.args.get("q", "").strip().lower()[:40]
     rows = db.session.scalars(
         select(CannedResponse)
@@ -107,4 +107,4 @@ def lookup():
         .order_by(CannedResponse.shortcut)
         .limit(SUGGESTIONS)
     ).all()
-    return jsonify([{"shortcut": r.shortcut, "text": r.text} for r in rows])
+    return render_template("inbox/_canned_suggestions.html", responses=rows)

@@ -1,6 +1,14 @@
-"""Sending from the thread: text, attachments, templates, reactions, resends."""
+"""Sending from the thread: text, attachments, templates, reactions, resends.
 
+Each view serves htmx and plain forms alike: htmx gets the fresh composer (or
+nothing) and the event `message-queued`, on which the thread fetches what is
+new; a refusal comes back in words (422). A plain form is redirected to the
+thread with a flash message, as before.
+"""
+
+import emoji
 from flask import (
+    Response,
     abort,
     flash,
     redirect,
@@ -11,15 +19,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import csrf, db
-from ..models import Conversation, Message, MessageTemplate
-from ..outbound import attachments
+from ..htmx import is_fragment_request, trigger
+from ..models import ContactField, Conversation, Message, MessageTemplate
+from ..outbound import attachments, placeholders
 from ..outbound import templates as template_rules
-from ..outbound.rules import (
-    SendRefused,
-)
+from ..outbound.rules import SendRefused
 from ..outbound.service import (
     queue_media,
     queue_reaction,
@@ -29,20 +36,13 @@ from ..outbound.service import (
 )
 from ..tenancy import get_scoped_or_404, workspace_required
 from . import bp
+from .composer import approved_templates, composer_context
+
+QUEUED = "message-queued"  # the thread listens and appends what is new
 
 
-def approved_templates(conversation: Conversation) -> list[MessageTemplate]:
-    return db.session.scalars(
-        select(MessageTemplate)
-        .where(
-            MessageTemplate.workspace_id == conversation.workspace_id,
-            MessageTemplate.waba_id == conversation.channel.waba_id,
-            MessageTemplate.status == "APPROVED",
-            # One-time passwords are sent by systems, not by agents.
-            func.coalesce(MessageTemplate.category, "") != "AUTHENTICATION",
-        )
-        .order_by(MessageTemplate.name, MessageTemplate.language)
-    ).all()
+def stale() -> str:
+    return _("Die Seite war veraltet. Bitte erneut senden.")
 
 
 def chosen_template(conversation: Conversation, template_id) -> MessageTemplate | None:
@@ -63,19 +63,43 @@ def template_values(template: MessageTemplate) -> dict[str, str]:
 @bp.get("/<int:conversation_id>/template")
 @workspace_required()
 def template_fields(conversation_id: int):
-    """The chosen template's placeholders and a preview (htmx, while typing)."""
+    """The chosen template's placeholders, pre-filled, and a preview (htmx, while typing).
+
+    `fields_for` names the template the typed values belong to: switching to
+    another template starts from the contact again, not from the old values.
+    """
     conversation = get_scoped_or_404(Conversation, conversation_id)
     template = chosen_template(conversation, request.args.get("template_id"))
-    values = template_values(template) if template else {}
+    if template is None:
+        return render_template("inbox/_template_fields.html", template=None)
+    fields = placeholders.placeholders(template, contact_fields(conversation))
+    filled = placeholders.prefill(fields, conversation.contact)
+    owner = request.args.get("fields_for")
+    if owner is None:  # no fields shown yet, or a client that does not say
+        typed = any(name.startswith("var-") for name in request.args)
+    else:
+        typed = owner == str(template.id)
+    values = {
+        p.key: request.args.get(p.field_name, "") if typed else filled.get(p.key, "")
+        for p in fields
+    }
     return render_template(
         "inbox/_template_fields.html",
         template=template,
-        variables=template_rules.variables(template) if template else [],
-        header=template_rules.header_format(template) if template else "",
-        buttons=template_rules.buttons(template) if template else [],
+        placeholders=fields,
+        prefilled={key for key, value in filled.items() if values[key] == value},
+        header=template_rules.header_format(template),
         values=values,
-        preview=template_rules.preview(template, values) if template else "",
+        preview=template_rules.preview(template, values),
     )
+
+
+def contact_fields(conversation: Conversation) -> list[ContactField]:
+    return db.session.scalars(
+        select(ContactField).where(
+            ContactField.workspace_id == conversation.workspace_id
+        )
+    ).all()
 
 
 @bp.post("/<int:conversation_id>/template")
@@ -87,7 +111,7 @@ def send_template(conversation_id: int):
     form = FlaskForm()
     template = chosen_template(conversation, request.form.get("template_id"))
     if not form.validate_on_submit():
-        flash(_("Die Seite war veraltet. Bitte erneut senden."), "error")
+        flash(stale(), "error")
     elif template is None:
         flash(_("Bitte eine freigegebene Vorlage wählen."), "error")
     else:
@@ -111,31 +135,47 @@ def send(conversation_id: int):
     """Queue a text or an attachment; the thread shows it at once, then its ticks."""
     allow_large_upload()  # documents up to 100 MB
     conversation = get_scoped_or_404(Conversation, conversation_id)
-    form = FlaskForm()
-    if form.validate_on_submit():
-        reply_to = None
-        if str(request.form.get("reply_to", "")).isdigit():
-            reply_to = get_scoped_or_404(Message, int(request.form["reply_to"]))
-            if reply_to.conversation_id != conversation.id:
-                abort(404)
-        attachment = uploaded(request.files.get("attachment"))
+    error = None
+    if FlaskForm().validate_on_submit():
         try:
-            if attachment:
-                queue_media(
-                    conversation,
-                    current_user,
-                    *attachment,
-                    caption=request.form.get("text", ""),
-                )
-            else:
-                queue_text(
-                    conversation, current_user, request.form.get("text", ""), reply_to
-                )
+            queue_from_composer(conversation)
         except SendRefused as refused:
-            flash(str(refused), "error")
+            error = str(refused)
     else:
-        flash(_("Die Seite war veraltet. Bitte erneut senden."), "error")
+        error = stale()
+    if is_fragment_request():
+        return composer_answer(conversation, error)
+    if error:
+        flash(error, "error")
     return redirect(url_for("inbox.show", conversation_id=conversation.id), 303)
+
+
+def queue_from_composer(conversation: Conversation) -> None:
+    reply_to = None
+    if str(request.form.get("reply_to", "")).isdigit():
+        reply_to = get_scoped_or_404(Message, int(request.form["reply_to"]))
+        if reply_to.conversation_id != conversation.id:
+            abort(404)
+    attachment = uploaded(request.files.get("attachment"))
+    text = request.form.get("text", "")
+    if attachment:
+        queue_media(conversation, current_user, *attachment, caption=text)
+    else:
+        queue_text(conversation, current_user, text, reply_to)
+
+
+def composer_answer(conversation: Conversation, error: str | None):
+    """The composer again: empty after a send, with the text and the reason if refused."""
+    body = render_template(
+        "inbox/_composer.html",
+        conversation=conversation,
+        error=error,
+        draft=request.form.get("text", "") if error else "",
+        **composer_context(conversation),
+    )
+    if error:
+        return body, 422
+    return trigger(body, QUEUED)
 
 
 def allow_large_upload() -> None:
@@ -158,20 +198,16 @@ def uploaded(file) -> tuple[bytes, str, str | None] | None:
 @bp.post("/messages/<int:message_id>/react")
 @workspace_required()
 def react(message_id: int):
-    """React to a message with an emoji (an empty one removes the reaction)."""
+    """React to a message with one emoji (an empty one removes the reaction)."""
     target = get_scoped_or_404(Message, message_id)
-    form = FlaskForm()
-    if form.validate_on_submit():
-        try:
-            queue_reaction(
-                target.conversation,
-                current_user,
-                target,
-                request.form.get("emoji", "").strip(),
-            )
-        except SendRefused as refused:
-            flash(str(refused), "error")
-    return redirect(url_for("inbox.show", conversation_id=target.conversation_id), 303)
+    chosen = request.form.get("emoji", "").strip()
+
+    def act() -> None:
+        if chosen and not emoji.is_emoji(chosen):
+            raise SendRefused(_("Bitte ein einzelnes Emoji wählen."))
+        queue_reaction(target.conversation, current_user, target, chosen)
+
+    return acted(target.conversation_id, act)
 
 
 @bp.post("/messages/<int:message_id>/resend")
@@ -179,11 +215,29 @@ def react(message_id: int):
 def resend_message(message_id: int):
     """ "Erneut senden": a new, recorded attempt for a failed message."""
     message = get_scoped_or_404(Message, message_id)
-    form = FlaskForm()
-    if form.validate_on_submit():
+    return acted(
+        message.conversation_id,
+        lambda: resend(message),
+        _("Die Nachricht wird erneut gesendet."),
+    )
+
+
+def acted(conversation_id: int, action, done: str | None = None):
+    """Run a send action after the CSRF check; answer htmx or the plain form."""
+    error = None
+    if FlaskForm().validate_on_submit():
         try:
-            resend(message)
-            flash(_("Die Nachricht wird erneut gesendet."), "success")
+            action()
         except SendRefused as refused:
-            flash(str(refused), "error")
-    return redirect(url_for("inbox.show", conversation_id=message.conversation_id), 303)
+            error = str(refused)
+    else:
+        error = stale()
+    if is_fragment_request():
+        if error:
+            return render_template("inbox/_thread_notice.html", notice=error), 422
+        return trigger(Response(status=204), QUEUED)
+    if error:
+        flash(error, "error")
+    elif done:
+        flash(done, "success")
+    return redirect(url_for("inbox.show", conversation_id=conversation_id), 303)

@@ -8,9 +8,7 @@ from flask import (
     send_file,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import live
 from ..consent import ledger
@@ -18,22 +16,14 @@ from ..extensions import db
 from ..files import clean_filename
 from ..htmx import is_fragment_request, render_page_or_fragment
 from ..media import INLINE_TYPES, media_path
-from ..models import Channel, Conversation, Label, Membership, Message, Reaction, User
+from ..models import Channel, Conversation, Label, Membership, Message, User
 from ..outbound.receipts import enqueue_receipt, receipt_due
-from ..outbound.rules import (
-    contact_refusal,
-    window_closes_at,
-    window_refusal,
-)
 from ..security import serves_files
 from ..tenancy import current_membership, get_scoped_or_404, workspace_required
-from ..webhooks.inbound import MODIFIER_TYPES
-from . import bp, presence
-from .compose import approved_templates
+from . import bp, presence, thread
+from .composer import composer_context
 from .listing import Cursor, Filters, conversation_page, labels_of
 from .team import mark_seen
-
-THREAD_LIMIT = 200
 
 
 @bp.get("")
@@ -101,117 +91,92 @@ def events():
 def show(conversation_id: int):
     """The thread with the team panel; the full page also shows the list beside it."""
     conversation = get_scoped_or_404(Conversation, conversation_id)
+    unread = thread.unread_for(conversation, current_user.id)
+    see(conversation)
+    context = thread_context(conversation, unread)  # after the commit
+    presence.report(conversation, current_user, "viewing")
+    context["others"] = presence.others(conversation.id, current_user.id)
+    filters = Filters.from_args(request.args)
+    if is_fragment_request():  # the messages alone
+        return render_template("inbox/_thread.html", filters=filters, **context)
+    page = conversation_page(
+        current_membership().workspace_id, current_user.id, filters
+    )
+    return render_template("inbox/index.html", **list_context(filters, page), **context)
+
+
+def see(conversation: Conversation) -> None:
+    """The agent has seen the thread: unread counts drop, the contact gets blue ticks."""
     receipt = receipt_due(conversation)
     conversation.unread_count = 0
     mark_seen(conversation, current_user)
     db.session.commit()
     if receipt:
         enqueue_receipt(conversation.channel_id, receipt)
-    thread = thread_context(conversation)  # after the commit: nothing loaded twice
-    presence.report(conversation, current_user, "viewing")
-    thread["others"] = presence.others(conversation.id, current_user.id)
-    if is_fragment_request():  # the thread refreshing itself
-        return render_template("inbox/_thread.html", **thread)
-    filters = Filters.from_args(request.args)
-    page = conversation_page(
-        current_membership().workspace_id, current_user.id, filters
-    )
-    return render_template("inbox/index.html", **list_context(filters, page), **thread)
 
 
-def thread_context(conversation: Conversation) -> dict:
-    messages = list(
-        reversed(
-            db.session.scalars(
-                select(Message)
-                .options(joinedload(Message.author))
-                .where(
-                    Message.conversation_id == conversation.id,
-                    Message.type.not_in(MODIFIER_TYPES),
-                )
-                .order_by(Message.sent_at.desc(), Message.id.desc())
-                .limit(THREAD_LIMIT)
-            ).all()
-        )
-    )
-    reactions = reactions_for(
-        conversation.channel_id, [m.wamid for m in messages if m.wamid]
-    )
-    add_agent_reactions(conversation, reactions)
-    # One window query and, only when the window is closed, the template list.
-    closes = window_closes_at(conversation.channel_id, conversation.contact_id)
-    template_refusal = contact_refusal(conversation.channel, conversation.contact)
-    free_form_refusal = template_refusal or window_refusal(closes)
-    offer_templates = free_form_refusal and not template_refusal
+def thread_context(conversation: Conversation, unread: int = 0) -> dict:
+    messages, cursor = thread.older(conversation)
     return {
         "conversation": conversation,
-        "messages": messages,
-        "quoted": quoted_messages(conversation, messages),
-        "reactions": reactions,
+        "days": thread.days(messages),
+        "older_cursor": cursor,
+        "first_unread": thread.first_unread(messages, unread),
+        **thread.decorate(conversation, messages),
+        **composer_context(conversation),
         "conversation_labels": labels_of([conversation.id]).get(conversation.id, []),
         "marketing_consent": ledger.current(conversation.contact_id, ledger.MARKETING),
-        "form": FlaskForm(),
-        "refusal": free_form_refusal,
-        "template_refusal": template_refusal,
-        "templates": approved_templates(conversation) if offer_templates else [],
-        "window_closes": closes,
     }
 
 
-def quoted_messages(conversation: Conversation, messages: list[Message]) -> dict:
-    """The messages replies refer to, by wamid (for the quote above a reply)."""
-    shown = {m.wamid: m for m in messages if m.wamid}
-    wanted = {m.reply_to_wamid for m in messages if m.reply_to_wamid} - set(shown)
-    if wanted:
-        shown.update(
-            {
-                m.wamid: m
-                for m in db.session.scalars(
-                    select(Message).where(
-                        Message.channel_id == conversation.channel_id,
-                        Message.wamid.in_(wanted),
-                    )
-                )
-            }
-        )
-    return shown
-
-
-def reactions_for(channel_id: int, wamids: list[str]) -> dict[str, list[str]]:
-    if not wamids:
-        return {}
-    rows = db.session.scalars(
-        select(Reaction).where(
-            Reaction.channel_id == channel_id,
-            Reaction.target_wamid.in_(wamids),
-            Reaction.emoji.is_not(None),
-        )
+@bp.get("/<int:conversation_id>/older")
+@workspace_required()
+def older_messages(conversation_id: int):
+    """The page of messages before a cursor, as the agent scrolls up (htmx)."""
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    before = Cursor.decode(request.args.get("before"))
+    if before is None:
+        abort(400)
+    messages, cursor = thread.older(conversation, before)
+    return render_template(
+        "inbox/_older.html",
+        conversation=conversation,
+        days=thread.days(messages),
+        older_cursor=cursor,
+        **thread.decorate(conversation, messages),
+        **composer_context(conversation),
     )
-    found: dict[str, list[str]] = {}
-    for row in rows:
-        found.setdefault(row.target_wamid, []).append(row.emoji)
-    return found
 
 
-def add_agent_reactions(conversation: Conversation, found: dict) -> None:
-    """The team's own reactions (sent as messages), the latest per target."""
-    latest: dict[str, str] = {}
-    for details in db.session.scalars(
-        select(Message.details)
-        .where(
-            Message.conversation_id == conversation.id,
-            Message.direction == "out",
-            Message.type == "reaction",
-            Message.status != "failed",
-        )
-        .order_by(Message.id)
-    ):
-        reaction = (details or {}).get("reaction") or {}
-        if reaction.get("to"):
-            latest[reaction["to"]] = reaction.get("emoji") or ""
-    for wamid, emoji in latest.items():
-        if emoji:
-            found.setdefault(wamid, []).append(emoji)
+@bp.get("/<int:conversation_id>/newer")
+@workspace_required()
+def newer_messages(conversation_id: int):
+    """What changed since the page showed the message `after` (live updates, htmx).
+
+    New messages to append, the newest ones again where their ticks, reactions
+    or media changed, the composer's window line, and the whole composer when
+    the window opened or closed meanwhile (`mode` is the one the page shows).
+    """
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    after = request.args.get("after", "")
+    if not after.isdigit():
+        abort(400)
+    if conversation.unread_count or thread.unread_for(conversation, current_user.id):
+        see(conversation)  # before loading: the commit would expire what was loaded
+    found = thread.newer(conversation, int(after))
+    if found is None:  # too much to append: load the thread afresh
+        return Response(status=204, headers={"HX-Refresh": "true"})
+    new, tail = found
+    composer = composer_context(conversation)
+    return render_template(
+        "inbox/_newer.html",
+        conversation=conversation,
+        days=thread.days(new),
+        tail=tail,
+        composer_changed=request.args.get("mode") != composer["composer_mode"],
+        **thread.decorate(conversation, new + tail),
+        **composer,
+    )
 
 
 @bp.get("/media/<int:message_id>")

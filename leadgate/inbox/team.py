@@ -7,6 +7,7 @@ Messages with direction "note": in the timeline, never sent to WhatsApp.
 
 from datetime import UTC, datetime, timedelta
 
+from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
@@ -83,8 +84,27 @@ def assign(conversation: Conversation, author: User, assignee_id: int | None) ->
     if assignee_id is None:
         record_event(conversation, author, "unassigned")
     else:
-        record_event(conversation, author, "assigned", to=member.name)
+        # The id, not the name: the thread shows the member's current name,
+        # and "former team member" once they leave or delete their account.
+        record_event(conversation, author, "assigned", to_id=member.id)
     db.session.commit()
+
+
+def teammate_name(workspace_id: int, user_id: int) -> str | None:
+    """A member's current name; None once they left (one query per request)."""
+    names = g.setdefault("teammate_names", {})
+    if workspace_id not in names:
+        names[workspace_id] = dict(
+            db.session.execute(
+                select(User.id, User.name)
+                .join(Membership, Membership.user_id == User.id)
+                .where(
+                    Membership.workspace_id == workspace_id,
+                    User.deleted_at.is_(None),
+                )
+            ).all()
+        )
+    return names[workspace_id].get(user_id)
 
 
 def set_state(conversation: Conversation, author: User, state: str) -> None:

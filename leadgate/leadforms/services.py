@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Channel, Contact, ContactField, LeadForm, LeadSubmission, Workspace
+from ..urls import external_url
 
 # Fields every form can show besides the phone number (always shown, required).
 BUILTIN_KEYS = ("name", "email", "message")
@@ -117,8 +117,7 @@ def published_form(slug: str) -> tuple[LeadForm, Workspace] | None:
 
 
 def public_url(lead_form: LeadForm) -> str:
-    path = url_for("leadform_public.show", slug=lead_form.slug)
-    return current_app.config["BASE_URL"] + path
+    return external_url("leadform_public.show", slug=lead_form.slug)
 
 
 def embed_snippet(lead_form: LeadForm) -> str:

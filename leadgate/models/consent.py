@@ -1,7 +1,8 @@
 """The consent ledger: append-only proof of who agreed to what, when and how (Art. 7(1)).
 
 Nothing here is updated or deleted, except when the whole contact is erased; the
-current state of a purpose is its latest record (consent/ledger.py).
+current state of a purpose is its latest record that no later "taken_back"
+record voids (consent/ledger.py).
 """
 
 from datetime import datetime
@@ -14,7 +15,8 @@ from .accounts import BigId, User, utcnow
 from .whatsapp import Json
 
 PURPOSES = ("whatsapp_marketing", "whatsapp_service")
-ACTIONS = ("opt_in", "opt_out")
+# taken_back: an objection recorded by mistake, voided (evidence "voids": ids).
+ACTIONS = ("opt_in", "opt_out", "taken_back")
 SOURCES = ("lead_form", "import", "agent", "keyword", "inbound_message")
 
 

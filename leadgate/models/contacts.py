@@ -82,6 +82,10 @@ class ContactImport(db.Model):
     mapping: Mapped[dict] = mapped_column(Json, default=dict)
     # The wording people agreed to, for rows without their own consent text.
     consent_text: Mapped[str | None] = mapped_column(Text)
+    # Known contacts: "fill" only fills empty fields (default), or "overwrite".
+    update_mode: Mapped[str] = mapped_column(
+        String(16), default="fill", server_default="fill"
+    )
     state: Mapped[str] = mapped_column(String(16), default="uploaded")  # or done
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     created_count: Mapped[int] = mapped_column(Integer, default=0)

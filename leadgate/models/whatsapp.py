@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..phones import pretty
 from .accounts import BigId, User, Workspace, utcnow
 
 Json = JSON().with_variant(JSONB(), "postgresql")
@@ -127,7 +128,7 @@ class Contact(db.Model):
         if self.profile_name:
             return self.profile_name
         if self.phone_e164 or self.wa_id:
-            return self.phone_e164 or f"+{self.wa_id}"
+            return pretty(self.phone_e164 or f"+{self.wa_id}")
         return self.username or self.bsuid or "?"
 
 

@@ -8,6 +8,7 @@ send time like any attachment. Location headers are not supported yet.
 
 import logging
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -18,6 +19,14 @@ from ..jobs import in_app_context
 from ..models import Channel, MessageTemplate, utcnow
 from ..queue import enqueue
 from ..whatsapp.client import WhatsAppError
+from ..whatsapp.payloads_limits import (
+    TEMPLATE_CATEGORY,
+    TEMPLATE_ID,
+    TEMPLATE_LANGUAGE,
+    TEMPLATE_NAME,
+    TEMPLATE_STATUS,
+    fit,
+)
 from . import template_status
 from .delivery import enqueue_delivery
 
@@ -59,30 +68,25 @@ def sync_templates(channel_id: int) -> int:
         )
     }
     change = template_status.Change()
-    for item in remote:
-        template = known.get(str(item["id"]))
+    synced = [remote_template(item) for item in remote]
+    for item in filter(None, synced):
+        template = known.get(item.id)
         if template is None:
             template = MessageTemplate(
                 workspace_id=channel.workspace_id,
                 waba_id=channel.waba_id,
-                meta_template_id=str(item["id"]),
+                meta_template_id=item.id,
             )
             db.session.add(template)
-        template.name = item.get("name") or ""
-        template.language = item.get("language") or ""
-        template.category = item.get("category")
-        change.add(
-            template_status.set_status(
-                template, item.get("status") or "UNKNOWN", item.get("rejected_reason")
-            )
-        )
-        template.components = {
-            "components": item.get("components") or [],
-            "parameter_format": item.get("parameter_format") or "POSITIONAL",
-        }
+            known[item.id] = template  # listed twice: one row all the same
+        template.name, template.language = item.name, item.language
+        template.category = item.category
+        change.add(template_status.set_status(template, item.status, item.reason))
+        template.components = item.components
         template.updated_at = utcnow()
     # Deleted at Meta: kept for the messages that used it, no longer offered.
-    remote_ids = {str(item["id"]) for item in remote}
+    # One Meta listed but we refused is not deleted: it stays as it was.
+    remote_ids = {template_id(item) for item in remote}
     for meta_id, template in known.items():
         if meta_id not in remote_ids and template.status != "DELETED":
             change.add(template_status.set_status(template, "DELETED"))
@@ -90,8 +94,78 @@ def sync_templates(channel_id: int) -> int:
     for released in change.released:
         enqueue_delivery(released)
     live.publish_conversations(change.touched)
-    log.info("Channel %s: %d templates synced", channel.id, len(remote))
-    return len(remote)
+    refused = synced.count(None)
+    if refused:
+        log.warning("Channel %s: %d templates refused (malformed)", channel.id, refused)
+    log.info("Channel %s: %d templates synced", channel.id, len(remote) - refused)
+    return len(remote) - refused
+
+
+@dataclass(frozen=True)
+class RemoteTemplate:
+    """One template of the sync's answer, as it is stored."""
+
+    id: str
+    name: str
+    language: str
+    category: str | None
+    status: str
+    reason: str | None
+    components: dict
+
+
+def template_id(item: object) -> str | None:
+    """The item's template ID if it is one we can store whole (never shortened)."""
+    value = item.get("id") if isinstance(item, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and 0 < len(value) <= TEMPLATE_ID:
+        return value
+    return None
+
+
+def remote_template(item: object) -> RemoteTemplate | None:
+    """A listed template as stored, or None if it is malformed.
+
+    As for webhooks (payloads_limits): keys too long for their column make the
+    item malformed; so does a name too long, since sends name the template by
+    it. The category is cut to fit.
+    """
+    meta_id = template_id(item)
+    if meta_id is None:
+        return None
+    keys = {"name": "", "language": "", "status": "UNKNOWN"}
+    name, language, status = (text_field(item, key, keys[key]) for key in keys)
+    widths = (TEMPLATE_NAME, TEMPLATE_LANGUAGE, TEMPLATE_STATUS)
+    for value, width in zip((name, language, status), widths, strict=True):
+        if value is None or len(value) > width:
+            return None
+    parts = item.get("components")
+    return RemoteTemplate(
+        id=meta_id,
+        name=name,
+        language=language,
+        category=fit(text_field(item, "category"), TEMPLATE_CATEGORY),
+        status=status,
+        reason=text_field(item, "rejected_reason"),
+        components={
+            # Read by variables() and preview(): objects only.
+            "components": [p for p in parts if isinstance(p, dict)]
+            if isinstance(parts, list)
+            else [],
+            "parameter_format": text_field(item, "parameter_format", "POSITIONAL")
+            or "POSITIONAL",
+        },
+    )
+
+
+def text_field(item: dict, key: str, default: str | None = None) -> str | None:
+    """A text field of a listed template: the default if absent or empty, None
+    if it is no text at all."""
+    value = item.get(key)
+    if value is None or value == "":
+        return default
+    return value if isinstance(value, str) else None
 
 
 @in_app_context

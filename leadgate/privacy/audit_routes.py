@@ -14,7 +14,7 @@ from ..inbox.conversations import teammates
 from ..inbox.listing import Cursor, newest_first
 from ..models import AuditEvent
 from ..tenancy import current_membership, manager_required
-from . import bp
+from . import audit_text, bp
 
 PAGE_SIZE = 50
 
@@ -65,6 +65,7 @@ def audit_trail():
     events, cursor = audit_page(workspace_id, filters, after)
     context = {
         "events": events,
+        "sentences": audit_text.sentences(events, workspace_id),
         "cursor": cursor,
         "filters": filters,
         "actions": ACTIONS,

@@ -1,5 +1,7 @@
 """Forms of the irreversible steps: each asks for a typed confirmation or the password."""
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
@@ -7,9 +9,15 @@ from wtforms.validators import DataRequired, ValidationError
 
 from ..forms import strip
 
-# Accepted in either language and any case: what matters is the deliberate act
-# of typing it, not the keyboard (no Ö on an English one).
-CONFIRM_WORDS = {"löschen", "loeschen", "delete"}
+# Exactly the word the label asks for, in capitals as written there: "löschen"
+# typed out of habit is not the deliberate act the label asks for. Either
+# language's word counts, and LOESCHEN for keyboards without an Ö.
+CONFIRM_WORDS = {"LÖSCHEN", "LOESCHEN", "DELETE"}
+
+
+def typed(text: str | None) -> str:
+    """What was typed, as one form: composed umlauts (macOS sends O + ¨), single spaces."""
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
 def password_field() -> PasswordField:
@@ -22,8 +30,12 @@ def password_field() -> PasswordField:
 
 class ConfirmWord:
     def __call__(self, form, field) -> None:
-        if (field.data or "").casefold() not in CONFIRM_WORDS:
-            raise ValidationError(_l("Bitte geben Sie zur Bestätigung LÖSCHEN ein."))
+        word = typed(field.data)
+        if word in CONFIRM_WORDS:
+            return
+        if word.upper() in CONFIRM_WORDS:
+            raise ValidationError(_l("Bitte LÖSCHEN in Großbuchstaben eingeben."))
+        raise ValidationError(_l("Bitte geben Sie zur Bestätigung LÖSCHEN ein."))
 
 
 class EraseContactForm(FlaskForm):
@@ -62,6 +74,5 @@ class DeleteWorkspaceForm(FlaskForm):
     current_password = password_field()
 
     def names(self, workspace_name: str) -> bool:
-        """Whether the typed name is the workspace's (spaces and case aside)."""
-        typed = " ".join((self.name.data or "").split()).casefold()
-        return typed == " ".join(workspace_name.split()).casefold()
+        """Whether the typed name is the workspace's, as written (spaces aside)."""
+        return typed(self.name.data) == typed(workspace_name)

@@ -135,7 +135,9 @@ def delete_workspace():
     form.name.description = _("Geben Sie „%(name)s“ ein.", name=workspace.name)
     valid = validate_with_password(form)
     if valid and not form.names(workspace.name):
-        form.name.errors.append(_("Der Name stimmt nicht überein."))
+        form.name.errors.append(
+            _("Der Name stimmt nicht überein (auch Groß- und Kleinschreibung).")
+        )
         valid = False
     if not valid:
         page = render_template("privacy/workspace_delete.html", form=form)

@@ -43,7 +43,8 @@ def export(
             shutil.copyfileobj(archive, target)
     else:
         document = contact_document(found)
-        record(found, {"messages": count_messages(document), "files": 0})
+        counts = {"consents": len(document["consents"])}
+        record(found, counts | {"messages": count_messages(document), "files": 0})
         text = to_json(document)
         if out is None:
             click.echo(text)

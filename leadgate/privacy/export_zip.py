@@ -69,7 +69,11 @@ def contact_archive(contact: Contact) -> tuple[IO[bytes], dict]:
         archive.writestr("contact.json", to_json(document))
         archive.writestr("messages.csv", messages_csv(document))
         archive.writestr("README.txt", CONTACT_README)
-    return spool, {"messages": count_messages(document), "files": files}
+    counts = {
+        "consents": len(document["consents"]),
+        "messages": count_messages(document),
+    }
+    return spool, counts | {"files": files}
 
 
 def account_archive(user: User) -> tuple[IO[bytes], dict]:

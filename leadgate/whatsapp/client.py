@@ -1,4 +1,11 @@
-"""WhatsAppClient: the only code that calls Meta's Graph API (or the emulator)."""
+"""WhatsAppClient: the only code that calls Meta's Graph API (or the emulator).
+
+Every answer is read defensively: whatever comes back (a proxy's HTML page,
+JSON of another shape, JSON nested a million levels deep) ends as a return
+value of the documented shape or as a WhatsAppError, never as another
+exception. A send job that crashed after marking its messages `sending` would
+leave them to the sweeper's "unconfirmed" instead of the retry rules.
+"""
 
 import os
 import threading
@@ -7,9 +14,14 @@ from typing import Any
 
 import httpx
 
+from .payloads_json import load_json
+
 # Meta's temporary errors: worth another try later. Everything else is permanent.
 RETRYABLE_CODES = {1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057}
 TOKEN_ERROR_CODES = {0, 190}
+# Meta allows a few thousand templates per WABA, 100 a page; a Graph that pages
+# on past this (or repeats its cursor) would keep the sync going forever.
+MAX_TEMPLATE_PAGES = 100
 
 
 class WhatsAppError(Exception):
@@ -94,14 +106,23 @@ def shared_http() -> httpx.Client:
 class WhatsAppClient:
     """One client per channel (token and phone number ID differ); pooled connections."""
 
-    def __init__(self, base_url: str, token: str, timeout: float = 10):
-        self._http = shared_http()
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        timeout: float = 10,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        # A transport of its own: httpx.MockTransport in unit tests of the mapping.
+        self._own = httpx.Client(transport=transport) if transport else None
+        self._http = self._own or shared_http()
         self._base_url = base_url.rstrip("/") + "/"
         self._headers = {"Authorization": f"Bearer {token}"}
         self._timeout = timeout
 
     def close(self) -> None:
-        pass  # the pool is shared; nothing of this client's own to release
+        if self._own is not None:  # the shared pool stays open
+            self._own.close()
 
     def __enter__(self) -> "WhatsAppClient":
         return self
@@ -113,20 +134,23 @@ class WhatsAppClient:
         fields = "verified_name,display_phone_number,quality_rating"
         data = self._request("GET", phone_number_id, params={"fields": fields})
         return PhoneNumberInfo(
-            id=str(data.get("id", phone_number_id)),
-            verified_name=data.get("verified_name"),
-            display_phone_number=data.get("display_phone_number"),
-            quality_rating=data.get("quality_rating"),
+            id=text(data.get("id")) or phone_number_id,
+            verified_name=text(data.get("verified_name")),
+            display_phone_number=text(data.get("display_phone_number")),
+            quality_rating=text(data.get("quality_rating")),
         )
 
     def get_media(self, media_id: str) -> MediaInfo:
         data = self._request("GET", media_id)
+        url = text(data.get("url"))
+        if not url:  # a GET changes nothing: safe to ask again later
+            raise WhatsAppError(None, "media answer without a URL", http_status=200)
         return MediaInfo(
-            id=str(data.get("id", media_id)),
-            url=data["url"],
-            mime_type=data.get("mime_type"),
-            sha256=data.get("sha256"),
-            file_size=data.get("file_size"),
+            id=text(data.get("id")) or media_id,
+            url=url,
+            mime_type=text(data.get("mime_type")),
+            sha256=text(data.get("sha256")),
+            file_size=number(data.get("file_size")),
         )
 
     def download(self, url: str, max_bytes: int) -> bytes:
@@ -152,22 +176,35 @@ class WhatsAppClient:
                 None, f"network error: {type(error).__name__}"
             ) from error
 
-    def list_templates(self, waba_id: str) -> list[dict]:
-        """Every message template of the WABA, following the paging cursors."""
-        templates: list[dict] = []
-        params = {
+    def list_templates(self, waba_id: str) -> list:
+        """Every message template of the WABA, following the paging cursors.
+
+        The items are Meta's, unchecked (templates.sync_templates refuses the
+        malformed ones); a page that is no list of them raises WhatsAppError.
+        """
+        templates: list = []
+        params: dict[str, Any] = {
             "fields": "id,name,language,category,status,components,"
             "parameter_format,rejected_reason",
             "limit": 100,
         }
-        while True:
+        cursors: set[str] = set()
+        for _ in range(MAX_TEMPLATE_PAGES):
             data = self._request("GET", f"{waba_id}/message_templates", params=params)
-            templates += data.get("data") or []
-            paging = data.get("paging") or {}
-            after = (paging.get("cursors") or {}).get("after")
-            if not paging.get("next") or not after:
+            page = data.get("data")
+            if page is not None and not isinstance(page, list):
+                raise WhatsAppError(
+                    None, "template page without a list", http_status=200
+                )
+            templates += page or []
+            after = next_cursor(data)
+            if after is None:
                 return templates
+            if after in cursors:
+                raise WhatsAppError(None, "template pages repeat", http_status=200)
+            cursors.add(after)
             params = {**params, "after": after}
+        raise WhatsAppError(None, "too many template pages", http_status=200)
 
     def upload_media(
         self, phone_number_id: str, data: bytes, mime_type: str, filename: str
@@ -179,7 +216,12 @@ class WhatsAppClient:
             data={"messaging_product": "whatsapp", "type": mime_type},
             files={"file": (filename, data, mime_type)},
         )
-        return str(answer["id"])
+        media_id = text(answer.get("id"))
+        if not media_id:
+            raise WhatsAppError(
+                None, "upload answer without a media id", http_status=200
+            )
+        return media_id
 
     def mark_read(self, phone_number_id: str, wamid: str) -> None:
         """Blue ticks for this message and the contact's earlier ones."""
@@ -196,13 +238,18 @@ class WhatsAppClient:
     def send_message(self, phone_number_id: str, payload: dict) -> "Accepted":
         """POST /{phone-number-id}/messages; return what Meta accepted."""
         data = self._request("POST", f"{phone_number_id}/messages", json=payload)
-        try:
-            item = data["messages"][0]
-            return Accepted(str(item["id"]), item.get("message_status"))
-        except (KeyError, IndexError, TypeError, AttributeError) as error:
+        items = data.get("messages")
+        item = items[0] if isinstance(items, list) and items else None
+        wamid = text(item.get("id")) if isinstance(item, dict) else None
+        if not wamid:
+            # A 2xx: Meta may well have taken the message (see maybe_received).
             raise WhatsAppError(
-                None, "send answer without a message id", maybe_received=True
-            ) from error
+                None,
+                "send answer without a message id",
+                http_status=200,
+                maybe_received=True,
+            )
+        return Accepted(wamid, text(item.get("message_status")))
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict:
         try:
@@ -224,23 +271,61 @@ class WhatsAppClient:
                 f"network error: {type(error).__name__}",
                 maybe_received=method != "GET",
             ) from error
-        if response.status_code >= 400:
+        if not response.is_success:  # a redirect is no answer of Meta's either
             raise _error_from(response)
-        try:
-            return response.json()
-        except ValueError as error:
-            raise WhatsAppError(None, "invalid JSON from the Graph API") from error
+        data = json_object(response.content)
+        if data is None:
+            # A 2xx that is no JSON object: whatever it was, the request got
+            # through, so a POST may have done its work.
+            raise WhatsAppError(
+                None,
+                "unreadable answer from the Graph API",
+                http_status=response.status_code,
+                maybe_received=method != "GET",
+            )
+        return data
 
 
 def _error_from(response: httpx.Response) -> WhatsAppError:
-    """Map Meta's error body ({"error": {code, message, error_data.details}})."""
-    try:
-        error = response.json().get("error") or {}
-    except ValueError:
-        error = {}
-    code = error.get("code")
-    if code is None and response.status_code < 500 and response.status_code != 429:
-        code = 0 if response.status_code == 401 else None
-    details = (error.get("error_data") or {}).get("details")
-    message = error.get("message") or f"HTTP {response.status_code}"
+    """Map Meta's error body ({"error": {code, message, error_data.details}}).
+
+    Anything else (a proxy's page, another shape) is an error without a code:
+    temporary, unless the status says the token was refused.
+    """
+    error = (json_object(response.content) or {}).get("error")
+    error = error if isinstance(error, dict) else {}
+    code = number(error.get("code"))
+    if code is None and response.status_code == 401:
+        code = 0  # the token was refused, whatever the body says
+    error_data = error.get("error_data")
+    details = text(error_data.get("details")) if isinstance(error_data, dict) else None
+    message = text(error.get("message")) or f"HTTP {response.status_code}"
     return WhatsAppError(code, message, details, response.status_code)
+
+
+def json_object(body: bytes) -> dict | None:
+    """The body as a JSON object, or None if it is none (or nested too deeply)."""
+    try:
+        data = load_json(body)
+    except ValueError:  # also JsonTooDeep, and bytes that are no UTF-8
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def text(value: object) -> str | None:
+    """A string field of an answer; anything else (a number, an object) is None."""
+    return value if isinstance(value, str) and value else None
+
+
+def number(value: object) -> int | None:
+    """A numeric field of an answer (not a bool, which Python counts as one)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def next_cursor(page: dict) -> str | None:
+    """The `after` cursor of a page that has a next one."""
+    paging = page.get("paging")
+    if not isinstance(paging, dict) or not paging.get("next"):
+        return None
+    cursors = paging.get("cursors")
+    return text(cursors.get("after")) if isinstance(cursors, dict) else None

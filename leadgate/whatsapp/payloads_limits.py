@@ -22,6 +22,7 @@ the bound with it; a value written to several columns must fit the narrowest.
 from sqlalchemy.orm import QueryableAttribute
 
 from ..models import (
+    Channel,
     ChannelEvent,
     Contact,
     Conversation,
@@ -54,6 +55,10 @@ TEMPLATE_ID = width(MessageTemplate.meta_template_id)
 TEMPLATE_LANGUAGE = width(MessageTemplate.language)
 TEMPLATE_STATUS = width(MessageTemplate.status)  # the event names the status
 FIELD = width(ChannelEvent.field)
+# The number's details (channels/services.test_connection): a shortened phone
+# number would be another number, a shortened rating no rating Meta gives.
+DISPLAY_PHONE = width(Channel.display_phone)
+QUALITY_RATING = width(Channel.quality_rating)
 
 # Display text: cut to fit.
 PROFILE_NAME = width(Contact.profile_name)
@@ -62,6 +67,7 @@ ERROR_TITLE = width(Message.error_title, SendAttempt.error_title)
 EMOJI = width(Reaction.emoji)
 TEMPLATE_NAME = width(MessageTemplate.name)
 TEMPLATE_CATEGORY = width(MessageTemplate.category)
+VERIFIED_NAME = width(Channel.verified_name)
 
 # Error codes go into Integer columns: 4 bytes on PostgreSQL.
 INTEGER_RANGE = range(-(2**31), 2**31)

@@ -1,6 +1,15 @@
 """Workspace settings and team: members, roles, invites, switching workspaces."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -15,7 +24,7 @@ from ..consent.keywords import keywords
 from ..extensions import db, limiter
 from ..forms import form_status
 from ..htmx import render_page_or_fragment, trigger
-from ..mail import mail_invite
+from ..mail import delivery, mail_invite
 from ..models import Invite, Membership, Role, utcnow
 from ..tenancy import (
     current_membership,
@@ -24,6 +33,7 @@ from ..tenancy import (
     switch_workspace,
     workspace_required,
 )
+from ..urls import external_url
 from . import services
 from .forms import (
     InviteForm,
@@ -71,6 +81,7 @@ def render_team(status: int = 200, form: InviteForm | None = None, invite_url=No
         form=form or invite_form(),
         role_choices=role_choices(services.allowed_roles(membership)),
         invite_url=invite_url,
+        mail_delivery=delivery(),
     )
     return page, status
 
@@ -94,7 +105,7 @@ def invite():
     )
     db.session.commit()
     mail_invite(services.find_open_invite(token), token)
-    url = url_for("workspaces.accept_invite", token=token, _external=True)
+    url = external_url("workspaces.accept_invite", token=token)
     return render_team(invite_url=url)
 
 
@@ -142,8 +153,20 @@ def remove_member(membership_id: int):
     db.session.commit()
     flash(_("%(name)s wurde aus dem Workspace entfernt.", name=name), "success")
     if target.user_id == current_user.id:
-        return redirect(url_for("inbox.index"))
+        return leave_to(url_for("inbox.index"))
     return trigger(render_team(), "member-changed")
+
+
+def leave_to(url: str):
+    """After leaving the workspace: the whole page goes (htmx follows HX-Redirect).
+
+    A plain redirect would be followed inside the XHR and its page swapped into #team.
+    """
+    if request.htmx:
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 @bp.route("/settings/workspace", methods=["GET", "POST"])

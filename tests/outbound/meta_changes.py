@@ -64,8 +64,8 @@ def template_message() -> Message:
 
 def offered_templates(page: str) -> str:
     """The composer's template picker (the thread may name templates elsewhere)."""
-    start = page.index('id="template-id"')
-    return page[start : page.index("</select>", start)]
+    start = page.index('class="template-list"')
+    return page[start : page.index("</fieldset>", start)]
 
 
 def bsuid_customer_writes(client, emulator, key: str) -> int:

@@ -55,7 +55,7 @@ def test_an_agent_reacts_to_a_message_with_an_emoji(client, emulator, channel_ke
     assert sent["type"] == "reaction"
     assert sent["body"]["reaction"] == {"message_id": original.wamid, "emoji": "👍"}
     page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
-    assert 'class="reactions"' in page and "👍" in page
+    assert 'class="message-reactions"' in page and "👍" in page
     [conversation] = read(select(Conversation))
     assert conversation.last_message_preview != ""  # a reaction is no new last message
     assert conversation.last_message_type == "text"

@@ -23,7 +23,7 @@ TEMPLATE = "angebot_nachfassen"
 
 
 def offered(page) -> bool:
-    picker = page.get_by_label("Vorlage").locator("option", has_text=TEMPLATE)
+    picker = page.locator(f"#composer [data-template-name='{TEMPLATE}'] input")
     return picker.count() > 0
 
 

@@ -48,7 +48,7 @@ def test_inside_the_window_the_composer_shows_when_it_closes(
 ):
     conversation_id = customer_writes(client, emulator, channel_key)
     page = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
-    assert 'name="text"' in page and "Fenster offen bis" in page
+    assert 'name="text"' in page and "Antwort möglich bis" in page
 
 
 @pytest.mark.parametrize("field", ["opted_out_at", "restricted_at"])

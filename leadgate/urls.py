@@ -1,0 +1,32 @@
+"""Absolute addresses the app shows or mails: BASE_URL when set, else the request's own.
+
+Links people copy (a lead form's address and iframe snippet, the webhook URL
+for Meta, an invite link) and links in mails must work where they are used. In
+production BASE_URL names the public address and is required (config.py): a
+mail link must never be built from a Host header someone else sent. Without it
+(`leadgate dev --port 5107`, any host or port) the address the page was opened
+at is the right one.
+
+Mails are rendered in jobs, outside any request: the enqueueing request passes
+`base_url()` along (an address, not personal data) and mail.rendering() builds
+a request for it, inside which `external_url` works the same.
+"""
+
+from flask import current_app, has_request_context, request, url_for
+
+
+def base_url() -> str:
+    """The installation's address, without a trailing slash."""
+    configured = current_app.config.get("BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if not has_request_context():
+        raise RuntimeError("BASE_URL must be set to build links outside a request")
+    return request.url_root.rstrip("/")
+
+
+def external_url(endpoint: str, **values) -> str:
+    """The absolute URL of an endpoint, as people outside reach it."""
+    # url_for's path starts with the mount point (script root) base_url() holds.
+    path = url_for(endpoint, **values).removeprefix(request.script_root)
+    return base_url() + path

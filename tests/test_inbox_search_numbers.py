@@ -1,0 +1,162 @@
+"""Numbers typed as people type them find the same contacts in the inbox and the contact list.
+
+Also: a search gives the same rows whether its matches are few (fetched by id)
+or many (tested row by row while the list is walked), see inbox/search.py.
+"""
+
+import re
+
+import pytest
+
+from leadgate.extensions import db
+from leadgate.inbox import search as inbox_search
+from leadgate.models import Contact, Conversation, Message, Workspace, utcnow
+from leadgate.phones import NumberSearch, number_search
+from leadgate.searchdoc import add_words
+
+from .inbox_support import OWNER, add_conversations, make_team
+from .support import make_user, workspace_of
+
+LISTED = re.compile(r'<li id="conversation-(\d+)"')
+CONTACT_ROW = re.compile(r'id="contact-(\d+)"')
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "wanted"),
+    [
+        ("0151 1234", "DE", NumberSearch("491511234", leading=True)),
+        ("01511234", "DE", NumberSearch("491511234", leading=True)),
+        ("(0151) 12 34", "DE", NumberSearch("491511234", leading=True)),
+        ("+49 151 1234", "DE", NumberSearch("491511234", leading=True)),
+        ("0049 151 1234", "DE", NumberSearch("491511234", leading=True)),
+        ("0664 123", "AT", NumberSearch("43664123", leading=True)),
+        ("079 123", "CH", NumberSearch("4179123", leading=True)),
+        ("1511234", "DE", NumberSearch("1511234", leading=False)),  # any part
+        ("1 201 555", "US", NumberSearch("1201555", leading=False)),  # 1 = +1
+        ("12", "DE", None),  # too few digits to mean a number
+        ("Anna", "DE", None),
+    ],
+)
+def test_a_typed_number_becomes_the_digits_it_looks_for(typed, region, wanted):
+    assert number_search(typed, region) == wanted
+
+
+def add_contact_conversation(app, team, name: str, e164: str) -> tuple[int, int]:
+    """A contact with the number as ingest and import store it, and its conversation."""
+    with app.app_context():
+        contact = Contact(
+            workspace_id=team.workspace_id,
+            wa_id=e164.removeprefix("+"),
+            phone_e164=e164,
+            profile_name=name,
+            attributes={},
+        )
+        db.session.add(contact)
+        db.session.flush()
+        conversation = Conversation(
+            workspace_id=team.workspace_id,
+            channel_id=team.channel_id,
+            contact_id=contact.id,
+        )
+        db.session.add(conversation)
+        db.session.flush()
+        db.session.add(
+            Message(
+                workspace_id=team.workspace_id,
+                channel_id=team.channel_id,
+                conversation_id=conversation.id,
+                contact_id=contact.id,
+                direction="in",
+                wamid=f"wamid.{conversation.id}",
+                type="text",
+                text="Guten Tag",
+                sent_at=utcnow(),
+            )
+        )
+        add_words(conversation, "Guten Tag")  # as ingest does for a message
+        db.session.commit()
+        return contact.id, conversation.id
+
+
+@pytest.fixture
+def numbers(app, client, auth):
+    """Lena's number, a landline holding her digits further in, and an AT number."""
+    team = make_team(app)
+    lena = add_contact_conversation(app, team, "Lena Fischer", "+4915112345678")
+    landline = add_contact_conversation(app, team, "Büro Hahn", "+49301511234567")
+    austria = add_contact_conversation(app, team, "Sepp Huber", "+436641234567")
+    add_conversations(app, team, 3, name="Andere")
+    with app.app_context():  # the same number in another workspace stays apart
+        other = workspace_of(make_user("other@example.com", name="Otto Anders"))
+        db.session.add(
+            Contact(
+                workspace_id=other.id,
+                wa_id="4915112345678",
+                phone_e164="+4915112345678",
+                attributes={},
+            )
+        )
+        db.session.commit()
+    auth.login(OWNER)
+    return {"team": team, "lena": lena, "landline": landline, "austria": austria}
+
+
+def inbox_finds(client, q: str) -> set[int]:
+    page = client.get("/inbox", query_string={"q": q, "state": "all"})
+    assert page.status_code == 200
+    return {int(n) for n in LISTED.findall(page.get_data(as_text=True))}
+
+
+def contacts_find(client, q: str) -> set[int]:
+    page = client.get("/contacts", query_string={"q": q}, headers={"HX-Request": "1"})
+    assert page.status_code == 200
+    return {int(n) for n in CONTACT_ROW.findall(page.get_data(as_text=True))}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0151 1234",
+        "01511234",
+        "0151 12345678",
+        "(0151) 1234-5678",
+        "+49 151 1234",
+        "+49 151 12345678",
+        "0049151 1234",
+        "0049 151 12345678",
+    ],
+)
+def test_national_and_international_input_find_the_number(client, numbers, typed):
+    lena_contact, lena_conversation = numbers["lena"]
+    assert inbox_finds(client, typed) == {lena_conversation}
+    assert contacts_find(client, typed) == {lena_contact}
+
+
+def test_digits_without_a_prefix_find_the_number_wherever_they_stand(client, numbers):
+    conversations = {numbers["lena"][1], numbers["landline"][1]}
+    contacts = {numbers["lena"][0], numbers["landline"][0]}
+    assert inbox_finds(client, "1511234") == conversations
+    assert contacts_find(client, "1511234") == contacts
+    assert inbox_finds(client, "5678") == {numbers["lena"][1]}  # the end of one
+
+
+def test_national_input_belongs_to_the_workspace_region(client, app, numbers):
+    austria_contact, austria_conversation = numbers["austria"]
+    assert inbox_finds(client, "0664 1234567") == set()  # in Germany: +49 664 …
+    with app.app_context():
+        db.session.get(Workspace, numbers["team"].workspace_id).phone_region = "AT"
+        db.session.commit()
+    assert inbox_finds(client, "0664 1234567") == {austria_conversation}
+    assert contacts_find(client, "0664 1234567") == {austria_contact}
+    assert inbox_finds(client, "0151 1234") == set()  # now an Austrian 0151
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["0151 1234", "1511234", "Lena", "fischer", "Guten", "Andere", "Nachricht 1"],
+)
+def test_few_and_many_matches_give_the_same_rows(client, numbers, monkeypatch, typed):
+    few = inbox_finds(client, typed)  # matches fetched by id
+    assert few
+    monkeypatch.setattr(inbox_search, "FEW", 0)  # every match counts as "many"
+    assert inbox_finds(client, typed) == few  # tested row by row in the walk
