@@ -71,6 +71,16 @@ def contact_state(dev_server, wa_id: str) -> tuple:
         ).fetchone()
 
 
+def contact_path(dev_server, wa_id: str) -> str:
+    """The contact page of the contact with this WhatsApp id."""
+    path = dev_server.log_path.parent / "leadgate.sqlite3"
+    with sqlite3.connect(path) as connection:
+        (contact_id,) = connection.execute(
+            "SELECT id FROM contact WHERE wa_id = ?", (wa_id,)
+        ).fetchone()
+    return f"/contacts/{contact_id}"
+
+
 def consent_actions(dev_server, wa_id: str) -> list[tuple]:
     path = dev_server.log_path.parent / "leadgate.sqlite3"
     with sqlite3.connect(path) as connection:
@@ -351,7 +361,13 @@ def test_the_panels_privacy_actions_ask_first_and_can_be_taken_back(
     privacy.get_by_role("button", name="Widerspruch zurücknehmen").click()
     why.fill("Falsche Person angeklickt")
     dialog.get_by_role("button", name="Widerspruch zurücknehmen").click()
-    expect(page).to_have_url(re.compile(r"/contacts/\d+"))
+    # The agent stays in the thread, which records the take-back as an event.
+    expect(page).to_have_url(re.compile(r"/inbox/\d+$"))
+    expect(page.locator("#thread")).to_contain_text("Widerspruch zurückgenommen")
+    expect(
+        privacy.get_by_role("button", name="Widerspruch erfassen", exact=True)
+    ).to_be_visible()
+    page.goto(dev_server.url + contact_path(dev_server, wa_id))
     history = page.locator("#consent-history")
     expect(history).to_contain_text("Widerspruch zurückgenommen")
     expect(history.locator(".consent-voided")).to_have_count(2)  # kept, marked
