@@ -7,7 +7,7 @@ three delivery statuses per outbound message, and 5 other contacts with 2,000
 messages each so the queries have to pick. Then it builds the export through
 the code the route calls and prints each step's seconds:
 
-  document   contact.json as a dict (privacy/export.py)
+  document   contact.json as a dict (privacy/export/contact.py)
   zip        document + contact.json, messages.csv and the media in the ZIP
   http       the whole route (POST /contacts/<id>/export) with the test client
 
@@ -232,8 +232,8 @@ def run(messages: int) -> bool:
     from leadgate import create_app
     from leadgate.extensions import db
     from leadgate.models import Contact
-    from leadgate.privacy.export import contact_document
-    from leadgate.privacy.export_zip import contact_archive
+    from leadgate.privacy.export.archive import contact_archive
+    from leadgate.privacy.export.contact import contact_document
 
     url = database_url()
     app = create_app(

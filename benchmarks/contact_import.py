@@ -4,8 +4,8 @@ Writes a realistic German Excel export (";"-separated, UTF-8 with BOM): mobile
 numbers typed every way, names with umlauts, emails, labels, a custom field,
 half the rows with consent, source and date, a few invalid rows; a tenth of
 the numbers are known contacts already, some of them opted out. Then it runs
-the import through the code the routes call (contacts/importing.py and
-import_writes.py), inside the app, and prints each step's seconds, rows/s and
+the import through the code the routes call (contacts/importing/plan.py and
+writes.py), inside the app, and prints each step's seconds, rows/s and
 what was written:
 
   upload            read, hash and store the file, guess the mapping
@@ -154,7 +154,8 @@ def run(rows: int) -> bool:
 
     from leadgate import create_app
     from leadgate.auth import services
-    from leadgate.contacts import import_writes, importing
+    from leadgate.contacts.importing import plan as import_plan
+    from leadgate.contacts.importing import writes
     from leadgate.extensions import db
     from leadgate.models import ConsentRecord, Contact
 
@@ -169,16 +170,16 @@ def run(rows: int) -> bool:
         data, invalid = csv_file(rows)
 
         started = time.perf_counter()
-        contact_import = importing.start_import(
+        contact_import = import_plan.start_import(
             workspace.id, user, "kontakte.csv", data
         )
         contact_import.consent_text = "Ich möchte Angebote per WhatsApp erhalten."
         db.session.commit()
         uploaded = time.perf_counter()
-        table = importing.load_table(contact_import)
-        plan = importing.plan_import(contact_import, workspace, table)
+        table = import_plan.load_table(contact_import)
+        plan = import_plan.plan_import(contact_import, workspace, table)
         checked = time.perf_counter()
-        import_writes.run_import(contact_import, workspace, user)
+        writes.run_import(contact_import, workspace, user)
         db.session.commit()
         finished = time.perf_counter()
 

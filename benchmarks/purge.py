@@ -159,7 +159,7 @@ def seed(conversations: int, statuses: int, files: list[str]) -> None:
 def run_purge(results) -> None:
     """In its own process, as the RQ worker runs it."""
     from leadgate import create_app
-    from leadgate.privacy.retention import purge
+    from leadgate.privacy.retention.purge import purge
 
     with create_app().app_context():
         started = time.perf_counter()

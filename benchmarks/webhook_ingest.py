@@ -9,9 +9,16 @@ until every event is processed and prints the figures, next to a bare Flask
 under two processes per core.
 
     .venv/bin/python benchmarks/webhook_ingest.py [--events 30000] [--connections 64]
+        [--mix meta|inbound] [--contacts 5000] [--no-fast-path] [--no-reference]
 
-Needs PostgreSQL (BENCH_ADMIN_DATABASE_URL, default postgres@127.0.0.1/postgres),
-Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13).
+--mix meta (default) sends one inbound text per three statuses, as Meta does for
+messages the team sends; --mix inbound sends only inbound texts, from --contacts
+distinct contacts (what a busy team receives). --no-fast-path answers every
+POST through the Flask view (WEBHOOK_FAST_PATH=0), to measure webhooks/fast.py.
+
+Needs PostgreSQL (BENCH_ADMIN_DATABASE_URL, default postgres@127.0.0.1/postgres,
+database BENCH_DB_NAME, default leadgate_bench), Redis (BENCH_REDIS_URL, default
+redis://127.0.0.1:6379/13); listens on BENCH_PORT (default 8731) and the next port.
 """
 
 import argparse
@@ -40,11 +47,12 @@ ADMIN_URL = os.environ.get(
     "BENCH_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-DB_NAME = "leadgate_bench"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "leadgate_bench")
 PHONE_NUMBER_ID = "106540352242922"
 WABA_ID = "102290129340398"
 APP_SECRET = "bench-app-secret"
-PORT_APP, PORT_HELLO = 8731, 8732
+PORT_APP = int(os.environ.get("BENCH_PORT", "8731"))
+PORT_HELLO = PORT_APP + 1
 
 
 def database_url() -> str:
@@ -176,15 +184,16 @@ def meta_bytes(payload: dict) -> bytes:
 
 
 def build_webhooks(
-    webhook_path: str, events: int, duplicate_share: float
+    webhook_path: str, events: int, duplicate_share: float, mix: str, contacts: int
 ) -> tuple[list[bytes], dict]:
-    """Create the webhooks: 1 inbound per 3 statuses (Meta's mix), some sent twice."""
+    """Create the webhooks: 1 inbound per 3 statuses (Meta's mix) or inbound
+    only, some sent twice."""
     rng = random.Random(7)
     payloads, expected = [], {"messages": 0, "statuses": 0}
     n = 0
     while len(payloads) < events:
-        if n % 4 == 0:
-            payloads.append(inbound(n, contacts=2000))
+        if mix == "inbound" or n % 4 == 0:
+            payloads.append(inbound(n, contacts=contacts))
             expected["messages"] += 1
         else:
             state = ("sent", "delivered", "read")[n % 4 - 1]
@@ -308,15 +317,25 @@ def main() -> None:
     )
     parser.add_argument("--rq-workers", type=int, default=2)
     parser.add_argument("--duplicates", type=float, default=0.02)
+    parser.add_argument("--mix", choices=("meta", "inbound"), default="meta")
+    parser.add_argument(
+        "--contacts", type=int, default=None, help="default: 2000 (meta), 5000"
+    )
+    parser.add_argument("--no-fast-path", action="store_true")
+    parser.add_argument("--no-reference", action="store_true")
     args = parser.parse_args()
+    contacts = args.contacts or (2000 if args.mix == "meta" else 5000)
+    if args.no_fast_path:
+        os.environ["WEBHOOK_FAST_PATH"] = "0"
 
     # The reference under LeadGate's settings, and under gunicorn's usual two
     # processes per core (the bare app's best on 2 cores): both are printed.
     references = {}
-    for workers, threads in {
-        (args.web_workers, args.threads),
-        (2 * (os.cpu_count() or 1), 16),
-    }:
+    for workers, threads in (
+        set()
+        if args.no_reference
+        else {(args.web_workers, args.threads), (2 * (os.cpu_count() or 1), 16)}
+    ):
         hello = start_gunicorn("benchmarks.hello_app:app", PORT_HELLO, workers, threads)
         try:
             hello_requests = [loadgen.build_request("/hello", b"{}", "-")] * args.events
@@ -327,7 +346,9 @@ def main() -> None:
             stop(hello)
 
     webhook_path, _ = prepare_database()
-    requests, expected = build_webhooks(webhook_path, args.events, args.duplicates)
+    requests, expected = build_webhooks(
+        webhook_path, args.events, args.duplicates, args.mix, contacts
+    )
     web = start_gunicorn("wsgi:app", PORT_APP, args.web_workers, args.threads)
     workers = start_workers(args.rq_workers, "high")
     try:
@@ -342,6 +363,9 @@ def main() -> None:
     seconds = float(figures["processing_seconds"] or 0)
     print(
         f"webhooks posted:            {expected['posts']} ({args.events} unique, {expected['posts'] - args.events} duplicates), {args.connections} connections"
+    )
+    print(
+        f"mix, fast path:             {args.mix} ({expected['messages']} inbound from up to {contacts} contacts, {expected['statuses']} statuses), fast path {'off' if args.no_fast_path else 'on'}"
     )
     for (workers, threads), reference in sorted(references.items()):
         rate = len(reference.latencies) / reference.seconds
@@ -365,6 +389,7 @@ def main() -> None:
     print(
         f"events fully processed/s:   {figures['processed'] / seconds:.0f} ({figures['processed']} events in {seconds:.1f} s from first receipt; {left} still pending)"
     )
+    print(f"inbound messages stored/s:  {figures['distinct_messages'] / seconds:.0f}")
     print(
         f"events lost:                {expected['messages'] - figures['distinct_messages'] + expected['statuses'] - figures['statuses']}"
     )
@@ -372,6 +397,7 @@ def main() -> None:
         f"duplicates created:         {figures['messages'] - figures['distinct_messages']} messages; statuses {figures['statuses']} rows for {expected['statuses']} unique"
     )
     print(f"contacts:                   {figures['contacts']}")
+    print(f"load average (1, 5, 15 min): {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -13,16 +13,17 @@ from .auth.routes import bp as auth_bp
 from .channels.routes import bp as channels_bp
 from .config import INSTANCE_DIR, load_config, require_production_services
 from .consent.routes import bp as consent_bp
-from .contacts import bp as contacts_bp
 from .contacts.fields import bp as contact_fields_bp
+from .contacts.routes import bp as contacts_bp
+from .cookies.language import bp as language_bp
 from .cookies.routes import bp as cookies_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from .inbox import bp as inbox_bp
-from .inbox.canned import bp as canned_bp
-from .inbox.labels import bp as labels_bp
-from .leadforms import bp as leadforms_bp
+from .inbox.routes import bp as inbox_bp
+from .inbox.routes.canned import bp as canned_bp
+from .inbox.routes.labels import bp as labels_bp
 from .leadforms.public import bp as leadform_public_bp
-from .privacy import bp as privacy_bp
+from .leadforms.routes import bp as leadforms_bp
+from .privacy.routes import bp as privacy_bp
 from .public.routes import bp as public_bp
 from .webhooks.app import PREFIX as WEBHOOK_PREFIX
 from .webhooks.app import create_webhook_app
@@ -48,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth_services.init_login_manager(login_manager)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
@@ -72,7 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         privacy_bp,
         channels_bp,
         webhooks_bp,
-        i18n.bp,
+        language_bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)

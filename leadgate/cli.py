@@ -8,21 +8,19 @@ import click
 from flask import Flask, current_app, url_for
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
-from rq import Queue, Worker
+from rq import Queue
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from . import audit, dev_mail, dev_stack, embedded
+from . import audit, dev_mail, embedded, jobs
 from .auth import services
 from .auth.two_factor_cli import two_factor_off
 from .channels.services import create_channel
-from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from .extensions import db
 from .models import Channel, Workspace
-from .privacy.export_cli import contact as contact_command
-from .privacy.retention_cli import purge as purge_command
-from .queue import QUEUE_NAMES, AppWorker, redis_connection
-from .whatsapp.emulator import emulator_of, run_emulator
+from .privacy.export.cli import contact as contact_command
+from .privacy.retention.cli import purge as purge_command
+from .queue import QUEUE_NAMES, AppWorker, ForkingAppWorker, redis_connection
 
 
 def main() -> None:
@@ -54,6 +52,11 @@ def register(app: Flask) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def dev(host: str, port: int) -> None:
     """Start the whole embedded stack: migrations, web, worker, scheduler, cron, emulator."""
+    # Imported here, like in `emulator` and `demo-seed`: the production app
+    # registers these commands but never loads the emulator (tests/test_production_app.py).
+    from . import dev_stack
+    from .whatsapp.emulator import emulator_of
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     upgrade()
     app = current_app._get_current_object()
@@ -62,7 +65,7 @@ def dev(host: str, port: int) -> None:
     emulator_app, wsgi = dev_stack.mount_emulator(
         app, base_url, use_for_graph=not os.environ.get("WHATSAPP_GRAPH_URL")
     )
-    embedded.start(app)
+    embedded.start(app, jobs.names())
     dev_stack.sync_templates_soon(app)
     click.echo(f"LeadGate läuft auf {base_url}  (Strg+C beendet)")
     click.echo(
@@ -80,6 +83,8 @@ def dev(host: str, port: int) -> None:
 @click.option("--port", default=5055, show_default=True, type=int)
 def emulator(host: str, port: int) -> None:
     """Run the WhatsApp Cloud API emulator standalone (Graph API, webhooks, phone page)."""
+    from .whatsapp.emulator import run_emulator
+
     click.echo(
         f"Cloud-API-Emulator: http://{host}:{port}/v25.0  Kundenhandy: http://{host}:{port}/phone"
     )
@@ -130,6 +135,8 @@ def set_platform_admin(email: str, revoke: bool) -> None:
 @with_appcontext
 def demo_seed() -> None:
     """Create the demo workspace, its login, its WhatsApp channel and some history."""
+    from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+
     seed_demo()
     # Without BASE_URL: the address `leadgate dev` serves by default.
     base = current_app.config["BASE_URL"] or "http://127.0.0.1:5000"
@@ -157,11 +164,13 @@ def worker(queues: tuple[str, ...], burst: bool, fork: bool) -> None:
             "REDIS_URL is not set; without Redis the queue runs inside `leadgate dev`."
         )
     connection = redis_connection()
-    worker_class = Worker if fork else AppWorker
+    worker_class = ForkingAppWorker if fork else AppWorker
     rq_worker = worker_class(
-        [Queue(name, connection=connection) for name in queues], connection=connection
+        [Queue(name, connection=connection) for name in queues],
+        connection=connection,
+        app=current_app._get_current_object(),
+        allowed_jobs=jobs.names(),
     )
-    rq_worker.app = current_app._get_current_object()
     rq_worker.work(with_scheduler=True, burst=burst)
 
 

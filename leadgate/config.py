@@ -89,6 +89,9 @@ def load_config() -> dict:
             _env("WHATSAPP_PAIR_INTERVAL_SECONDS") or 6
         ),
         "WHATSAPP_PAIR_BURST": int(_env("WHATSAPP_PAIR_BURST") or 10),
+        # Cached-channel webhook POSTs answered by plain WSGI (webhooks/fast.py);
+        # off only to measure what it saves (benchmarks/webhook_ingest.py).
+        "WEBHOOK_FAST_PATH": _bool("WEBHOOK_FAST_PATH", True),
         # A webhook drain keeps polling this long after its last event, so a
         # steady stream is applied in few large batches instead of many jobs.
         "WEBHOOK_DRAIN_LINGER_SECONDS": float(

@@ -2,13 +2,13 @@
 
 from rq import cron
 
-from .contacts.import_writes import purge_contact_imports
+from .contacts.importing.writes import purge_contact_imports
 from .inbox.team import wake_snoozed
-from .jobs import purge_expired_invites
 from .outbound.recovery import sweep_outbound
 from .outbound.templates import sync_all_templates
-from .privacy.retention import nightly_purge
+from .privacy.retention.purge import nightly_purge
 from .webhooks.ingest import requeue_stale_webhooks
+from .workspaces.services import purge_expired_invites
 
 cron.register(requeue_stale_webhooks, queue_name="high", interval=60)
 cron.register(sweep_outbound, queue_name="default", interval=30)

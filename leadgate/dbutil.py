@@ -4,9 +4,11 @@ from collections.abc import Sequence
 
 from psycopg.rows import namedtuple_row
 from psycopg.types.json import Jsonb
-from sqlalchemy import ColumnElement, Table, any_, bindparam
+from sqlalchemy import ColumnElement, Table, any_, bindparam, func, inspect, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import sqltypes
+from sqlalchemy.sql.elements import ClauseElement
 
 from .extensions import db
 
@@ -127,3 +129,85 @@ def with_python_defaults(table: Table, rows: list[dict]) -> list[dict]:
         arg = column.default.arg
         defaults[column.name] = arg(None) if column.default.is_callable else arg
     return [{**defaults, **row} for row in rows]
+
+
+def bulk_update(table: Table, rows: list[dict], **same) -> None:
+    """UPDATE many rows by id with one statement (PostgreSQL), executemany elsewhere.
+
+    `rows` are dicts with "id" and the same other keys (column names), `same`
+    values or SQL expressions for every row. On PostgreSQL the rows travel as
+    one array per column through unnest(), like bulk_insert_ignoring_conflicts:
+    one statement and one round trip instead of one statement per row.
+    """
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "id"]
+    if db.session.connection().dialect.name != "postgresql":
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(**{name: bindparam(f"b_{name}") for name in names}, **same)
+        )
+        db.session.execute(
+            statement, [{f"b_{key}": value for key, value in r.items()} for r in rows]
+        )
+        return
+    refuse_over_long(table, rows)
+    arrays = [
+        bindparam(
+            f"b_{name}",
+            [row[name] for row in rows],
+            type_=postgresql.ARRAY(unbounded(table.c[name].type)),
+        )
+        for name in ("id", *names)
+    ]
+    batch = func.unnest(*arrays).table_valued("id", *names).render_derived(name="batch")
+    db.session.execute(
+        update(table)
+        .where(table.c.id == batch.c.id)
+        .values(**{name: batch.c[name] for name in names}, **same)
+    )
+
+
+def update_changed_at_once(model) -> None:
+    """Write the session's changed `model` objects with one UPDATE per column set.
+
+    The unit of work sends one UPDATE per changed object (pipelined, but each a
+    statement of its own for PostgreSQL to plan and run): a drain batch changes
+    hundreds of conversations and contacts. Objects changed alike go out with
+    one bulk_update instead and count as clean; objects with SQL expressions
+    or changed relationships are left to the unit of work.
+    """
+    columns = {column.key for column in inspect(model).column_attrs}
+    groups: dict[tuple[str, ...], list] = {}
+    for instance in db.session.dirty:
+        if type(instance) is not model:
+            continue
+        state = inspect(instance)
+        # committed_state holds the attributes set since the last flush: only
+        # those can have changed (far cheaper than every attribute's history).
+        changed = tuple(
+            sorted(
+                key
+                for key in state.committed_state
+                if state.attrs[key].history.has_changes()
+            )
+        )
+        values = [getattr(instance, key) for key in changed]
+        if (
+            not changed
+            or not set(changed) <= columns
+            or any(isinstance(value, ClauseElement) for value in values)
+        ):
+            continue
+        groups.setdefault(changed, []).append(instance)
+    table = model.__table__
+    for changed, instances in groups.items():
+        rows = [
+            {"id": i.id, **{key: getattr(i, key) for key in changed}}
+            for i in sorted(instances, key=lambda i: i.id)
+        ]
+        bulk_update(table, rows)
+        for instance in instances:
+            for key in changed:
+                set_committed_value(instance, key, getattr(instance, key))

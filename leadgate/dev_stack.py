@@ -7,11 +7,12 @@ from sqlalchemy import select
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from . import dev_mail
-from .channels.services import access_token, app_secret
+from .channels.services import app_secret
 from .extensions import db
 from .models import Channel
 from .outbound.templates import sync_templates
 from .queue import get_queue
+from .whatsapp.channels import access_token
 from .whatsapp.emulator import create_emulator_app, emulator_of
 
 EMULATOR_PREFIX = "/_emulator"

@@ -2,13 +2,19 @@
 
 They share the in-process fakeredis with the web server, so nothing but Python is
 needed. Production runs the same RQ pieces as separate processes on real Redis.
+
+RQ installs SIGINT/SIGTERM handlers when a worker, scheduler or cron starts, and
+Python allows that only in the main thread. RQ has no public switch for it, so
+the three classes below override RQ's `_install_signal_handlers`;
+tests/test_embedded.py fails if an RQ release renames it or starts them another way.
 """
 
 import logging
 import threading
+from collections.abc import Iterable
 
 from flask import Flask
-from rq import Queue
+from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
@@ -43,12 +49,17 @@ class ThreadCron(CronScheduler):
         pass
 
 
-def start(app: Flask) -> list[threading.Thread]:
+# The RQ classes and the private method each of them calls on start.
+OVERRIDDEN = ((SimpleWorker, "work"), (RQScheduler, "work"), (CronScheduler, "start"))
+
+
+def start(app: Flask, allowed_jobs: Iterable[str]) -> list[threading.Thread]:
     """Start worker, scheduler and cron threads bound to this app."""
     connection = redis_connection(app)
     queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
-    worker = ThreadWorker(queues, connection=connection)
-    worker.app = app
+    worker = ThreadWorker(
+        queues, connection=connection, app=app, allowed_jobs=allowed_jobs
+    )
     scheduler = ThreadScheduler(queues, connection=connection, interval=1)
     cron = ThreadCron(connection=connection)
     cron.load_config_from_file(

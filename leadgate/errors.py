@@ -1,7 +1,8 @@
 """Error pages in the user's language; htmx requests get a short fragment."""
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 
 from .extensions import db
@@ -11,6 +12,21 @@ from .htmx import is_fragment_request
 def _render(status: int, title: str, text: str):
     template = "errors/_error.html" if is_fragment_request() else "errors/error.html"
     return render_template(template, status=status, title=title, text=text), status
+
+
+def abort_if_invalid(form: FlaskForm) -> None:
+    """End the request with 422 naming the first problem of a posted action form.
+
+    For the one-click actions whose pages offer only valid choices: malformed
+    input comes from a crafted or outdated request, so the answer is an error
+    in words (the page or, for htmx, a fragment), never a 500.
+    """
+    if form.validate():
+        return
+    name, messages = next(iter(form.errors.items()))
+    label = form[name].label.text if name in form else ""
+    text = str(messages[0])
+    abort(422, description=f"{label}: {text}" if label else text)
 
 
 def register(app: Flask) -> None:
@@ -31,6 +47,10 @@ def register(app: Flask) -> None:
             _("Ungültige Anfrage"),
             _("Die Anfrage konnte nicht verarbeitet werden."),
         )
+
+    @app.errorhandler(422)
+    def invalid_input(error):
+        return _render(422, _("Ungültige Eingabe"), error.description)
 
     @app.errorhandler(403)
     def forbidden(error):

@@ -1,12 +1,8 @@
 """Validators and fields shared by several forms."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
-
-from .auth.passwords import password_problem
+from wtforms import EmailField, StringField
+from wtforms.validators import DataRequired, Email, Length
 
 
 def strip(value):
@@ -26,29 +22,15 @@ def email_field(label=None) -> EmailField:
     )
 
 
-class StrongPassword:
-    """Reject weak passwords; name and email of the form count as guessable words."""
-
-    def __call__(self, form, field) -> None:
-        inputs = []
-        for name in ("name", "email"):
-            value = getattr(getattr(form, name, None), "data", None)
-            if isinstance(value, str):
-                inputs += re.split(r"[\s@._+-]+", value.lower())
-        problem = password_problem(field.data or "", inputs)
-        if problem:
-            raise ValidationError(problem)
-
-
-def new_password_field(label=None) -> PasswordField:
-    return PasswordField(
-        label or _l("Passwort"),
+def name_field(label=None) -> StringField:
+    """A person's name, as the account, sign-up and contact forms ask for it."""
+    return StringField(
+        label or _l("Name"),
         validators=[
-            DataRequired(_l("Bitte wählen Sie ein Passwort.")),
-            StrongPassword(),
+            DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
+            Length(max=120),
         ],
-        render_kw={"autocomplete": "new-password", "minlength": 10},
-        description=_l("Mindestens 10 Zeichen; mehrere zufällige Wörter sind ideal."),
+        render_kw={"autocomplete": "name"},
     )
 
 

@@ -1,45 +1,60 @@
-"""RQ job functions. They take ids and keys, run inside an app context, and are idempotent.
+"""Every RQ job of LeadGate, listed in one place.
 
-Mail jobs live in mail.py.
+Why one list instead of a jobs.py per feature: a job is a thin entry point
+into its feature's service code (deliver_due beside the delivery rules,
+download_media beside the media checks), so it stays in that module; what was
+missing is the overview. This list is it: the worker runs only these functions
+(RQ would import and call any dotted name a job in Redis carries), and
+tests/test_jobs.py fails when a module enqueues a function not listed.
+Mail jobs live in mail.py. The app context comes from the worker
+(queue.AppWorker), never from the job.
+
+This module sits beside cli.py and cron.py, above the features: nothing in a
+feature or the shared layer imports it.
 """
 
-import functools
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
 
-from flask import Flask, has_app_context
-from sqlalchemy import delete
+from .auth.mails import send_email_change, send_password_reset
+from .auth.registration import send_sign_up_mail
+from .contacts.importing.writes import purge_contact_imports
+from .inbox.team import wake_snoozed
+from .mail import send_invite
+from .media import download_media
+from .outbound.delivery import deliver_due
+from .outbound.receipts import send_read_receipt
+from .outbound.recovery import sweep_outbound
+from .outbound.templates import sync_all_templates, sync_templates
+from .privacy.files import delete_media_files
+from .privacy.retention.purge import nightly_purge
+from .webhooks.ingest import process_pending_webhooks, requeue_stale_webhooks
+from .workspaces.services import purge_expired_invites
 
-from .extensions import db
-from .models import Invite, utcnow
+JOBS: tuple[Callable, ...] = (
+    # Inbound: the "high" queue.
+    process_pending_webhooks,
+    requeue_stale_webhooks,
+    # Outbound and media: "default".
+    deliver_due,
+    sweep_outbound,
+    send_read_receipt,
+    download_media,
+    wake_snoozed,
+    # Mail.
+    send_sign_up_mail,
+    send_password_reset,
+    send_email_change,
+    send_invite,
+    # Slow and nightly: "low".
+    sync_templates,
+    sync_all_templates,
+    delete_media_files,
+    nightly_purge,
+    purge_contact_imports,
+    purge_expired_invites,
+)
 
-_worker_app: Flask | None = None
 
-
-def in_app_context(func: Callable) -> Callable:
-    """Run the job in the app's context, creating the app once per worker process."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        global _worker_app
-        if has_app_context():
-            return func(*args, **kwargs)
-        if _worker_app is None:
-            from . import create_app  # at first use, never at import time
-
-            _worker_app = create_app()
-        with _worker_app.app_context():
-            return func(*args, **kwargs)
-
-    return wrapper
-
-
-@in_app_context
-def purge_expired_invites() -> int:
-    """Delete invites that expired more than 30 days ago."""
-    result = db.session.execute(
-        delete(Invite).where(Invite.expires_at < utcnow() - timedelta(days=30))
-    )
-    db.session.commit()
-    return result.rowcount
+def names() -> frozenset[str]:
+    """The dotted names RQ stores for these functions (Job.func_name)."""
+    return frozenset(f"{job.__module__}.{job.__qualname__}" for job in JOBS)

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Iterable, Iterator
 
+import redis
 from flask import current_app
 
 from . import metrics
@@ -23,7 +24,7 @@ from .queue import redis_connection
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "leadgate:live:{}"
+CHANNEL = "leadgate:live:{db}:{workspace_id}"
 COALESCE_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15  # keeps proxies from closing an idle stream
 RETRY_MS = 3000  # the browser reconnects after a drop
@@ -38,13 +39,21 @@ def presence_event(conversation_id: int) -> str:
     return f"presence-{conversation_id}"
 
 
+def channel_name(connection: redis.Redis, workspace_id: int) -> str:
+    """Pub/sub ignores Redis' db number: the channel carries it, so LeadGates (or
+    parallel test workers) on other dbs of one Redis server never hear each other."""
+    db = connection.connection_pool.connection_kwargs.get("db", 0)
+    return CHANNEL.format(db=db, workspace_id=workspace_id)
+
+
 def publish(workspace_id: int, events: Iterable[str]) -> None:
     """Tell the workspace's open inboxes what changed; never fails the caller."""
     events = sorted(set(events))
     if not events:
         return
     try:
-        redis_connection().publish(CHANNEL.format(workspace_id), json.dumps(events))
+        connection = redis_connection()
+        connection.publish(channel_name(connection, workspace_id), json.dumps(events))
     except Exception:  # live updates are a convenience; polling still catches up
         log.warning("Live update for workspace %s not published", workspace_id)
 
@@ -63,7 +72,7 @@ def stream(workspace_id: int) -> Iterator[str]:
     """The SSE body for one browser (runs outside any app context)."""
     connection = redis_connection(current_app._get_current_object())
     pubsub = connection.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(CHANNEL.format(workspace_id))
+    pubsub.subscribe(channel_name(connection, workspace_id))
 
     def body() -> Iterator[str]:
         metrics.SSE_CLIENTS.inc()

@@ -1,4 +1,8 @@
-"""Outgoing email: one job per kind of mail, given ids and keys, rendering inside.
+"""Outgoing email: sending, rendering, and one job per kind of mail (ids and keys).
+
+The mails of a feature whose rules they need live with it (auth/mails.py:
+password reset and address change; auth/registration.py: sign-up), so this
+shared module imports no feature. The invite mail needs only its row.
 
 RQ logs each job as `func(args)` when it starts and again when it fails, so
 whatever a job is given ends up in the logs. Mail jobs therefore get ids: they
@@ -26,10 +30,8 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from . import stash
-from .auth import services as auth_services
 from .extensions import db
-from .jobs import in_app_context
-from .models import Invite, User
+from .models import Invite
 from .queue import enqueue
 from .urls import base_url, external_url
 
@@ -123,65 +125,12 @@ def _send_smtp(message: EmailMessage) -> None:
         raise MailNotSent(f"{type(error).__name__} {code}".strip()) from None
 
 
-def mail_password_reset(user: User) -> None:
-    enqueue(send_password_reset, user.id, request_locale(), base_url())
-
-
-@in_app_context
-def send_password_reset(user_id: int, locale: str, address: str | None = None) -> None:
-    """Mail a user a fresh link to choose a new password."""
-    user = db.session.get(User, user_id)
-    if user is None or user.deleted_at is not None:
-        return
-    with rendering(user.locale or locale, address):
-        token = auth_services.make_password_reset_token(user)
-        send(
-            user.email,
-            _("Ihr Link zum Zurücksetzen des Passworts"),
-            "mail/password_reset.txt",
-            user=user,
-            url=external_url("auth.password_reset", token=token),
-        )
-
-
-def mail_email_change(user: User, new_email: str) -> None:
-    """Queue the confirmation for a new address (the job checks it is free)."""
-    data = {
-        "email": auth_services.normalise_email(new_email),
-        "locale": request_locale(),
-        "base_url": base_url(),
-    }
-    enqueue(send_email_change, user.id, stash.put(data, STASH_SECONDS))
-
-
-@in_app_context
-def send_email_change(user_id: int, key: str) -> None:
-    """Mail the link that confirms a new address to that address, if it is free."""
-    data, user = stash.get(key), db.session.get(User, user_id)
-    if data is None or user is None:
-        log.warning("Email change mail not sent: its request expired")
-        return
-    # A taken address gets no mail: that must not tell the user about other accounts.
-    if auth_services.find_user_by_email(data["email"]) is None:
-        with rendering(user.locale or data["locale"], data.get("base_url")):
-            token = auth_services.make_email_change_token(user, data["email"])
-            send(
-                data["email"],
-                _("Bitte bestätigen Sie Ihre neue E-Mail-Adresse"),
-                "mail/email_change.txt",
-                user=user,
-                url=external_url("account.confirm_email", token=token),
-            )
-    stash.drop(key)
-
-
 def mail_invite(invite: Invite, token: str) -> None:
     """Queue the invite mail; its token exists only here (the database has its hash)."""
     data = {"token": token, "locale": request_locale(), "base_url": base_url()}
     enqueue(send_invite, invite.id, stash.put(data, STASH_SECONDS))
 
 
-@in_app_context
 def send_invite(invite_id: int, key: str) -> None:
     """Mail an invite's link to the invited address while the invite is open."""
     data, invite = stash.get(key), db.session.get(Invite, invite_id)

@@ -1,26 +1,28 @@
-"""Inbound media: fetch from the Graph API, check, store by SHA-256 under MEDIA_DIR."""
+"""Inbound media: fetch from the Graph API, check, store by SHA-256 under MEDIA_DIR.
+
+A temporary Graph error raises, and RQ runs the job again by retry.MEDIA_DOWNLOAD;
+`download_failed` (the job's on_failure) marks the media failed once no retry is
+left, so the thread says "could not be loaded" instead of waiting for ever.
+"""
 
 import hashlib
 import logging
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from rq import Callback
 
-from . import metrics
-from .channels.services import client_for
+from . import metrics, retry
 from .extensions import db
-from .jobs import in_app_context
 from .models import Channel, Message
 from .queue import get_queue
+from .whatsapp.channels import client_for
 from .whatsapp.client import WhatsAppError
-from .whatsapp.payloads_limits import MIME_TYPE, fit
+from .whatsapp.payloads.limits import MIME_TYPE, fit
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-RETRY_DELAYS = [10, 60, 300, 900]  # seconds before attempts 2..5
 MB = 1024 * 1024
 # Meta's limits per type (cloudapi.md): anything larger or of another kind is refused.
 LIMITS = {
@@ -44,7 +46,13 @@ class MediaRejected(Exception):
 
 def enqueue_download(message_id: int) -> None:
     # The default queue: downloads never hold up inbound processing on "high".
-    get_queue("default").enqueue(download_media, message_id, 1, result_ttl=0)
+    get_queue("default").enqueue(
+        download_media,
+        message_id,
+        result_ttl=0,
+        retry=retry.MEDIA_DOWNLOAD.rq(),
+        on_failure=Callback(download_failed),
+    )
 
 
 def media_path(sha256: str) -> Path:
@@ -63,9 +71,8 @@ def store_bytes(data: bytes) -> str:
     return sha256
 
 
-@in_app_context
-def download_media(message_id: int, attempt: int = 1) -> str:
-    """Fetch one message's media; retry temporary failures later, then give up clearly."""
+def download_media(message_id: int) -> str:
+    """Job: fetch one message's media; a temporary failure raises (RQ retries)."""
     message = db.session.get(Message, message_id)
     if message is None or message.media_state == "stored" or not message.media_id:
         return "skipped"
@@ -75,16 +82,21 @@ def download_media(message_id: int, attempt: int = 1) -> str:
     except MediaRejected as error:
         return finish(message, "failed", f"rejected: {error}")
     except WhatsAppError as error:
-        if error.retryable and attempt < MAX_ATTEMPTS:
-            message.media_state = "retrying"
-            db.session.commit()
-            delay = timedelta(seconds=RETRY_DELAYS[attempt - 1])
-            get_queue("default").enqueue_in(
-                delay, download_media, message_id, attempt + 1
-            )
-            return "retrying"
-        return finish(message, "failed", f"graph error {error.code}")
+        if not error.retryable:
+            return finish(message, "failed", f"graph error {error.code}")
+        message.media_state = "retrying"
+        db.session.commit()
+        raise
     return finish(message, "stored", "ok")
+
+
+def download_failed(job, connection, kind, error, traceback) -> None:
+    """RQ's on_failure, after every failed run: the last one marks the media failed."""
+    if job.should_retry:
+        return
+    message = db.session.get(Message, job.args[0])
+    if message is not None and message.media_state != "stored":
+        finish(message, "failed", f"{kind.__name__} on the last attempt")
 
 
 def finish(message: Message, state: str, reason: str) -> str:

@@ -24,10 +24,21 @@ does not know which of its words are old, so dropping them would mean
 rebuilding it from the messages on every write, and ordinary conversations
 never get near 20,000 distinct words. A conversation filled by a flood keeps
 its earlier words; the retention purge rebuilds its document from the newest
-messages once old ones expire (privacy/purge_batches.py).
+messages once old ones expire (privacy/retention/batches.py).
 """
 
-from sqlalchemy import Text, case, cast, func, literal_column, select
+from sqlalchemy import (
+    Integer,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from .extensions import db
 from .models import Conversation
@@ -79,18 +90,50 @@ def add_words(conversation: Conversation, *texts: str | None) -> None:
     current = func.coalesce(Conversation.search_document, EMPTY)
     new = select(func.strip(simple(words)).label("words")).subquery()
     conversation.search_document = (
-        select(
-            case(
-                (
-                    (func.length(current) < MAX_DOCUMENT_WORDS)
-                    & (text_size(current) + text_size(new.c.words) < TSVECTOR_BYTES),
-                    func.strip(current.op("||")(new.c.words)),
-                ),
-                else_=current,
-            )
-        )
+        select(appended(current, new.c.words))
         .select_from(new)  # the new words' tsvector, computed once
         .scalar_subquery()
+    )
+
+
+def add_words_to_many(texts_by_conversation: dict[int, list[str | None]]) -> None:
+    """Append texts to many conversations' documents with one UPDATE (PostgreSQL only).
+
+    For writers of many conversations at once (the webhook drain): add_words
+    makes each conversation's UPDATE a statement of its own, one round trip each.
+    """
+    words = {cid: indexed(texts) for cid, texts in texts_by_conversation.items()}
+    words = {cid: text for cid, text in words.items() if text}
+    if not words or not on_postgresql():
+        return
+    rows = (
+        func.unnest(
+            bindparam("ids", type_=ARRAY(Integer)),
+            bindparam("words", type_=ARRAY(Text)),
+        )
+        .table_valued("id", "words")
+        .render_derived(name="batch")
+    )
+    new = select(rows.c.id, func.strip(simple(rows.c.words)).label("words")).subquery()
+    table = Conversation.__table__
+    current = func.coalesce(table.c.search_document, EMPTY)
+    db.session.execute(
+        update(table)
+        .where(table.c.id == new.c.id)
+        .values(search_document=appended(current, new.c.words)),
+        {"ids": list(words), "words": list(words.values())},
+    )
+
+
+def appended(current, new_words):
+    """The document with the new words, unless it is full or both would not fit."""
+    return case(
+        (
+            (func.length(current) < MAX_DOCUMENT_WORDS)
+            & (text_size(current) + text_size(new_words) < TSVECTOR_BYTES),
+            func.strip(current.op("||")(new_words)),
+        ),
+        else_=current,
     )
 
 

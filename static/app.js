@@ -652,15 +652,15 @@
   });
 
   // Errors of htmx requests become a visible message instead of silence.
+  // The text is the server's, in the reader's language (base.html's <template>).
   document.addEventListener("htmx:responseError", function (event) {
     var flashes = document.getElementById("flashes");
-    if (!flashes) return;
-    var message = document.createElement("p");
-    message.className = "flash flash-error";
+    var template = document.getElementById("htmx-error-template");
+    if (!flashes || !template) return;
+    var message = template.content.firstElementChild.cloneNode(true);
     message.setAttribute("role", "alert");
-    message.textContent = document.documentElement.lang === "en"
-      ? "That did not work (error " + event.detail.xhr.status + "). Please reload the page."
-      : "Das hat nicht geklappt (Fehler " + event.detail.xhr.status + "). Bitte laden Sie die Seite neu.";
+    var status = message.querySelector("[data-error-status]");
+    if (status) status.textContent = event.detail.xhr.status;
     flashes.appendChild(message);
   });
 

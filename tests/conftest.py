@@ -4,15 +4,21 @@ import os
 import tempfile
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
+
+from .xdist_support import isolate_worker
 
 # Keep generated files (dev secret key, SQLite) out of the checkout.
 os.environ.setdefault(
     "LEADGATE_INSTANCE_DIR", tempfile.mkdtemp(prefix="leadgate-test-")
 )
+# Before the app is imported: each xdist worker gets its own database and Redis db.
+isolate_worker()
 
 from leadgate import create_app  # noqa: E402
+from leadgate.auth import passwords  # noqa: E402
 from leadgate.extensions import db  # noqa: E402
 
 from .support import AuthActions, close_app, make_app  # noqa: E402
@@ -29,6 +35,21 @@ def _fresh_database_url(tmp_path_factory) -> str:
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2id with argon2-cffi's CHEAPEST profile, which it offers for tests.
+
+    The production parameters cost ~0.2 s of CPU for every hash and every login,
+    which was most of a test's time. Hashes keep their parameters, so the same
+    code verifies them; tests of `leadgate dev` subprocesses keep the real cost.
+    """
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", cheap)
+        patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("leadgate-timing-equaliser"))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from leadgate import audit
 from leadgate.channels.services import create_channel
-from leadgate.contacts import importing
-from leadgate.contacts.import_files import ATTRIBUTE
+from leadgate.contacts.importing import plan
+from leadgate.contacts.importing.files import ATTRIBUTE
 from leadgate.extensions import db
 from leadgate.models import (
     CannedResponse,
@@ -243,7 +243,7 @@ def build_ours() -> Ours:
         conversation, direction="in", type="text", text="Guten Tag", sent_at=utcnow()
     )
     db.session.add(message)
-    contact_import = importing.start_import(
+    contact_import = plan.start_import(
         ws, owner, "ahorn.csv", b"Telefon;Name\n+4915112345678;Anna\n"
     )
     db.session.commit()

@@ -14,7 +14,7 @@ from leadgate.extensions import db
 from leadgate.models import AuditEvent, Contact, User, utcnow
 from leadgate.privacy import audit_text
 from leadgate.privacy.erasure import erase_contact
-from leadgate.privacy.retention import COUNTS, SETTINGS
+from leadgate.privacy.retention.purge import COUNTS, SETTINGS
 
 from .inbox_support import OWNER, counted_queries, make_team
 from .support import make_user, workspace_of

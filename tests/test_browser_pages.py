@@ -49,7 +49,7 @@ SKIP = {
     "static": "files (CSS, JS, icons), not pages",
     "inbox.events": "the live event stream (server-sent events)",
     "inbox.media": "a download: an attachment's bytes",
-    "inbox.lookup": "JSON for the composer's canned responses",
+    "inbox.lookup": "an htmx fragment of the composer (canned responses)",
     "inbox.presence_fragment": "an htmx fragment of the thread ('… schreibt gerade')",
     "inbox.template_fields": "an htmx fragment of the composer (template fields)",
     "inbox.newer_messages": "an htmx fragment of the thread (newer messages)",

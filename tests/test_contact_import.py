@@ -11,9 +11,9 @@ from rq.cron import CronScheduler
 from sqlalchemy import func, select, update
 
 from leadgate.consent import ledger
-from leadgate.contacts import import_files, import_writes, importing
-from leadgate.contacts.import_files import ImportFileError, guess_mapping, read_table
-from leadgate.contacts.import_writes import purge_contact_imports
+from leadgate.contacts.importing import files, plan, writes
+from leadgate.contacts.importing.files import ImportFileError, guess_mapping, read_table
+from leadgate.contacts.importing.writes import purge_contact_imports
 from leadgate.extensions import db
 from leadgate.models import (
     ConsentRecord,
@@ -452,7 +452,7 @@ def test_unreadable_files_are_refused_at_upload(client, team, data, problem):
 
 
 def test_files_over_the_size_limit_are_refused(app, monkeypatch):
-    monkeypatch.setattr(import_files, "MAX_BYTES", 100)
+    monkeypatch.setattr(files, "MAX_BYTES", 100)
     with app.test_request_context(), pytest.raises(ImportFileError):
         read_table(b"Telefon\n" + b"0170 1234567\n" * 10)
 
@@ -546,15 +546,15 @@ def test_a_contact_created_meanwhile_is_updated_not_duplicated(
         db.session.add(Contact(workspace_id=team.workspace_id, wa_id="491701000001"))
         db.session.commit()
     lookups = []
-    original = importing.existing_contacts
+    original = plan.existing_contacts
 
     def blind_first_lookup(workspace_id, phones):
         lookups.append(phones)
         return {} if len(lookups) == 1 else original(workspace_id, phones)
 
-    # The plan looks up in importing.py, the run's second look in import_writes.py.
-    monkeypatch.setattr(importing, "existing_contacts", blind_first_lookup)
-    monkeypatch.setattr(import_writes, "existing_contacts", blind_first_lookup)
+    # The plan looks up in importing/plan.py, the run's second look in writes.py.
+    monkeypatch.setattr(plan, "existing_contacts", blind_first_lookup)
+    monkeypatch.setattr(writes, "existing_contacts", blind_first_lookup)
     client.post(f"/contacts/import/{import_id}/run")
 
     assert lookups[1] == ["+491701000001"]
@@ -620,5 +620,5 @@ def test_the_cleanup_is_scheduled_nightly(app):
     scheduler = CronScheduler(connection=redis_connection(app))
     scheduler.load_config_from_file("leadgate.cron")
     jobs = {job.func_name: job for job in scheduler.get_jobs()}
-    job = jobs["leadgate.contacts.import_writes.purge_contact_imports"]
+    job = jobs["leadgate.contacts.importing.writes.purge_contact_imports"]
     assert (job.queue_name, job.cron) == ("low", "30 3 * * *")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from leadgate.consent import ledger
-from leadgate.contacts.import_files import guess_mapping
+from leadgate.contacts.importing.files import guess_mapping
 from leadgate.extensions import db
 from leadgate.models import ConsentRecord, Contact, Conversation
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from leadgate.dbutil import bulk_insert_ignoring_conflicts, one_of
 from leadgate.extensions import db
 from leadgate.models import Label
-from leadgate.whatsapp.payloads_limits import width
+from leadgate.whatsapp.payloads.limits import width
 
 from .support import make_user, workspace_of
 

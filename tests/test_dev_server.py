@@ -37,7 +37,7 @@ def test_dev_serves_pages_and_runs_jobs_in_process(dev_server):
             time.sleep(0.2)
     assert f"An: {DEMO_EMAIL}" in outbox.text
     assert re.search(r'<a href="http://127\.0\.0\.1:\d+/password-reset/', outbox.text)
-    output = dev_server.wait_for_output("leadgate.mail.send_password_reset(")
+    output = dev_server.wait_for_output("leadgate.auth.mails.send_password_reset(")
     assert "LeadGate läuft auf http://127.0.0.1:" in output
     assert "/_dev/mail/" in output
     assert "/password-reset/" not in output and f"To: {DEMO_EMAIL}" not in output

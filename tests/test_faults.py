@@ -33,7 +33,7 @@ from leadgate.extensions import db
 from leadgate.models import Message, WebhookEvent
 from leadgate.outbound import recovery
 from leadgate.queue import redis_connection
-from leadgate.webhooks import routes
+from leadgate.webhooks.contract import keys_cache
 from leadgate.webhooks.writer import stop_writer
 
 from .emulator_support import (
@@ -309,7 +309,7 @@ def proxied(app, database_url):
 def test_webhooks_during_a_database_outage_are_refused_then_stored_once(app, proxied):
     number = connect_number(app)
     client = proxied.test_client()
-    routes._keys_by_channel_key.clear()
+    keys_cache.clear()
     sent: dict[str, bytes] = {}  # wamid → body, everything Meta posted
     answers: dict[str, int] = {}
 
@@ -330,7 +330,7 @@ def test_webhooks_during_a_database_outage_are_refused_then_stored_once(app, pro
     n = 0
     while time.monotonic() < outage_end:
         if n == 3:
-            routes._keys_by_channel_key.clear()  # a process that must look it up
+            keys_cache.clear()  # a process that must look it up
         deliver(f"wamid.during.{n}")
         n += 1
         time.sleep(0.05)

@@ -6,7 +6,7 @@ AttributeError or RecursionError instead of WhatsAppError, so a send job
 crashed after marking its message `sending`; a 2xx it could not read counted as
 "not received" and the message was sent again. And values from Graph answers
 went into bounded columns unchecked: a mime type, a template's fields, the
-number's details (payloads_limits.py has the rules).
+number's details (whatsapp/payloads/limits.py has the rules).
 """
 
 import hashlib
@@ -27,7 +27,7 @@ from leadgate.outbound.reasons import UNCONFIRMED
 from leadgate.outbound.recovery import sweep_outbound
 from leadgate.outbound.templates import sync_templates
 from leadgate.whatsapp.client import MAX_TEMPLATE_PAGES, WhatsAppClient, WhatsAppError
-from leadgate.whatsapp.payloads_limits import (
+from leadgate.whatsapp.payloads.limits import (
     DISPLAY_PHONE,
     MIME_TYPE,
     QUALITY_RATING,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from leadgate.extensions import db
-from leadgate.inbox.layout import initial, list_time
+from leadgate.inbox.routes.layout import initial, list_time
 from leadgate.models import Conversation
 
 from .inbox_support import (
@@ -42,9 +42,10 @@ def test_the_panel_choice_is_kept_in_the_session(client, auth, app):
     assert "is-panel-collapsed" not in client.get(f"/inbox/{cid}").get_data(
         as_text=True
     )
-    # Anything but "closed" shows it: a broken request never hides the panel.
-    client.post("/inbox/panel", data={"state": "closed"})
-    client.post("/inbox/panel", data={"state": "<script>"})
+    # A broken request is refused in words and changes nothing.
+    refused = client.post("/inbox/panel", data={"state": "<script>"})
+    assert refused.status_code == 422
+    assert "Keine gültige Auswahl." in refused.get_data(as_text=True)
     assert "is-panel-collapsed" not in client.get(f"/inbox/{cid}").get_data(
         as_text=True
     )

@@ -610,4 +610,6 @@ def test_the_submissions_page_lists_leads_with_their_consent(client, auth, app, 
         as_text=True
     )
     assert "Lea Lead" in page and "Nein Danke" in page
-    assert page.count("<td>Ja</td>") == 1 and page.count("<td>Nein</td>") == 1
+    consent = '<td data-label="WhatsApp-Einwilligung">'
+    assert page.count(f"{consent}Ja</td>") == 1
+    assert page.count(f"{consent}Nein</td>") == 1

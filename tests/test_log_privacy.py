@@ -261,7 +261,7 @@ def test_no_personal_data_or_secret_reaches_any_log(
     records = every_logger_at_debug.records
     logged = [logged_text(record) for record in records]
     # The capture works: RQ's job lines and our own lines are in it.
-    assert any("leadgate.mail.send_password_reset(" in line for line in logged)
+    assert any("leadgate.auth.mails.send_password_reset(" in line for line in logged)
     assert any("Read receipt sent on channel" in line for line in logged)
     forbidden = [*PERSONAL, *tokens, *wamids, key]
     leaks = [

@@ -6,12 +6,13 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
+from leadgate import retry
 from leadgate.extensions import db
-from leadgate.media import MAX_ATTEMPTS, download_media, media_path
+from leadgate.media import download_media, media_path
 from leadgate.models import Message
-from leadgate.queue import get_queue
 
 from .emulator_support import EmulatorHarness
+from .media_support import download_until_settled
 from .support import owner_with_channel
 from .webhook_fixtures import meta_bytes, sign
 
@@ -143,20 +144,35 @@ def test_failed_downloads_retry_later_then_show_a_clear_state(
     with app.app_context():
         message = receive(client, emulator, channel, type="audio")
         assert message.media_state == "retrying"
-        scheduled = get_queue("default").scheduled_job_registry.get_job_ids()
-        assert len(scheduled) == 1  # the next attempt waits with a backoff
-        message_id, conversation_id = message.id, message.conversation_id
-        # The fault is used up: the retry succeeds.
-        assert download_media(message_id, 2) == "stored"
-    emulator.http.post(
-        "/_admin/faults", json={"kind": "graph_error", "status": 503, "count": 5}
-    )
+        message_id = message.id
+    # RQ runs it again: the fault is used up, the retry succeeds.
     with app.app_context():
-        failing = receive(client, emulator, channel, type="video")
-        assert download_media(failing.id, MAX_ATTEMPTS) == "failed"
-        conversation_id = failing.conversation_id
+        assert download_media(message_id) == "stored"
+
+
+@pytest.mark.parametrize(
+    ("faults", "state"),
+    [
+        (retry.MEDIA_DOWNLOAD.attempts - 1, "stored"),  # the last attempt gets it
+        (retry.MEDIA_DOWNLOAD.attempts, "failed"),  # every attempt failed
+    ],
+)
+def test_media_downloads_get_exactly_the_tables_attempts(
+    client, app, emulator, channel, monkeypatch, faults, state
+):
+    """RQ's Retry runs the job the table's number of times; on_failure gives up."""
+    with app.app_context():
+        message_id = receive(client, emulator, channel, type="video").id
+        db.session.get(Message, message_id).media_state = "pending"
+        db.session.commit()
+    emulator.http.post(
+        "/_admin/faults", json={"kind": "graph_error", "status": 503, "count": faults}
+    )
+    assert download_until_settled(app, monkeypatch, message_id) == state
+    with app.app_context():
+        conversation_id = db.session.get(Message, message_id).conversation_id
     thread = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
-    assert "konnte nicht geladen werden" in thread
+    assert ("konnte nicht geladen werden" in thread) == (state == "failed")
 
 
 def test_wrong_token_fails_without_retrying(client, app, emulator, channel):

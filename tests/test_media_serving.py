@@ -9,11 +9,13 @@ import re
 import pytest
 
 from leadgate.extensions import db
-from leadgate.media import MAX_ATTEMPTS, download_media
+from leadgate.media import download_media
 from leadgate.models import Conversation
+from leadgate.retry import MEDIA_DOWNLOAD as MEDIA
 
 from .emulator_support import EmulatorHarness
 from .inbox_support import OWNER, add_conversations, make_team
+from .media_support import download_until_settled
 from .support import owner_with_channel
 from .test_media import JPEG, PHONE_ID, SECRET, TOKEN, WABA_ID, receive
 
@@ -138,7 +140,7 @@ def card_of(client, conversation_id: int, message_id: int) -> str:
 
 
 def test_a_documents_name_type_and_size_show_whatever_its_download_does(
-    client, app, emulator, channel
+    client, app, emulator, channel, monkeypatch
 ):
     # Pending: the first download attempt fails (a retry waits).
     emulator.http.post(
@@ -153,7 +155,7 @@ def test_a_documents_name_type_and_size_show_whatever_its_download_does(
     assert f"/inbox/media/{pending_id}" not in card  # nothing to download yet
     # Done: a link, and the size now that it is known.
     with app.app_context():
-        assert download_media(pending_id, 2) == "stored"
+        assert download_media(pending_id) == "stored"
     card = card_of(client, conversation_id, pending_id)
     assert f'href="/inbox/media/{pending_id}" class="document-link">Lebenslauf.pdf' in (
         card
@@ -161,11 +163,11 @@ def test_a_documents_name_type_and_size_show_whatever_its_download_does(
     assert "(PDF, " in card and " KB)" in card
     # Failed: every attempt fails.
     emulator.http.post(
-        "/_admin/faults", json={"kind": "graph_error", "status": 503, "count": 2}
+        "/_admin/faults",
+        json={"kind": "graph_error", "status": 503, "count": 1 + MEDIA.attempts},
     )
     failed_id, _ = document(client, app, emulator, channel, filename="Zeugnis.docx")
-    with app.app_context():
-        assert download_media(failed_id, MAX_ATTEMPTS) == "failed"
+    assert download_until_settled(app, monkeypatch, failed_id) == "failed"
     card = card_of(client, conversation_id, failed_id)
     assert '<span class="document-name">Zeugnis.docx</span>' in card
     assert "(DOCX)" in card and "konnte nicht geladen werden" in card

@@ -1,4 +1,4 @@
-"""Parsing the webhook fields of 2025–26 (payloads_body and friends): calls,
+"""Parsing the webhook fields of 2025–26 (whatsapp/payloads/): calls,
 coexistence echoes and history, groups, and JSON of bounded depth."""
 
 import json
@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadgate.whatsapp.payloads import PayloadError
-from leadgate.whatsapp.payloads_body import parse_body, parse_full
-from leadgate.whatsapp.payloads_json import MAX_DEPTH, JsonTooDeep, load_json
+from leadgate.whatsapp.payloads.batch import PayloadError, parse_body, parse_webhook
+from leadgate.whatsapp.payloads.depth import MAX_DEPTH, JsonTooDeep, load_json
 
 from .webhook_fixtures import load_payload, payload_bytes
 
@@ -105,7 +104,7 @@ def test_call_direction_without_the_field_follows_the_caller():
     item = value_of(payload)["calls"][0]
     del item["direction"]
     item["from"], item["to"] = item["to"], item["from"]  # the business calls
-    [call] = parse_full(payload).calls
+    [call] = parse_webhook(payload).calls
     assert not call.user_initiated and call.contact.wa_id == CUSTOMER
 
 
@@ -120,7 +119,7 @@ def test_call_direction_without_the_field_follows_the_caller():
 def test_a_malformed_call_is_rejected_and_kept(change, reason):
     payload = load_payload("call_terminate")
     change(value_of(payload)["calls"][0])
-    batch = parse_full(payload)
+    batch = parse_webhook(payload)
     assert batch.calls == []
     [rejected] = batch.rejected
     assert reason in rejected.reason and rejected.field == "calls"
@@ -131,14 +130,14 @@ def test_malformed_call_details_do_not_lose_the_call():
     value_of(payload)["calls"][0].update(
         start_time="bald", end_time=None, duration="-3"
     )
-    [call] = parse_full(payload).calls
+    [call] = parse_webhook(payload).calls
     assert (call.started_at, call.ended_at, call.duration) == (None, None, None)
 
 
 def test_calls_that_are_not_a_list_are_rejected():
     payload = load_payload("call_connect")
     value_of(payload)["calls"] = {"id": "wacid.x"}
-    batch = parse_full(payload)
+    batch = parse_webhook(payload)
     assert batch.calls == [] and len(batch.rejected) == 1
 
 
@@ -158,7 +157,7 @@ def test_an_echo_without_a_recipient_is_rejected():
     payload = load_payload("smb_message_echo")
     item = value_of(payload)["message_echoes"][0]
     del item["to"], item["to_user_id"]
-    batch = parse_full(payload)
+    batch = parse_webhook(payload)
     assert batch.coexistence == [] and "no to" in batch.rejected[0].reason
 
 
@@ -194,7 +193,7 @@ def test_declined_history_keeps_the_error():
 def test_history_that_is_not_a_list_is_rejected(history):
     payload = load_payload("history")
     value_of(payload)["history"] = history
-    batch = parse_full(payload)
+    batch = parse_webhook(payload)
     assert batch.coexistence == [] and len(batch.rejected) == 1
 
 
@@ -203,7 +202,7 @@ def test_a_malformed_history_message_is_rejected_and_its_siblings_kept():
     messages = value_of(payload)["history"][0]["threads"][0]["messages"]
     messages[0] = "kaputt"
     del messages[1]["timestamp"]
-    batch = parse_full(payload)
+    batch = parse_webhook(payload)
     assert len(batch.coexistence) == 4 and len(batch.rejected) == 2
 
 
@@ -225,5 +224,5 @@ def test_group_items_leave_messages_and_statuses(name, field):
 def test_a_group_echo_is_no_app_message():
     payload = load_payload("smb_message_echo")
     value_of(payload)["message_echoes"][0]["group_id"] = "Z3JvdXA"
-    batch = parse_full(payload)
+    batch = parse_webhook(payload)
     assert batch.coexistence == [] and batch.groups[0].field == "group_echoes"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from leadgate.consent import ledger
-from leadgate.contacts.importing import latest_opt_outs
+from leadgate.contacts.importing.plan import latest_opt_outs
 from leadgate.extensions import db
 from leadgate.models import (
     AuditEvent,

@@ -16,14 +16,14 @@ from sqlalchemy import select
 from leadgate import create_app
 from leadgate.extensions import db
 from leadgate.jobs import purge_expired_invites
-from leadgate.media import MAX_ATTEMPTS, download_media
 from leadgate.models import Message, WebhookEvent, utcnow
 from leadgate.queue import redis_connection
-from leadgate.webhooks import routes
+from leadgate.webhooks.contract import keys_cache
 
 from .emulator_support import EmulatorHarness, WebhookReceiver, emulator_config
 from .inbox_support import owner_with_payload_channel, post_signed
 from .live import free_port
+from .media_support import download_until_settled
 from .ops_support import (
     OWNER,
     connect_number,
@@ -205,11 +205,11 @@ def test_metrics_need_the_token_and_are_off_without_one(app, client):
 def test_webhooks_are_counted_by_outcome_on_both_intake_paths(app, client):
     app.config["METRICS_TOKEN"] = TOKEN
     number = connect_number(app)
-    routes._keys_by_channel_key.clear()  # the first POST takes the Flask view
+    keys_cache.clear()  # the first POST takes the Flask view
     before = scrape(client)
     body = text_webhook("wamid.count.1", "Hallo")
     assert post_webhook(client, number["key"], body).status_code == 200  # Flask
-    assert number["key"] in routes._keys_by_channel_key
+    assert keys_cache.get(number["key"]) is not None
     assert post_webhook(client, number["key"], body).status_code == 200  # fast path
     assert post_webhook(client, number["key"], body, secret="x").status_code == 401
     not_whatsapp = b'{"object":"page","entry":[]}'
@@ -217,7 +217,7 @@ def test_webhooks_are_counted_by_outcome_on_both_intake_paths(app, client):
     assert post_webhook(client, "no-such-channel", body).status_code == 404
     app.config["MAX_CONTENT_LENGTH"] = 100
     assert post_webhook(client, number["key"], body).status_code == 413  # fast
-    routes._keys_by_channel_key.clear()
+    keys_cache.clear()
     assert post_webhook(client, number["key"], body).status_code == 413  # Flask
     after = scrape(client)
 
@@ -314,14 +314,13 @@ def test_sends_are_counted_by_outcome_and_error_code_with_latency(
     assert sample("leadgate_send_seconds_count") == timed + 2
 
 
-def test_media_given_up_on_are_counted(app, client):
+def test_media_given_up_on_are_counted(app, client, monkeypatch):
     key = owner_with_payload_channel(app)
     post_signed(client, key, payload_bytes("image_caption"))  # Graph: a closed port
     with app.app_context():
         message_id = db.session.scalar(select(Message.id))
     failed = sample("leadgate_media_download_failures_total")
-    with app.app_context():
-        assert download_media(message_id, MAX_ATTEMPTS) == "failed"
+    assert download_until_settled(app, monkeypatch, message_id) == "failed"
     assert sample("leadgate_media_download_failures_total") == failed + 1
 
 

@@ -8,20 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadgate.whatsapp.payloads import (
-    AccountEvent,
-    ErrorEvent,
-    Identity,
-    InboundMessage,
-    Media,
-    PayloadError,
-    Rejected,
-    StatusUpdate,
-    TemplateStatusUpdate,
-    UserPreference,
-    WebhookBatch,
-    parse_webhook,
-)
+from leadgate.whatsapp.payloads.account import AccountEvent, TemplateStatusUpdate
+from leadgate.whatsapp.payloads.batch import PayloadError, WebhookBatch, parse_webhook
+from leadgate.whatsapp.payloads.items import ErrorEvent, Identity, Rejected
+from leadgate.whatsapp.payloads.messages import InboundMessage, Media
+from leadgate.whatsapp.payloads.preferences import UserPreference
+from leadgate.whatsapp.payloads.statuses import StatusUpdate
 
 from .webhook_fixtures import (
     load_payload,

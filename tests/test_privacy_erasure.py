@@ -23,7 +23,7 @@ from leadgate.models import (
     User,
     utcnow,
 )
-from leadgate.outbound import delivery, sender
+from leadgate.outbound import answers, delivery, sender
 from leadgate.privacy import suppression
 from leadgate.privacy.erasure import erase_contact
 from leadgate.whatsapp.client import WhatsAppError
@@ -183,7 +183,7 @@ def test_a_job_sending_to_an_erased_contact_does_not_crash(app, people):
         erase_contact(db.session.get(Contact, her.contact_id))
         db.session.commit()
         error = WhatsAppError(131000, "Something went wrong")
-        assert delivery.handle_error(job, error) == ("gone", None)
+        assert answers.handle_error(job, error) == ("gone", None)
         assert delivery.deliver_due(channel_id) == {}
 
 
@@ -651,10 +651,8 @@ def test_only_the_owner_deletes_the_workspace(client, auth, app, team):
 
 
 def test_a_web_process_with_stale_keys_answers_503_then_404(client, app, team):
-    import time
-
     from leadgate.models import Channel
-    from leadgate.webhooks import routes
+    from leadgate.webhooks.contract import keys_cache
 
     with app.app_context():
         channel = db.session.get(Channel, team.channel_id)
@@ -664,9 +662,7 @@ def test_a_web_process_with_stale_keys_answers_503_then_404(client, app, team):
         data={"name": "Workspace Olga Owner", "current_password": PASSWORD},
     )
     # Another web process still holds the deleted channel's keys in its cache.
-    routes._keys_by_channel_key[key] = routes.ChannelKeys(
-        team.channel_id, token, "secret", time.monotonic()
-    )
+    keys_cache.put(key, team.channel_id, token, "secret")
 
     assert post_webhook(client, key, text_webhook()).status_code == 503  # Meta retries
     assert post_webhook(client, key, text_webhook()).status_code == 404

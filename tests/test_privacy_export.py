@@ -29,7 +29,7 @@ from leadgate.models import (
     User,
     utcnow,
 )
-from leadgate.privacy.export import contact_document
+from leadgate.privacy.export.contact import contact_document
 
 from .inbox_support import AGENT, OWNER, counted_queries, make_team
 from .support import assert_cross_workspace_404, make_user, workspace_of

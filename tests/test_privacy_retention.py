@@ -38,7 +38,7 @@ from leadgate.models import (
     Workspace,
     utcnow,
 )
-from leadgate.privacy.retention import COUNTS, purge
+from leadgate.privacy.retention.purge import COUNTS, purge
 from leadgate.queue import redis_connection
 from leadgate.searchdoc import add_words
 
@@ -472,10 +472,10 @@ def add_everything(team) -> list[str]:
 @pytest.mark.parametrize("batch", [None, 2], ids=["default-batches", "tiny-batches"])
 def test_the_dry_run_counts_exactly_and_changes_nothing(app, monkeypatch, batch):
     if batch:  # every loop goes round more than once
-        for name in ("purge_batches.BATCH", "retention.BATCH"):
+        for name in ("retention.batches.BATCH", "retention.purge.BATCH"):
             monkeypatch.setattr(f"leadgate.privacy.{name}", batch)
-        monkeypatch.setattr("leadgate.privacy.retention.CONVERSATION_BATCH", 1)
-        monkeypatch.setattr("leadgate.privacy.purge_platform.USER_BATCH", 1)
+        monkeypatch.setattr("leadgate.privacy.retention.purge.CONVERSATION_BATCH", 1)
+        monkeypatch.setattr("leadgate.privacy.retention.platform.USER_BATCH", 1)
     team = make_team(app)
     with app.app_context():
         files = add_everything(team)
@@ -571,5 +571,5 @@ def test_the_purge_is_scheduled_nightly(app):
     scheduler = CronScheduler(connection=redis_connection(app))
     scheduler.load_config_from_file("leadgate.cron")
     jobs = {job.func_name: job for job in scheduler.get_jobs()}
-    job = jobs["leadgate.privacy.retention.nightly_purge"]
+    job = jobs["leadgate.privacy.retention.purge.nightly_purge"]
     assert (job.queue_name, job.cron) == ("low", "0 3 * * *")

@@ -7,15 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import select
 
 from leadgate.extensions import db
-from leadgate.jobs import purge_expired_invites
 from leadgate.mail import deliver, mail_invite
 from leadgate.models import Invite, utcnow
-from leadgate.queue import redis_connection
-from leadgate.workspaces.services import create_invite
+from leadgate.queue import AppWorker, redis_connection
+from leadgate.workspaces.services import create_invite, purge_expired_invites
 
 from .live import free_port
 from .support import make_user, workspace_of
@@ -24,8 +23,7 @@ from .support import make_user, workspace_of
 def run_worker_until_empty(app) -> None:
     connection = redis_connection(app)
     queues = [Queue(name, connection=connection) for name in ("high", "default", "low")]
-    with app.app_context():
-        SimpleWorker(queues, connection=connection).work(burst=True)
+    AppWorker(queues, connection=connection, app=app).work(burst=True)
 
 
 def test_mail_is_queued_and_delivered_by_a_worker(app, outbox):
@@ -76,7 +74,7 @@ def test_cron_schedule_registers_the_nightly_jobs(app):
     scheduler = CronScheduler(connection=redis_connection(app))
     scheduler.load_config_from_file("leadgate.cron")
     names = {job.func_name for job in scheduler.get_jobs()}
-    assert "leadgate.jobs.purge_expired_invites" in names
+    assert "leadgate.workspaces.services.purge_expired_invites" in names
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (CI)")

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from leadgate.extensions import db
 from leadgate.models import AccessLog, LoginSession, User, utcnow
-from leadgate.privacy.purge_platform import purge_platform
+from leadgate.privacy.retention.platform import purge_platform
 
 from .support import PASSWORD, make_user
 

@@ -32,7 +32,7 @@ from leadgate.models import (
     WebhookEvent,
     utcnow,
 )
-from leadgate.whatsapp.payloads_limits import width
+from leadgate.whatsapp.payloads.limits import width
 
 from .emulator_support import (
     CUSTOMER,

@@ -1,23 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, SelectChoice, SelectField
+from wtforms.validators import DataRequired
 
 from ..auth.forms import code_field
-from ..forms import email_field, new_password_field
+from ..auth.password_field import new_password_field
+from ..forms import email_field, name_field
 
 LANGUAGE_CHOICES = [SelectChoice("de", "Deutsch"), SelectChoice("en", "English")]
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(
-        _l("Name"),
-        validators=[
-            DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
-            Length(max=120),
-        ],
-        render_kw={"autocomplete": "name"},
-    )
+    name = name_field()
     locale = SelectField(_l("Sprache"), choices=LANGUAGE_CHOICES)
 
 

@@ -7,9 +7,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..auth import devices, services, sessions, two_factor
+from ..auth.mails import mail_email_change
 from ..auth.passwords import verify_password
 from ..extensions import db, limiter
-from ..mail import delivery, mail_email_change
+from ..mail import delivery
 from ..models import AccessLog
 from .activity import EVENT_LABELS
 from .forms import (

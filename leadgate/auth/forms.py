@@ -3,18 +3,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import email_field, new_password_field
+from ..forms import email_field, name_field
+from .password_field import new_password_field
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(
-        _l("Ihr Name"),
-        validators=[
-            DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
-            Length(max=120),
-        ],
-        render_kw={"autocomplete": "name"},
-    )
+    name = name_field(_l("Ihr Name"))
     email = email_field()
     password = new_password_field()
     workspace_name = StringField(

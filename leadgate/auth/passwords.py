@@ -1,9 +1,10 @@
-"""Password hashing (Argon2id) and strength checks (zxcvbn)."""
+"""Password hashing (Argon2id) and strength checks (zxcvbn, via zxcvbn-rs-py: the
+maintained Rust port of the same estimator, same scores and user inputs)."""
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from zxcvbn import zxcvbn
+from zxcvbn_rs_py import zxcvbn
 
 MIN_LENGTH = 10
 MIN_SCORE = 3  # zxcvbn: 0 (guessable) .. 4 (very unguessable)
@@ -39,7 +40,7 @@ def password_problem(password: str, user_inputs: list[str]) -> str | None:
     if len(password) > 256:
         return str(_l("Das Passwort darf höchstens 256 Zeichen lang sein."))
     result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
-    if result["score"] < MIN_SCORE:
+    if int(result.score) < MIN_SCORE:
         return str(
             _l(
                 "Dieses Passwort ist zu leicht zu erraten. Nehmen Sie zum Beispiel "

@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 
 from .. import mail, stash
 from ..extensions import db
-from ..jobs import in_app_context
 from ..models import Invite, User
 from ..queue import enqueue
 from ..urls import base_url, external_url
@@ -54,7 +53,6 @@ def request_sign_up(
     enqueue(send_sign_up_mail, stash.put(data, mail.STASH_SECONDS))
 
 
-@in_app_context
 def send_sign_up_mail(key: str) -> None:
     """Mail the link that completes a sign-up, or tell the address's holder instead."""
     data = stash.get(key)

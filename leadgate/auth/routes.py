@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from ..extensions import db, limiter
 from ..forms import form_status
-from ..mail import delivery, mail_password_reset
+from ..mail import delivery
 from ..navigation import safe_next
 from . import login_flow, registration, services, two_factor
 from .forms import (
@@ -22,6 +22,7 @@ from .forms import (
     PasswordResetRequestForm,
     RegisterForm,
 )
+from .mails import mail_password_reset
 
 bp = Blueprint("auth", __name__)
 

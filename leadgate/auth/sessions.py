@@ -7,7 +7,7 @@ the password signs out every copy of that cookie at once, however long the
 cookie itself would live. A login unused for as long as a remember cookie
 lives counts as ended too. Ended records stay a while for the account page's
 history and abuse checks, then the nightly purge removes them
-(ENDED_SESSION_RETENTION_DAYS, privacy/purge_platform.py).
+(ENDED_SESSION_RETENTION_DAYS, privacy/retention/platform.py).
 """
 
 import hashlib

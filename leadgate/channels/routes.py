@@ -2,7 +2,6 @@
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from .. import audit
@@ -151,14 +150,12 @@ def templates():
 @manager_required
 def sync_templates():
     """Fetch the templates of every connected number (a job per channel)."""
-    form = FlaskForm()
-    if form.validate_on_submit():
-        channel_ids = db.session.scalars(
-            select(Channel.id).where(
-                Channel.workspace_id == current_membership().workspace_id
-            )
-        ).all()
-        for channel_id in channel_ids:
-            enqueue(template_jobs.sync_templates, channel_id)
-        flash(_("Die Vorlagen werden von Meta abgerufen."), "success")
+    channel_ids = db.session.scalars(
+        select(Channel.id).where(
+            Channel.workspace_id == current_membership().workspace_id
+        )
+    ).all()
+    for channel_id in channel_ids:
+        enqueue(template_jobs.sync_templates, channel_id)
+    flash(_("Die Vorlagen werden von Meta abgerufen."), "success")
     return redirect(url_for("channels.templates"), 303)

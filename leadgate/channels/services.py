@@ -3,14 +3,14 @@
 import logging
 import secrets
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from ..crypto import decrypt, encrypt
 from ..extensions import db
 from ..models import Channel, Workspace
-from ..whatsapp.client import WhatsAppClient, WhatsAppError
-from ..whatsapp.payloads_limits import (
+from ..whatsapp.channels import client_for
+from ..whatsapp.client import WhatsAppError
+from ..whatsapp.payloads.limits import (
     DISPLAY_PHONE,
     ERROR_TITLE,
     QUALITY_RATING,
@@ -58,20 +58,8 @@ def set_secrets(
         channel.app_secret_encrypted = encrypt(app_secret.strip())
 
 
-def access_token(channel: Channel) -> str:
-    return decrypt(channel.access_token_encrypted)
-
-
 def app_secret(channel: Channel) -> str:
     return decrypt(channel.app_secret_encrypted)
-
-
-def client_for(channel: Channel) -> WhatsAppClient:
-    return WhatsAppClient(
-        current_app.config["WHATSAPP_GRAPH_URL"],
-        access_token(channel),
-        timeout=current_app.config["WHATSAPP_TIMEOUT_SECONDS"],
-    )
 
 
 def test_connection(channel: Channel) -> None:

@@ -7,8 +7,7 @@ opt-out. Runs inside the webhook drain's transaction, once per new message.
 
 import re
 
-from ..models import Channel, Contact, Conversation, Message
-from ..outbound.service import stage
+from ..models import Channel, Contact
 from . import ledger
 
 # Anchored at the start of the run: "[\s.!]+$" alone tried again from every
@@ -46,22 +45,15 @@ def apply_keyword(
     return action
 
 
-def confirm_opt_out(
-    channel: Channel, contact: Contact, conversation: Conversation
-) -> Message | None:
-    """Queue the workspace's confirmation of an opt-out, if it has one.
+def opt_out_reply(channel: Channel, contact: Contact) -> str | None:
+    """The workspace's confirmation of an opt-out, if it has one and may send it.
 
-    The keyword itself opened the 24-hour window, so a free-form answer may go
-    out; the caller enqueues the delivery once the drain has committed. A
-    restricted contact gets nothing: restriction means no messages at all.
+    A follow-up for the caller to queue (webhooks/inbound.py, with the outbound
+    service), so consent never depends on sending. The keyword itself opened the
+    24-hour window, so a free-form answer may go out. A restricted contact gets
+    nothing: restriction means no messages at all.
     """
     text = (channel.workspace.opt_out_reply or "").strip()
     if not text or contact.restricted_at is not None or channel.needs_new_token:
         return None
-    return stage(
-        conversation,
-        None,
-        type="text",
-        text=text,
-        details={"kind": "opt_out_confirmation"},
-    )
+    return text

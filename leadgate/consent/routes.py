@@ -6,10 +6,9 @@ here with status 422. The blueprint has no prefix: the page sits under the
 contact it belongs to.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from .. import live
 from ..extensions import db
@@ -32,8 +31,6 @@ def record_objection(contact_id: int):
     """The person objects (asked first in a dialog naming the consequence)."""
     contact = get_scoped_or_404(Contact, contact_id)
     back = url_for("contacts.show", contact_id=contact.id) + "#privacy"
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     if objection.record(contact, current_user):
         changed = [(c.workspace_id, c.id) for c in conversations_of(contact)]
         db.session.commit()

@@ -14,20 +14,12 @@ import io
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
 
-from flask import Response, request, stream_with_context
-from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from .. import audit
 from ..consent.ledger import MARKETING
 from ..extensions import db
-from ..files import content_disposition
 from ..models import ConsentRecord, Contact, as_utc
-from ..security import serves_files
-from ..tenancy import current_membership, manager_required
-from . import bp
-from .fields import fields_of
 from .listing import ContactFilters, conditions, labels_of, last_contacts
 
 CHUNK = 1000
@@ -37,33 +29,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DEFUSE = "'"
 # How Excel reads a date and time in the reader's language (no seconds, local time).
 TIME_FORMATS = {"de": "%d.%m.%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
-
-
-@bp.get("/export.csv")
-@serves_files
-@manager_required
-def export():
-    workspace_id = current_membership().workspace_id
-    filters = ContactFilters.from_args(request.args)
-    fields = [(item.key, item.label) for item in fields_of(workspace_id)]
-    head = header([label for _, label in fields])  # in the reader's language
-    # Which filters, not their values: a search text may be a person's name.
-    audit.record(workspace_id, "contacts.exported", filters=sorted(filters.args()))
-    db.session.commit()
-    # The rows are read while streaming; the committed objects are not touched again.
-    cells = Cells(
-        get_timezone(), TIME_FORMATS.get(str(get_locale()), TIME_FORMATS["de"])
-    )
-    keys = [key for key, _ in fields]
-    rows = csv_lines(workspace_id, filters, head, keys, cells)
-    return Response(
-        stream_with_context(rows),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": content_disposition("kontakte.csv", "kontakte.csv"),
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 def header(field_labels: list[str]) -> list[str]:

@@ -107,11 +107,10 @@ def add_field():
 def delete_field(field_id: int):
     """Its values go too: nothing the team can no longer see is kept."""
     field = get_scoped_or_404(ContactField, field_id)
-    if FlaskForm().validate_on_submit():
-        drop_attribute(field.workspace_id, field.key)
-        db.session.delete(field)
-        db.session.commit()
-        flash(_("Feld gelöscht."), "success")
+    drop_attribute(field.workspace_id, field.key)
+    db.session.delete(field)
+    db.session.commit()
+    flash(_("Feld gelöscht."), "success")
     return redirect(url_for("contact_fields.index"), 303)
 
 

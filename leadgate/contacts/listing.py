@@ -5,17 +5,17 @@ costs what the first one costs. "Last contact" is the latest activity of the
 contact's conversations, read per page with one grouped query.
 """
 
-from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..inbox.listing import Cursor, newest_first
 from ..inbox.search import like_pattern, number_matches, region_of
+from ..listing import Cursor, date_conditions, newest_first, parse_date_arg
 from ..models import Contact, ContactLabel, Conversation, Label
+from ..models.labels import labels_by
 
 PAGE_SIZE = 50
 CONSENT_CHOICES = ("opt_in", "opt_out", "none")
@@ -65,18 +65,6 @@ class ContactFilters:
         return bool(self.args())
 
 
-def parse_date_arg(value: str | None) -> date | None:
-    """A date from the query string, or None if absent or malformed."""
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return None
-
-
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def last_contact():
     """Correlated: the latest activity in the contact's conversations."""
     return (
@@ -113,16 +101,6 @@ def conditions(workspace_id: int, filters: ContactFilters) -> list:
         )
     if filters.duplicates:
         found.append(has_duplicate())
-    return found
-
-
-def date_conditions(column, start: date | None, end: date | None) -> list:
-    """Whole days: "to" includes the day named."""
-    found = []
-    if start:
-        found.append(column >= _start(start))
-    if end:
-        found.append(column < _start(end + timedelta(days=1)))
     return found
 
 
@@ -167,16 +145,7 @@ def contact_page(
 
 def labels_of(contact_ids: list[int]) -> dict[int, list[Label]]:
     """The labels of many contacts with one query."""
-    found: dict[int, list[Label]] = defaultdict(list)
-    if contact_ids:
-        for contact_id, label in db.session.execute(
-            select(ContactLabel.contact_id, Label)
-            .join(Label, Label.id == ContactLabel.label_id)
-            .where(ContactLabel.contact_id.in_(contact_ids))
-            .order_by(Label.name)
-        ):
-            found[contact_id].append(label)
-    return found
+    return labels_by(ContactLabel.contact_id, contact_ids)
 
 
 def last_contacts(contact_ids: list[int]) -> dict[int, datetime]:

@@ -53,16 +53,7 @@ def set_phone(contact: Contact, e164: str) -> None:
     If one does, both are the same person: the contact page offers the merge.
     """
     contact.phone_e164 = e164
-    wa_id = wa_id_of(e164)
-    taken = db.session.scalar(
-        select(Contact.id).where(
-            Contact.workspace_id == contact.workspace_id,
-            Contact.wa_id == wa_id,
-            Contact.id != contact.id,
-        )
-    )
-    if taken is None:
-        contact.wa_id = wa_id
+    contact.take_wa_id(wa_id_of(e164))
 
 
 def apply_edit(contact: Contact, form, fields: list[ContactField]) -> None:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from flask import Response, current_app, request
 
 from ..extensions import db
+from ..i18n import LANGUAGE_COOKIE
 from ..models import CookieConsent
 from ..navigation import client_ip
 
 CONSENT_COOKIE = "lg_consent"
-LANGUAGE_COOKIE = "lg_lang"
 STATS_COOKIE = "lg_visitor"
 NON_ESSENTIAL_COOKIES = (LANGUAGE_COOKIE, STATS_COOKIE)
 ONE_YEAR = 60 * 60 * 24 * 365

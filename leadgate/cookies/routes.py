@@ -1,11 +1,13 @@
 """The cookie banner (an htmx partial) and the consent it records."""
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, url_for
 
+from ..errors import abort_if_invalid
 from ..extensions import db, limiter
 from ..htmx import is_fragment_request, trigger
 from ..navigation import current_page, safe_next
 from . import consent, statistics
+from .forms import CookieChoiceForm
 
 bp = Blueprint("cookies", __name__, url_prefix="/cookies")
 
@@ -33,14 +35,9 @@ def settings():
 @limiter.limit("60 per hour")
 def save():
     """Record the choice: accept all, only necessary, or the selected categories."""
-    action = request.form.get("action", "save")
-    if action == "accept_all":
-        preferences = statistics_allowed = True
-    elif action == "reject_all":
-        preferences = statistics_allowed = False
-    else:
-        preferences = request.form.get("preferences") == "on"
-        statistics_allowed = request.form.get("statistics") == "on"
+    form = CookieChoiceForm()
+    abort_if_invalid(form)
+    preferences, statistics_allowed = form.categories()
     had_choice = consent.current_choice() is not None
     logged_action = "update" if had_choice else "grant"
     if had_choice and not (preferences or statistics_allowed):
@@ -52,7 +49,7 @@ def save():
             render_template("cookies/_banner_closed.html"), "cookie-consent-saved"
         )
     else:
-        target = safe_next(request.form.get("next"), url_for("public.index"))
+        target = safe_next(form.next.data, url_for("public.index"))
         response = make_response(redirect(target))
     consent.apply_choice(response, choice)
     return response

@@ -7,22 +7,21 @@ number of queries: the rows with contact, channel and assignee joined in, and
 the labels of all its conversations in one more.
 """
 
-from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
 
 from sqlalchemy import and_, exists, func, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..listing import Cursor, newest_first  # noqa: F401 (API)
 from ..models import (
     STATES,
     Conversation,
     ConversationLabel,
     ConversationRead,
     Label,
-    as_utc,
 )
+from ..models.labels import labels_by
 from .search import matches
 
 PAGE_SIZE = 50
@@ -61,37 +60,6 @@ class Filters:
             for key, value in asdict(changed).items()
             if value not in (None, "") and value != defaults[key]
         }
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """The last row of a page: the next page starts below it."""
-
-    at: datetime
-    id: int
-
-    def encode(self) -> str:
-        return f"{as_utc(self.at).isoformat()}_{self.id}"  # exact to the microsecond
-
-    @classmethod
-    def decode(cls, value: str | None) -> "Cursor | None":
-        try:
-            stamp, id_ = (value or "").split("_")
-            return cls(as_utc(datetime.fromisoformat(stamp)), int(id_))
-        except ValueError:
-            return None
-
-
-def newest_first(query, at, id_, after: Cursor | None, size: int):
-    """One keyset page of the query's rows by (at, id) descending, and the next cursor."""
-    if after is not None:
-        query = query.where(tuple_(at, id_) < tuple_(after.at, after.id))
-    rows = db.session.scalars(query.order_by(at.desc(), id_.desc()).limit(size + 1))
-    rows = rows.all()
-    if len(rows) <= size:
-        return rows, None
-    last = rows[size - 1]
-    return rows[:size], Cursor(getattr(last, at.key), getattr(last, id_.key))
 
 
 @dataclass
@@ -172,17 +140,8 @@ def conditions(workspace_id: int, user_id: int, filters: Filters) -> list:
 
 
 def labels_of(conversation_ids: list[int]) -> dict[int, list[Label]]:
-    if not conversation_ids:
-        return {}
-    found: dict[int, list[Label]] = defaultdict(list)
-    for conversation_id, label in db.session.execute(
-        select(ConversationLabel.conversation_id, Label)
-        .join(Label, Label.id == ConversationLabel.label_id)
-        .where(ConversationLabel.conversation_id.in_(conversation_ids))
-        .order_by(Label.name)
-    ):
-        found[conversation_id].append(label)
-    return found
+    """The labels of many conversations with one query."""
+    return labels_by(ConversationLabel.conversation_id, conversation_ids)
 
 
 def _int(value) -> int | None:

@@ -15,7 +15,6 @@ from .. import audit, live
 from ..consent import ledger
 from ..dbutil import insert_ignoring_conflicts
 from ..extensions import db
-from ..jobs import in_app_context
 from ..models import (
     STATES,
     Contact,
@@ -144,7 +143,6 @@ def snooze(conversation: Conversation, author: User, until: datetime) -> None:
     db.session.commit()
 
 
-@in_app_context
 def wake_snoozed() -> int:
     """rq cron, every minute: snoozed conversations whose time has come reopen."""
     due = db.session.scalars(

@@ -1,14 +1,12 @@
 """Settings → Lead-Formulare: owners and admins create, edit and embed lead forms."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..forms import form_status
 from ..models import LeadForm
 from ..tenancy import current_membership, get_scoped_or_404, manager_required
-from . import bp
 from .forms import LeadFormSettings, settings_form
 from .services import (
     channels_of,
@@ -19,6 +17,8 @@ from .services import (
     public_url,
     recent_submissions,
 )
+
+bp = Blueprint("leadforms", __name__, url_prefix="/settings/lead-forms")
 
 
 @bp.get("")
@@ -92,10 +92,9 @@ def edit(form_id: int):
 def delete(form_id: int):
     """Its submissions go too (the consent records keep their own proof)."""
     lead_form = get_scoped_or_404(LeadForm, form_id)
-    if FlaskForm().validate_on_submit():
-        db.session.delete(lead_form)
-        db.session.commit()
-        flash(_("Formular gelöscht."), "success")
+    db.session.delete(lead_form)
+    db.session.commit()
+    flash(_("Formular gelöscht."), "success")
     return redirect(url_for("leadforms.index"), 303)
 
 

@@ -1,42 +1,24 @@
-"""All database models. Every table that holds workspace data carries workspace_id."""
+"""All database models. Every table that holds workspace data carries workspace_id.
 
-from .accounts import (
-    AccessLog,
-    BigId,
-    CookieConsent,
-    Inquiry,
-    Invite,
-    Membership,
-    PageView,
-    Role,
-    User,
-    Workspace,
-    as_utc,
-    utcnow,
-)
+One module per kind of record, named after what it holds; import models from
+here (`from leadgate.models import Message`), which is the package's public face.
+"""
+
+from .accounts import Invite, Membership, Role, User, Workspace
+from .canned_responses import CannedResponse
+from .channels import Channel, ChannelEvent
+from .columns import BigId, as_utc, utcnow
 from .consent import ConsentRecord
-from .contacts import (
-    ContactField,
-    ContactImport,
-    ContactLabel,
-    LeadForm,
-    LeadSubmission,
-)
-from .inbox import STATES, CannedResponse, ConversationLabel, ConversationRead, Label
+from .contacts import Contact, ContactField, ContactImport
+from .conversations import STATES, Conversation, ConversationRead
+from .labels import ContactLabel, ConversationLabel, Label
+from .leadforms import LeadForm, LeadSubmission
 from .logins import LoginSession, RecoveryCode, RememberedDevice
+from .messages import Message, MessageStatus, Reaction, SendAttempt
+from .platform import AccessLog, CookieConsent, Inquiry, PageView
 from .privacy import AuditEvent, Suppression
-from .whatsapp import (
-    Channel,
-    ChannelEvent,
-    Contact,
-    Conversation,
-    Message,
-    MessageStatus,
-    MessageTemplate,
-    Reaction,
-    SendAttempt,
-    WebhookEvent,
-)
+from .templates import MessageTemplate
+from .webhooks import WebhookEvent
 
 __all__ = [
     "AccessLog",

@@ -1,7 +1,7 @@
-"""Accounts, workspaces and the platform's own records (access log, consent, statistics)."""
+"""Accounts: users, workspaces, memberships and invitations."""
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -19,13 +19,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-
-# Fast-growing log tables get 64-bit ids; SQLite only autoincrements INTEGER.
-BigId = BigInteger().with_variant(Integer, "sqlite")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from .columns import as_utc, utcnow
 
 
 class Role(enum.StrEnum):
@@ -104,7 +98,7 @@ class Workspace(db.Model):
         default=DEFAULT_OPT_IN_KEYWORDS,
         server_default=DEFAULT_OPT_IN_KEYWORDS,
     )
-    # Retention (days; the nightly purge, privacy/retention.py): messages and
+    # Retention (days; the nightly purge, privacy/retention/purge.py): messages and
     # their media, resolved conversations without activity, lead submissions,
     # and contacts with neither a conversation nor a consent record.
     retention_messages_days: Mapped[int] = mapped_column(
@@ -198,61 +192,3 @@ class Invite(db.Model):
             and self.revoked_at is None
             and as_utc(self.expires_at) > utcnow()
         )
-
-
-class AccessLog(db.Model):
-    """IP address and time of logins and use, kept to prevent abuse (Art. 6(1)(f))."""
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="CASCADE"), index=True
-    )
-    event: Mapped[str] = mapped_column(String(32))
-    ip_address: Mapped[str] = mapped_column(String(45))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
-
-
-class CookieConsent(db.Model):
-    """Proof of a visitor's cookie choice: no name, only a truncated IP address."""
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    consent_id: Mapped[str] = mapped_column(String(32), index=True)
-    action: Mapped[str] = mapped_column(String(16))
-    policy_version: Mapped[str] = mapped_column(String(32))
-    preferences: Mapped[bool] = mapped_column(Boolean)
-    statistics: Mapped[bool] = mapped_column(Boolean)
-    ip_prefix: Mapped[str] = mapped_column(String(45))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
-
-
-class PageView(db.Model):
-    """First-party, pseudonymised usage statistics; recorded only with consent."""
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    endpoint: Mapped[str] = mapped_column(String(80))
-    visitor_hash: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
-
-
-class Inquiry(db.Model):
-    """A message sent through the public contact form."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254))
-    message: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
-    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; treat them as the UTC they were stored as."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

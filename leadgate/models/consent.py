@@ -11,8 +11,8 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import BigId, User, utcnow
-from .whatsapp import Json
+from .accounts import User
+from .columns import BigId, Json, utcnow
 
 PURPOSES = ("whatsapp_marketing", "whatsapp_service")
 # taken_back: an objection recorded by mistake, voided (evidence "voids": ids).

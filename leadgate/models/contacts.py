@@ -1,13 +1,8 @@
-"""Contacts beyond WhatsApp's ids: custom fields, labels, imports and lead forms.
-
-The Contact row itself lives in models/whatsapp.py (webhooks create most of them);
-here is what the team adds around it.
-"""
+"""Contacts: the person row (webhooks create most of them), custom fields and CSV imports."""
 
 from datetime import datetime
 
 from sqlalchemy import (
-    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -16,15 +11,96 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import BigId, User, utcnow
-from .whatsapp import Channel, Json
+from ..phones import pretty
+from .accounts import User
+from .columns import Json, utcnow
 
 # What a custom field holds; values are stored as text in Contact.attributes.
 FIELD_KINDS = ("text", "number", "date")
+
+
+class Contact(db.Model):
+    """A person writing to a workspace: one row per workspace, whichever id arrives."""
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "wa_id", name="uq_contact_workspace_wa_id"),
+        UniqueConstraint("workspace_id", "bsuid", name="uq_contact_workspace_bsuid"),
+        # Duplicates and imports look contacts up by their number in E.164.
+        Index("ix_contact_workspace_phone", "workspace_id", "phone_e164"),
+        # The contact list pages newest first.
+        Index("ix_contact_workspace_created", "workspace_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    # WhatsApp's own id (digits; unique): as Meta sends it, or the E.164 number
+    # without "+" for contacts entered by hand, imported or captured by a form.
+    wa_id: Mapped[str | None] = mapped_column(String(32))
+    bsuid: Mapped[str | None] = mapped_column(String(128))
+    # The phone number in E.164 (phones.py). Not unique: a BSUID contact and an
+    # imported one can share it until they are merged (contacts/merge.py).
+    phone_e164: Mapped[str | None] = mapped_column(String(20))
+    # Name and email as the team knows them (rectification); profile_name is
+    # what the person set in WhatsApp.
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Values of the workspace's custom fields (ContactField.key -> text).
+    attributes: Mapped[dict] = mapped_column(Json, default=dict)
+    # The latest marketing record's action (opt_in/opt_out), kept by
+    # consent.ledger.record for the list filter; the ledger stays the proof.
+    marketing_consent: Mapped[str | None] = mapped_column(String(16))
+    parent_bsuid: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    profile_name: Mapped[str | None] = mapped_column(String(255))
+    # Meta's marketing stop/resume (user_preferences); the consent ledger reads it later.
+    marketing_preference: Mapped[str | None] = mapped_column(String(16))
+    marketing_preference_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True)
+    )
+    last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Nobody may message a contact who objected (opted out) or whose processing is
+    # restricted (Art. 18 GDPR); the consent ledger will set these (outbound/rules.py).
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    restricted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    restricted_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
+
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        if self.profile_name:
+            return self.profile_name
+        if self.phone_e164 or self.wa_id:
+            return pretty(self.phone_e164 or f"+{self.wa_id}")
+        return self.username or self.bsuid or "?"
+
+    def take_wa_id(self, wa_id: str) -> None:
+        """Take this WhatsApp id unless another contact of the workspace holds it.
+
+        wa_id is unique per workspace; if another contact has it, both are the
+        same person and keep their ids until the team merges them (contacts/merge.py).
+        """
+        taken = db.session.scalar(
+            select(Contact.id).where(
+                Contact.workspace_id == self.workspace_id,
+                Contact.wa_id == wa_id,
+                Contact.id != self.id,
+            )
+        )
+        if taken is None:
+            self.wa_id = wa_id
 
 
 class ContactField(db.Model):
@@ -46,23 +122,10 @@ class ContactField(db.Model):
     )
 
 
-class ContactLabel(db.Model):
-    """The workspace's labels (models.inbox.Label) set on a contact."""
-
-    __table_args__ = (Index("ix_contact_label_label", "label_id", "contact_id"),)
-
-    contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
-    )
-    label_id: Mapped[int] = mapped_column(
-        ForeignKey("label.id", ondelete="CASCADE"), primary_key=True
-    )
-
-
 class ContactImport(db.Model):
     """One CSV upload: kept between mapping and import, then only its outcome.
 
-    Data minimisation (contacts/import_writes.py, nightly): the file's bytes stay
+    Data minimisation (contacts/importing/writes.py, nightly): the file's bytes stay
     only while its left-out rows can be downloaded, at most 7 days after the
     import; uploads never imported go after a day. The row, its SHA-256 and its
     counts stay, as the consent records' evidence points to them.
@@ -78,7 +141,7 @@ class ContactImport(db.Model):
     filename: Mapped[str] = mapped_column(String(255))
     file_sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    # {"column name": "target"}, targets in contacts/importing.py
+    # {"column name": "target"}, targets in contacts/importing/plan.py
     mapping: Mapped[dict] = mapped_column(Json, default=dict)
     # The wording people agreed to, for rows without their own consent text.
     consent_text: Mapped[str | None] = mapped_column(Text)
@@ -98,53 +161,3 @@ class ContactImport(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     created_by: Mapped[User | None] = relationship()
-
-
-class LeadForm(db.Model):
-    """A public form (/f/<slug>) that captures leads with their WhatsApp opt-in."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(
-        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
-    )
-    # The number whose inbox gets the new conversation.
-    channel_id: Mapped[int] = mapped_column(
-        ForeignKey("channel.id", ondelete="CASCADE")
-    )
-    slug: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    headline: Mapped[str | None] = mapped_column(String(200))
-    # [{"key": "name" | "email" | "message" | <ContactField.key>, "required": bool}]
-    # The phone number is always asked for and always required.
-    fields: Mapped[list] = mapped_column(Json, default=list)
-    success_text: Mapped[str | None] = mapped_column(Text)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow
-    )
-
-    channel: Mapped[Channel] = relationship()
-
-
-class LeadSubmission(db.Model):
-    """One submitted lead form: the evidence behind a lead_form consent record."""
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(
-        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
-    )
-    form_id: Mapped[int] = mapped_column(
-        ForeignKey("lead_form.id", ondelete="CASCADE"), index=True
-    )
-    contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contact.id", ondelete="CASCADE"), index=True
-    )
-    data: Mapped[dict] = mapped_column(Json, default=dict)  # the fields as submitted
-    consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
-    consent_text: Mapped[str | None] = mapped_column(Text)  # exactly as shown
-    page_url: Mapped[str | None] = mapped_column(String(500))  # embedding page
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
-
-    form: Mapped[LeadForm] = relationship()

@@ -10,7 +10,8 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import BigId, User, as_utc, utcnow
+from .accounts import User
+from .columns import BigId, as_utc, utcnow
 
 
 class LoginSession(db.Model):

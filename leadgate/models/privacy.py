@@ -6,8 +6,8 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import BigId, User, utcnow
-from .whatsapp import Json
+from .accounts import User
+from .columns import BigId, Json, utcnow
 
 
 class AuditEvent(db.Model):

@@ -10,9 +10,9 @@ One job per channel (`deliver_due`) sends the number's due messages in batches:
 it reserves the batch's slots in the shared pacing schedule, claims the messages by
 moving them from `queued` to `sending` in one conditional UPDATE (so two jobs, or
 a job and the sweeper's copy, never both send one, and a message with a wamid is
-never sent again), records the attempts, sends concurrently (sender.py) and
-stores the answers with a few bulk statements. Per message, a batch costs a slot
-and an HTTP call, not a job and a dozen round trips.
+never sent again; claim.py), records the attempts, sends concurrently (sender.py)
+and stores the answers with a few bulk statements (answers.py). Per message, a
+batch costs a slot and an HTTP call, not a job and a dozen round trips.
 
 Order: a message waits while an earlier one of its conversation is queued or
 sending, so a conversation's messages leave one by one, in order.
@@ -30,33 +30,24 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, case, exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import aliased
 
-from .. import live, metrics
-from ..channels.services import client_for
-from ..dbutil import one_of
 from ..extensions import db
-from ..files import clean_filename
-from ..jobs import in_app_context
-from ..media import media_path
-from ..models import Channel, Contact, Message, SendAttempt, utcnow
-from ..models.whatsapp import STATUS_RANK
+from ..models import Channel, Contact, Message, utcnow
+from ..models.message_state import MessageState, columns
 from ..queue import enqueue, get_queue, redis_connection
-from ..webhooks.statuses import apply_recorded_statuses
-from ..whatsapp.client import WhatsAppClient, WhatsAppError
-from ..whatsapp.payloads_limits import ERROR_TITLE, fit
-from . import pacing, sender
+from ..retry import ONCE
+from ..whatsapp.channels import client_for
+from ..whatsapp.client import WhatsAppClient
+from . import answers, pacing, sender
+from .claim import claim, is_due
 from .reasons import WITHHELD
-from .settle import MAX_ATTEMPTS, fail, schedule_retry, settle  # noqa: F401 (API)
 
 log = logging.getLogger(__name__)
-
-# The send answer's messages[].message_status for a paced template.
-HELD_BY_META = "held_for_quality_assessment"
 
 QUEUE = "default"
 BATCH_SIZE = 40  # half a second of a number's default rate
@@ -87,10 +78,9 @@ def enqueue_delivery(
         )
         if not marked:
             return
-    enqueue(deliver_due, channel_id, queue=QUEUE, retry=None)
+    enqueue(deliver_due, channel_id, queue=QUEUE, retry=ONCE.rq())
 
 
-@in_app_context
 def deliver_due(channel_id: int) -> dict[str, int]:
     """Send the channel's due messages; return how many ended how (logs, tests)."""
     outcomes: Counter[str] = Counter()
@@ -145,14 +135,13 @@ def withhold_blocked(channel_id: int, outcomes: Counter) -> None:
         update(Message)
         .where(
             Message.channel_id == channel_id,
-            Message.status == "queued",
+            Message.status == MessageState.QUEUED,
             Message.direction == "out",
             Message.wamid.is_(None),
             blocked,
         )
         .values(
-            status="failed",
-            status_rank=STATUS_RANK["failed"],
+            **columns(MessageState.FAILED, MessageState.QUEUED),
             error_title=WITHHELD,
             next_attempt_at=None,
         )
@@ -160,10 +149,6 @@ def withhold_blocked(channel_id: int, outcomes: Counter) -> None:
     ).rowcount
     if withheld:
         outcomes["withheld"] += withheld
-
-
-def is_due(now: datetime):
-    return Message.next_attempt_at.is_(None) | (Message.next_attempt_at <= now)
 
 
 def due_messages(channel_id: int) -> list:
@@ -223,7 +208,10 @@ def deliver_batch(line: Line, candidates: list, outcomes: Counter) -> int:
     if not jobs:
         return 0
     results = sender.send_all(line.client, line.phone_number_id, jobs, slots.interval)
-    record(line, jobs, results, outcomes)
+    for delay in answers.record(
+        line.channel_id, line.workspace_id, jobs, results, outcomes
+    ):
+        enqueue_delivery(line.channel_id, delay)
     return len(jobs)
 
 
@@ -239,178 +227,3 @@ def postpone(waits: list[tuple[int, float]]) -> None:
         .values(next_attempt_at=bindparam("b_at")),
         [{"b_id": id_, "b_at": now + timedelta(seconds=wait)} for id_, wait in waits],
     )
-
-
-def claim(starts: dict[int, float]) -> list[sender.SendJob]:
-    """queued → sending for those no other job took meanwhile, with their attempts."""
-    if not starts:
-        return []
-    now = utcnow()
-    claimed = db.session.scalars(
-        update(Message)
-        .where(
-            one_of(Message.id, list(starts)),
-            Message.status == "queued",
-            Message.wamid.is_(None),
-            is_due(now),
-        )
-        .values(
-            status="sending",
-            attempts=Message.attempts + 1,
-            sending_since=now,
-            next_attempt_at=None,
-        )
-        .returning(Message.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    if not claimed:
-        return []
-    rows = db.session.execute(
-        select(Message, Contact.wa_id, Contact.bsuid)
-        .join(Contact, Contact.id == Message.contact_id)
-        .where(one_of(Message.id, claimed))
-        .execution_options(populate_existing=True)
-    ).all()
-    attempts = [
-        SendAttempt(
-            message_id=message.id,
-            number=message.attempts,
-            started_at=now,
-            manual=bool((message.details or {}).get("manual_resend")),
-        )
-        for message, _, _ in rows
-    ]
-    db.session.add_all(attempts)
-    db.session.flush()
-    jobs = [
-        sender.SendJob(
-            message_id=message.id,
-            conversation_id=message.conversation_id,
-            attempt_id=attempt.id,
-            payload=sender.payload(message, wa_id, bsuid),
-            starts_at=starts[message.id],
-            upload=stored_copy(message),
-        )
-        for (message, wa_id, bsuid), attempt in zip(rows, attempts, strict=True)
-    ]
-    return sorted(jobs, key=lambda job: job.starts_at)
-
-
-def stored_copy(message: Message) -> sender.Upload | None:
-    """Our copy of an attachment (or a template's header file) still to upload."""
-    if not message.media_sha256 or message.media_id:
-        return None
-    return sender.Upload(
-        media_path(message.media_sha256),
-        message.media_mime_type,
-        clean_filename(message.media_filename, f"{message.type}-{message.id}"),
-    )
-
-
-def record(
-    line: Line,
-    jobs: list[sender.SendJob],
-    results: list[sender.SendResult],
-    outcomes: Counter,
-) -> None:
-    """Store the batch's answers: accepted ones in bulk, errors one by one."""
-    now = utcnow()
-    messages, attempts = Message.__table__, SendAttempt.__table__
-    uploads = [
-        {"b_id": job.message_id, "b_media": result.media_id}
-        for job, result in zip(jobs, results, strict=True)
-        if result.media_id
-    ]
-    if uploads:  # kept even if the send failed: a retry reuses the upload
-        db.session.execute(
-            update(messages)
-            .where(messages.c.id == bindparam("b_id"))
-            .values(media_id=bindparam("b_media")),
-            uploads,
-        )
-    accepted = [
-        {
-            "b_id": job.message_id,
-            "b_attempt": job.attempt_id,
-            "b_wamid": result.wamid,
-            "b_status": accepted_status(result),
-            "b_rank": STATUS_RANK[accepted_status(result)],
-        }
-        for job, result in zip(jobs, results, strict=True)
-        if result.error is None
-    ]
-    if accepted:
-        # Conditional in the database: a status webhook may have moved a message
-        # on meanwhile (delivered, read), and that must not be undone.
-        behind = messages.c.status_rank < bindparam("b_rank")
-        db.session.execute(
-            update(messages)
-            .where(messages.c.id == bindparam("b_id"))
-            .values(
-                wamid=bindparam("b_wamid"),
-                sending_since=None,
-                status=case((behind, bindparam("b_status")), else_=messages.c.status),
-                status_rank=case(
-                    (behind, bindparam("b_rank")), else_=messages.c.status_rank
-                ),
-            ),
-            accepted,
-        )
-        db.session.execute(
-            update(attempts)
-            .where(attempts.c.id == bindparam("b_attempt"))
-            .values(finished_at=now, outcome="accepted", wamid=bindparam("b_wamid")),
-            accepted,
-        )
-        # A status webhook may have been quicker than the answer.
-        apply_recorded_statuses(line.channel_id, [row["b_wamid"] for row in accepted])
-        held = sum(row["b_status"] == "held" for row in accepted)
-        outcomes["sent"] += len(accepted) - held
-        metrics.count_sends("sent", amount=len(accepted) - held)
-        if held:
-            outcomes["held"] += held
-            metrics.count_sends("held", amount=held)
-    retries = []
-    for job, result in zip(jobs, results, strict=True):
-        if result.error is not None:
-            outcome, delay = handle_error(job, result.error)
-            outcomes[outcome] += 1
-            metrics.count_sends(outcome, result.error.code)
-            if delay is not None:
-                retries.append(delay)
-    db.session.commit()
-    for delay in retries:
-        enqueue_delivery(line.channel_id, delay)
-    live.publish_conversations((line.workspace_id, job.conversation_id) for job in jobs)
-    log.info("Channel %s: %s", line.channel_id, dict(outcomes))
-
-
-def handle_error(job: sender.SendJob, error: WhatsAppError) -> tuple[str, float | None]:
-    """Apply the retry rules to one failed send; returns (outcome, retry delay)."""
-    message = db.session.get(Message, job.message_id)
-    attempt = db.session.get(SendAttempt, job.attempt_id)
-    if message is None or attempt is None:  # erased meanwhile: nothing to retry
-        return "gone", None
-    attempt.finished_at = utcnow()
-    attempt.http_status, attempt.error_code = error.http_status, error.code
-    attempt.error_title = fit(error.details or error.message, ERROR_TITLE)
-    if error.maybe_received:
-        attempt.outcome = (
-            "unknown"  # stays `sending`: a status webhook or the sweeper decides
-        )
-        log.warning("Message %s: no answer from Meta; waiting for a status", message.id)
-        return "unknown", None
-    outcome, delay = settle(message, error, attempt.error_title)
-    attempt.outcome = outcome
-    if outcome == "retry":
-        log.info("Message %s: error %s, retry in %.0f s", message.id, error.code, delay)
-        return outcome, delay
-    if error.token_invalid:
-        db.session.get(Channel, message.channel_id).needs_new_token = True
-    log.warning("Message %s: %s (error %s)", message.id, outcome, error.code)
-    return outcome, None
-
-
-def accepted_status(result: sender.SendResult) -> str:
-    """ "held" when Meta paces the template (held_for_quality_assessment)."""
-    return "held" if result.message_status == HELD_BY_META else "sent"

@@ -4,11 +4,10 @@ import logging
 
 from sqlalchemy import select
 
-from ..channels.services import client_for
 from ..extensions import db
-from ..jobs import in_app_context
 from ..models import Channel, Conversation, Message
 from ..queue import enqueue
+from ..whatsapp.channels import client_for
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,6 @@ def enqueue_receipt(channel_id: int, message_id: int) -> None:
     enqueue(send_read_receipt, channel_id, message_id)
 
 
-@in_app_context
 def send_read_receipt(channel_id: int, message_id: int) -> None:
     channel = db.session.get(Channel, channel_id)
     message = db.session.get(Message, message_id)

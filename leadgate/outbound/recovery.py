@@ -11,7 +11,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..extensions import db
-from ..jobs import in_app_context
 from ..models import Channel, Message, SendAttempt, utcnow
 from ..whatsapp.client import WhatsAppError
 from .delivery import enqueue_delivery
@@ -64,7 +63,6 @@ def handle_failed_statuses(failures: list[dict]) -> list[tuple[int, float]]:
     return resends
 
 
-@in_app_context
 def sweep_outbound() -> dict:
     """Re-enqueue messages whose job got lost; settle sends Meta never answered."""
     now = utcnow()

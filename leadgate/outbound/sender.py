@@ -19,7 +19,7 @@ from .. import metrics
 from ..files import clean_filename
 from ..models import Message
 from ..whatsapp.client import WhatsAppClient, WhatsAppError
-from ..whatsapp.payloads_limits import MEDIA_ID, WAMID, error_code
+from ..whatsapp.payloads.limits import MEDIA_ID, WAMID, error_code
 
 SEND_THREADS = 16  # 80 messages/s × up to 200 ms per answer
 CALLBACK_PREFIX = "lg-"
@@ -144,7 +144,7 @@ def send_one(
         with metrics.SEND_SECONDS.time():
             accepted = client.send_message(phone_number_id, job.payload)
         if len(accepted.wamid) > WAMID:
-            # Never shortened (payloads_limits): an id we cannot keep is as good
+            # Never shortened (payloads/limits.py): an id we cannot keep is as good
             # as no answer, and a status webhook cannot name it either.
             raise WhatsAppError(
                 None, "send answer with an over-long message id", maybe_received=True
@@ -161,7 +161,7 @@ def send_one(
 def storable(error: WhatsAppError) -> WhatsAppError:
     """Meta's error as delivery stores it: a code an Integer column holds, text.
 
-    Its title (details or message) is cut to the column in delivery.handle_error.
+    Its title (details or message) is cut to the column in answers.handle_error.
     """
     error.code = error_code(error.code)  # none we can store counts as unknown
     error.message = error.message if isinstance(error.message, str) else ""

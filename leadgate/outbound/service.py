@@ -11,8 +11,9 @@ from ..extensions import db
 from ..files import clean_filename
 from ..media import store_bytes
 from ..models import Conversation, Message, MessageTemplate, User, utcnow
+from ..models.message_state import MessageState, initial
+from ..models.previews import preview_text
 from ..searchdoc import add_words
-from ..webhooks.previews import preview_text
 from . import attachments
 from .delivery import enqueue_delivery
 from .rules import SendRefused, refusal, template_refusal
@@ -195,8 +196,7 @@ def stage(
     message = Message.of(
         conversation,
         direction="out",
-        status="queued",
-        status_rank=0,
+        **initial(MessageState.QUEUED),
         sent_at=now,
         author_id=author.id if author is not None else None,
         **fields,
@@ -227,7 +227,7 @@ def resend(message: Message) -> None:
         reason = template_refusal(conversation.channel, conversation.contact, template)
         if reason:
             raise SendRefused(reason)
-    message.status, message.status_rank = "queued", 0
+    message.move_to(MessageState.QUEUED)
     message.wamid = None  # the failed attempt keeps its wamid in its SendAttempt row
     message.error_code = message.error_title = None
     message.next_attempt_at = message.sending_since = None

@@ -1,6 +1,6 @@
 """What a send error does to its message: send again, wait, hold back or fail.
 
-One set of rules for the send answer (delivery.handle_error) and for a `failed`
+One set of rules for the send answer (answers.handle_error) and for a `failed`
 status webhook (recovery.handle_failed_statuses):
 
 - temporary errors: back to `queued` after a backoff, a bounded number of times;
@@ -13,17 +13,17 @@ status webhook (recovery.handle_failed_statuses):
   disabled, so its other waiting messages fail with the same reason.
 """
 
-import random
 from datetime import timedelta
 
+from .. import retry
 from ..extensions import db
 from ..models import Message, MessageTemplate, utcnow
-from ..models.whatsapp import STATUS_RANK
+from ..models.message_state import MessageState
 from ..whatsapp.client import WhatsAppError
 from . import template_status
 
-MAX_ATTEMPTS = 6
-MAX_BACKOFF_SECONDS = 300
+MAX_ATTEMPTS = retry.DELIVERY.attempts
+PAIR_RATE_LIMIT = 131056
 MARKETING_LIMIT = 131049
 TEMPLATE_PAUSED = 132015
 TEMPLATE_DISABLED = 132016
@@ -33,11 +33,9 @@ MARKETING_LIMIT_WAIT = timedelta(hours=24)
 
 
 def backoff_seconds(attempt: int, code: int | None) -> float:
-    """Exponential with jitter; Meta's pair rate limit asks for 4^X seconds."""
-    if code == 131056:
-        return float(min(MAX_BACKOFF_SECONDS, 4 ** (attempt - 1)))
-    base = min(MAX_BACKOFF_SECONDS, 2**attempt)
-    return base * random.uniform(0.5, 1.0)
+    """After failed attempt `attempt`: retry.DELIVERY, or Meta's 4^X for 131056."""
+    policy = retry.DELIVERY_PAIR_LIMIT if code == PAIR_RATE_LIMIT else retry.DELIVERY
+    return float(policy.delay(attempt))
 
 
 def settle(
@@ -62,17 +60,18 @@ def settle(
 
 def schedule_retry(message: Message, error: WhatsAppError) -> float | None:
     """Back to `queued` for another attempt after a backoff; None if not allowed."""
-    if not error.retryable or message.attempts >= MAX_ATTEMPTS:
+    if not error.retryable or not retry.DELIVERY.allows_another(message.attempts):
         return None
     delay = backoff_seconds(message.attempts, error.code)
-    message.status, message.status_rank, message.wamid = "queued", 0, None
+    message.move_to(MessageState.QUEUED)
+    message.wamid = None
     message.error_code = message.error_title = message.sending_since = None
     message.next_attempt_at = utcnow() + timedelta(seconds=delay)
     return delay
 
 
 def fail(message: Message, code: int | None, title: str | None) -> None:
-    message.status, message.status_rank = "failed", STATUS_RANK["failed"]
+    message.move_to(MessageState.FAILED)
     message.error_code, message.error_title = code, title
     message.sending_since = message.next_attempt_at = None
 
@@ -83,7 +82,7 @@ def limit(message: Message, title: str | None) -> None:
     Only `queued` messages are picked up by delivery and the sweeper, so the
     date is advice for the agent, not a schedule.
     """
-    message.status, message.status_rank = "limited", STATUS_RANK["limited"]
+    message.move_to(MessageState.LIMITED)
     message.error_code, message.error_title = MARKETING_LIMIT, title
     message.sending_since = None
     message.next_attempt_at = utcnow() + MARKETING_LIMIT_WAIT

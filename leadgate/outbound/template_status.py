@@ -16,7 +16,8 @@ from sqlalchemy import update
 
 from ..extensions import db
 from ..models import Message, MessageTemplate, utcnow
-from ..models.whatsapp import STATUS_RANK
+from ..models.message_state import MessageState as S
+from ..models.message_state import columns
 from .reasons import TEMPLATE_WITHDRAWN
 
 SENDABLE = "APPROVED"
@@ -87,13 +88,14 @@ def plain(reason: str | None) -> str | None:
     return None if not reason or reason.upper() == "NONE" else reason[:2000]
 
 
-def of_template(template: MessageTemplate, *statuses: str):
-    """Unsent outbound messages of this template in the given states."""
+def move_unsent(template: MessageTemplate, target: S, *states: S):
+    """UPDATE: unsent messages of this template in `states` move to `target`."""
     return (
         update(Message)
+        .values(**columns(target, *states))
         .where(
             Message.workspace_id == template.workspace_id,
-            Message.status.in_(statuses),
+            Message.status.in_(states),
             Message.direction == "out",
             Message.type == "template",
             Message.wamid.is_(None),
@@ -115,15 +117,13 @@ def changed_rows(statement, released: bool = False) -> Change:
 def park(template: MessageTemplate) -> Change:
     """Queued messages of a paused template wait (those being sent learn 132015)."""
     return changed_rows(
-        of_template(template, "queued").values(
-            status="paused", status_rank=STATUS_RANK["paused"], next_attempt_at=None
-        )
+        move_unsent(template, S.PAUSED, S.QUEUED).values(next_attempt_at=None)
     )
 
 
 def park_one(message: Message) -> None:
     """One message Meta refused with 132015: it waits for its template."""
-    message.status, message.status_rank = "paused", STATUS_RANK["paused"]
+    message.move_to(S.PAUSED)
     message.wamid = message.sending_since = message.next_attempt_at = None
     message.error_code = message.error_title = None
 
@@ -131,9 +131,7 @@ def park_one(message: Message) -> None:
 def release(template: MessageTemplate) -> Change:
     """Approved again: the waiting messages are queued; returns their channels."""
     return changed_rows(
-        of_template(template, "paused").values(
-            status="queued", status_rank=STATUS_RANK["queued"], next_attempt_at=None
-        ),
+        move_unsent(template, S.QUEUED, S.PAUSED).values(next_attempt_at=None),
         released=True,
     )
 
@@ -141,9 +139,7 @@ def release(template: MessageTemplate) -> Change:
 def withdraw(template: MessageTemplate) -> Change:
     """Disabled, deleted, rejected …: its waiting messages fail, saying why."""
     return changed_rows(
-        of_template(template, "queued", "paused").values(
-            status="failed",
-            status_rank=STATUS_RANK["failed"],
+        move_unsent(template, S.FAILED, S.QUEUED, S.PAUSED).values(
             error_code=None,
             error_title=f"{TEMPLATE_WITHDRAWN}{template.status}"[:255],
             next_attempt_at=None,

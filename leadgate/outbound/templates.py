@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from .. import live
-from ..channels.services import client_for
 from ..extensions import db
-from ..jobs import in_app_context
 from ..models import Channel, MessageTemplate, utcnow
 from ..queue import enqueue
+from ..whatsapp.channels import client_for
 from ..whatsapp.client import WhatsAppError
-from ..whatsapp.payloads_limits import (
+from ..whatsapp.payloads.limits import (
     TEMPLATE_CATEGORY,
     TEMPLATE_ID,
     TEMPLATE_LANGUAGE,
@@ -38,7 +37,6 @@ MEDIA_HEADERS = {"IMAGE": "image", "VIDEO": "video", "DOCUMENT": "document"}
 BUTTON = "BUTTON"  # variable kinds BUTTON0, BUTTON1 … by the button's index
 
 
-@in_app_context
 def sync_templates(channel_id: int) -> int:
     """Fetch the WABA's templates into the workspace's list; return how many.
 
@@ -127,7 +125,7 @@ def template_id(item: object) -> str | None:
 def remote_template(item: object) -> RemoteTemplate | None:
     """A listed template as stored, or None if it is malformed.
 
-    As for webhooks (payloads_limits): keys too long for their column make the
+    As for webhooks (payloads/limits.py): keys too long for their column make the
     item malformed; so does a name too long, since sends name the template by
     it. The category is cut to fit.
     """
@@ -168,7 +166,6 @@ def text_field(item: dict, key: str, default: str | None = None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@in_app_context
 def sync_all_templates() -> int:
     """Hourly (cron): new approvals, edits and deletions at Meta show up unasked."""
     channel_ids = db.session.scalars(select(Channel.id)).all()

@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..outbound.delivery import PENDING_KEY
 from ..queue import redis_connection
-from ..webhooks.routes import forget_channel
+from ..webhooks.contract import keys_cache
 from ..workspaces.services import owner_count, set_role
 from .files import enqueue_file_deletion
 
@@ -222,6 +222,6 @@ def after(deleted: DeletedWorkspace) -> None:
     for channel_id in deleted.channel_ids:
         redis.delete(PENDING_KEY.format(channel_id))
     for key in deleted.channel_keys:
-        forget_channel(key)  # its webhooks get 404 here at once, elsewhere soon
+        keys_cache.forget(key)  # its webhooks get 404 here at once, elsewhere soon
     # Open inboxes reload their list; the session falls back to another workspace.
     live.publish(deleted.id, ["list"])

@@ -11,20 +11,17 @@ file of an erased person behind for good.
 import logging
 from collections.abc import Iterable
 
-from rq import Retry
 from sqlalchemy import select
 
+from .. import retry
 from ..dbutil import one_of
 from ..extensions import db
-from ..jobs import in_app_context
 from ..media import media_path
 from ..models import Message
 from ..queue import enqueue
 
 log = logging.getLogger(__name__)
 
-# Up to about a day of retries: 10 s, 1 min, 5 min, 30 min, then hourly.
-RETRY = Retry(max=28, interval=[10, 60, 300, 1800, *([3600] * 24)])
 CHUNK = 1000
 
 
@@ -59,7 +56,6 @@ def delete_unreferenced(hashes: Iterable[str]) -> int:
     return removed
 
 
-@in_app_context
 def delete_media_files(hashes: list[str]) -> int:
     """Job: delete these files if unreferenced (retried until it succeeds)."""
     removed = delete_unreferenced(hashes)
@@ -72,5 +68,8 @@ def enqueue_file_deletion(hashes: Iterable[str]) -> None:
     hashes = sorted(set(hashes) - {None, ""})
     for start in range(0, len(hashes), CHUNK):
         enqueue(
-            delete_media_files, hashes[start : start + CHUNK], queue="low", retry=RETRY
+            delete_media_files,
+            hashes[start : start + CHUNK],
+            queue="low",
+            retry=retry.FILE_DELETION.rq(),  # about a day of tries
         )

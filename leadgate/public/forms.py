@@ -3,18 +3,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import email_field
+from ..forms import email_field, name_field
 
 
 class ContactForm(FlaskForm):
-    name = StringField(
-        _l("Name"),
-        validators=[
-            DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
-            Length(max=120),
-        ],
-        render_kw={"autocomplete": "name"},
-    )
+    name = name_field()
     email = email_field()
     message = TextAreaField(
         _l("Ihre Nachricht"),

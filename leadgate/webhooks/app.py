@@ -32,5 +32,6 @@ def create_webhook_app(main: Flask) -> Flask:
     app.session_interface = NoSessions()
     db.init_app(app)
     app.register_blueprint(bp, url_prefix="")
-    app.wsgi_app = FastWebhooks(app)
+    if main.config["WEBHOOK_FAST_PATH"]:
+        app.wsgi_app = FastWebhooks(app)
     return app

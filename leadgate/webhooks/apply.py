@@ -15,12 +15,10 @@ from ..extensions import db
 from ..media import enqueue_download
 from ..models import Channel, ChannelEvent, Contact, MessageTemplate, as_utc
 from ..outbound import template_status
-from ..whatsapp.payloads import (
-    Identity,
-    TemplateStatusUpdate,
-    UserPreference,
-    WebhookBatch,
-)
+from ..whatsapp.payloads.account import TemplateStatusUpdate
+from ..whatsapp.payloads.batch import WebhookBatch
+from ..whatsapp.payloads.items import Identity
+from ..whatsapp.payloads.preferences import UserPreference
 from .apply_newer import apply_newer, newer_senders
 from .contacts import ContactResolver
 from .inbound import InboundBuffer

@@ -7,7 +7,8 @@ items become channel events, next to the account and quality webhooks.
 
 from ..extensions import db
 from ..models import Channel, ChannelEvent
-from ..whatsapp.payloads import Identity, WebhookBatch
+from ..whatsapp.payloads.batch import WebhookBatch
+from ..whatsapp.payloads.items import Identity
 from . import calls, coexistence
 from .contacts import ContactResolver
 from .inbound import InboundBuffer

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from ..dbutil import one_of
 from ..extensions import db
 from ..models import Message
-from ..whatsapp.payloads import InboundMessage
-from ..whatsapp.payloads_calls import CallEvent
+from ..whatsapp.payloads.calls import CallEvent
+from ..whatsapp.payloads.messages import InboundMessage
 
 CALL = "call"
 # Events of one call in their natural order; a late earlier one fills gaps only.

@@ -15,7 +15,8 @@ from ..dbutil import one_of
 from ..extensions import db
 from ..files import clean_filename
 from ..models import Conversation, Message
-from ..whatsapp.payloads import MEDIA_TYPES
+from ..outbound.progress import apply_recorded_statuses
+from ..whatsapp.payloads.messages import MEDIA_TYPES
 from .effects import (
     MODIFIER_TYPES,
     apply_change,
@@ -24,7 +25,6 @@ from .effects import (
     show_if_newest,
     touch_outbound,
 )
-from .statuses import apply_recorded_statuses
 
 ECHO = "echo"
 HISTORY = "history"

@@ -2,11 +2,11 @@
 
 from sqlalchemy import or_, select
 
-from ..dbutil import insert_ignoring_conflicts, one_of
+from ..dbutil import bulk_insert_ignoring_conflicts, insert_ignoring_conflicts, one_of
 from ..extensions import db
 from ..models import Contact
 from ..phones import e164_of_wa_id
-from ..whatsapp.payloads import Identity
+from ..whatsapp.payloads.items import Identity
 
 
 class ContactResolver:
@@ -56,8 +56,8 @@ class ContactResolver:
         }
         if not missing:
             return
-        db.session.execute(
-            insert_ignoring_conflicts(Contact),
+        bulk_insert_ignoring_conflicts(
+            Contact.__table__,
             [
                 {
                     "workspace_id": self.workspace_id,

@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 from ..dbutil import insert_ignoring_conflicts
 from ..extensions import db
 from ..models import Channel, Contact, Conversation, Message, Reaction, as_utc
+from ..models.previews import preview_text
 from ..phones import e164_of_wa_id
-from ..whatsapp.payloads import MEDIA_TYPES, InboundMessage
-from .previews import preview_text
+from ..whatsapp.payloads.messages import MEDIA_TYPES, InboundMessage
 
 # Types that change another message instead of appearing as one in the thread.
 MODIFIER_TYPES = {"reaction", "revoke", "edit"}
@@ -122,15 +122,7 @@ def apply_number_change(contact: Contact, new_wa_id: str) -> None:
     that contact (wa_id is unique); both then share the phone_e164 and the team
     merges them (contacts/merge.py).
     """
-    taken = db.session.scalar(
-        select(Contact.id).where(
-            Contact.workspace_id == contact.workspace_id,
-            Contact.wa_id == new_wa_id,
-            Contact.id != contact.id,
-        )
-    )
-    if taken is None:
-        contact.wa_id = new_wa_id
+    contact.take_wa_id(new_wa_id)
     contact.phone_e164 = e164_of_wa_id(new_wa_id)
 
 

@@ -19,10 +19,11 @@ from sqlalchemy.exc import DBAPIError
 from .. import metrics
 from ..extensions import db
 from ..models import WebhookEvent, utcnow
+from ..retry import WEBHOOK_EVENT
 
 log = logging.getLogger(__name__)
 
-MAX_TRANSIENT_ATTEMPTS = 5
+MAX_TRANSIENT_ATTEMPTS = WEBHOOK_EVENT.attempts
 PAGE_SIZE = 200
 
 events = WebhookEvent.__table__

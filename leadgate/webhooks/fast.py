@@ -2,32 +2,25 @@
 
 A webhook is checked and handed to the group-commit writer in well under a
 millisecond; building Flask's request, context and response around it cost about
-as much again (benchmarks/webhook_ingest.py). So once a channel's keys are cached
-(routes.channel_keys), a POST is answered here with the same checks and answers
-as routes.receive; everything else — the handshake, unknown or uncached
-channels, odd requests — goes to the Flask app unchanged.
+as much again (benchmarks/webhook_ingest.py, --no-fast-path). So once a
+channel's keys are cached (contract.keys_cache), a POST is answered here
+through the same contract.accept as routes.receive; everything else — the
+handshake, unknown or uncached channels, odd requests — goes to the Flask app.
 """
 
-import logging
-import time
-
-import psycopg
-from sqlalchemy.exc import SQLAlchemyError
+from http import HTTPStatus
 
 from .. import metrics
-from . import routes
-
-log = logging.getLogger(__name__)
+from . import contract, routes
 
 PATH = "/whatsapp/"
-TEXT = [("Content-Type", "text/plain")]
 
 
-def answer(start_response, status: str, body: bytes = b"", headers=None):
-    metrics.count_webhook(int(status[:3]))
-    headers = TEXT if headers is None else headers
-    start_response(status, [*headers, ("Content-Length", str(len(body)))])
-    return [body]
+def respond(start_response, answer: contract.Answer):
+    metrics.count_webhook(answer.status)
+    status = f"{answer.status} {HTTPStatus(answer.status).phrase}"
+    start_response(status, [*answer.headers, ("Content-Length", str(len(answer.body)))])
+    return [answer.body]
 
 
 class FastWebhooks:
@@ -47,45 +40,21 @@ class FastWebhooks:
         return self._writer
 
     def __call__(self, environ, start_response):
-        keys = self.cached_keys(environ)
+        path = environ.get("PATH_INFO", "")
+        if (
+            environ.get("REQUEST_METHOD") != "POST"
+            or not path.startswith(PATH)
+            or not environ.get("CONTENT_LENGTH")  # chunked or empty: Flask's parser
+        ):
+            return self.flask_wsgi(environ, start_response)
+        key = path[len(PATH) :]
+        keys = contract.keys_cache.get(key)
         if keys is None:
             return self.flask_wsgi(environ, start_response)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        length = int(environ["CONTENT_LENGTH"])
         if length > self.app.config["MAX_CONTENT_LENGTH"]:
-            return answer(start_response, "413 Request Entity Too Large")
+            return respond(start_response, contract.TOO_LARGE)
         body = environ["wsgi.input"].read(length)
-        return self.receive(keys, body, environ, start_response)
-
-    def cached_keys(self, environ) -> routes.ChannelKeys | None:
-        path = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") != "POST" or not path.startswith(PATH):
-            return None
-        if not environ.get("CONTENT_LENGTH"):
-            return None  # chunked or empty: Flask's parser handles the odd cases
-        keys = routes._keys_by_channel_key.get(path[len(PATH) :])
-        if keys is None or time.monotonic() - keys.loaded_at >= routes.CACHE_SECONDS:
-            return None
-        return keys
-
-    def receive(self, keys, body: bytes, environ, start_response):
         signature = environ.get("HTTP_X_HUB_SIGNATURE_256")
-        if not routes.signature_valid(body, signature, keys.app_secret):
-            log.warning("Webhook for channel %s refused: bad signature", keys.id)
-            return answer(start_response, "401 Unauthorized", b"Invalid signature")
-        if not routes.looks_like_whatsapp(body):
-            return answer(
-                start_response, "400 Bad Request", b"Not a WhatsApp webhook payload"
-            )
-        try:
-            self.writer.store(keys.id, body)
-        except (SQLAlchemyError, psycopg.Error, TimeoutError):
-            # As in routes.receive: the channel may be gone; look it up next time.
-            routes.forget_channel(environ["PATH_INFO"][len(PATH) :])
-            log.exception("Webhook for channel %s not stored; Meta will retry", keys.id)
-            return answer(
-                start_response,
-                "503 Service Unavailable",
-                b"Temporarily unavailable",
-                [*TEXT, ("Retry-After", "5")],
-            )
-        return answer(start_response, "200 OK", headers=[])
+        answer = contract.accept(key, keys, body, signature, self.writer.store)
+        return respond(start_response, answer)

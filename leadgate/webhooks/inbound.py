@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..consent.first_contact import FirstContacts
-from ..consent.keywords import apply_keyword, confirm_opt_out
+from ..consent.keywords import apply_keyword, opt_out_reply
 from ..dbutil import bulk_insert_ignoring_conflicts, one_of
 from ..extensions import db
 from ..files import clean_filename
 from ..models import Channel, Contact, Conversation, Message
-from ..models.whatsapp import STATUS_RANK
-from ..searchdoc import add_words
-from ..whatsapp.payloads import InboundMessage
+from ..models.messages import STATUS_RANK
+from ..outbound.service import stage
+from ..searchdoc import add_words_to_many
+from ..whatsapp.payloads.messages import InboundMessage
 from . import calls, coexistence
 from .effects import (
     MODIFIER_TYPES,
@@ -37,6 +38,7 @@ __all__ = ["MODIFIER_TYPES", "InboundBuffer"]
 LIVE = "live"  # the contact wrote, now (the `messages` field)
 
 messages = Message.__table__
+conversations_table = Conversation.__table__
 
 
 @dataclass
@@ -68,9 +70,17 @@ class InboundBuffer:
         action = apply_keyword(
             item.channel, item.contact, item.message.text, item.message.wamid
         )
-        if action == "opt_out" and confirm_opt_out(
-            item.channel, item.contact, conversation
-        ):
+        reply = (
+            opt_out_reply(item.channel, item.contact) if action == "opt_out" else None
+        )
+        if reply:  # delivered once the drain has committed
+            stage(
+                conversation,
+                None,
+                type="text",
+                text=reply,
+                details={"kind": "opt_out_confirmation"},
+            )
             self.replies.add(item.channel.id)
 
     def flush(self) -> list[int]:
@@ -105,8 +115,9 @@ class InboundBuffer:
             words.setdefault(conversation.id, []).extend(
                 (item.message.text, item.message.caption)
             )
-        for conversation in conversations.values():
-            add_words(conversation, *words.get(conversation.id, ()))
+        add_words_to_many(
+            words
+        )  # one statement for the batch, not one per conversation
         coexistence.file_history_only(opened, live)
         coexistence.replay_statuses(new_outbound)
         media_ids += self.apply_again(again)
@@ -155,18 +166,32 @@ def conversations_for(pairs: dict[tuple[Channel, int], Contact]) -> tuple[dict, 
         key = (conversation.channel_id, conversation.contact_id)
         if key in keys:  # the latest conversation of each pair wins
             found[key] = conversation
-    opened = [
-        Conversation(
-            workspace_id=channel.workspace_id,
-            channel_id=channel.id,
-            contact_id=contact_id,
-        )
+    new = [
+        {
+            "workspace_id": channel.workspace_id,
+            "channel_id": channel.id,
+            "contact_id": contact_id,
+        }
         for channel, contact_id in pairs
         if (channel.id, contact_id) not in found
     ]
-    if opened:
-        db.session.add_all(opened)
-        db.session.flush()  # one multi-row INSERT … RETURNING for all of them
+    opened = []
+    if new:
+        # One INSERT whose text does not change with the number of rows (the
+        # ORM's multi-row VALUES is parsed anew for every count), then loaded.
+        ids = [
+            row.id
+            for row in bulk_insert_ignoring_conflicts(
+                conversations_table, new, returning=("id",)
+            )
+        ]
+        opened = list(
+            db.session.scalars(
+                select(Conversation)
+                .where(one_of(Conversation.id, ids))
+                .order_by(Conversation.id)
+            )
+        )
         found.update({(c.channel_id, c.contact_id): c for c in opened})
     return found, opened
 

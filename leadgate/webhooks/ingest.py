@@ -15,18 +15,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select
 
 from .. import live
+from ..dbutil import bulk_update, update_changed_at_once
 from ..extensions import db
-from ..jobs import in_app_context
-from ..models import Channel, WebhookEvent, utcnow
+from ..models import Channel, Contact, Conversation, WebhookEvent, utcnow
 from ..outbound import template_status
 from ..outbound.delivery import enqueue_delivery
 from ..outbound.recovery import handle_failed_statuses
 from ..queue import enqueue, redis_connection
-from ..whatsapp.payloads import PayloadError, WebhookBatch
-from ..whatsapp.payloads_body import parse_body
+from ..retry import ONCE
+from ..whatsapp.payloads.batch import PayloadError, WebhookBatch, parse_body
 from . import apply, failures
 from .contacts import ContactResolver
 from .inbound import InboundBuffer
@@ -45,12 +45,11 @@ def schedule_processing() -> None:
     """Make sure one drain job is queued; cheap when one already is."""
     try:
         if redis_connection().set(DRAIN_FLAG, "1", nx=True, ex=30):
-            enqueue(process_pending_webhooks, queue="high", retry=None)
+            enqueue(process_pending_webhooks, queue="high", retry=ONCE.rq())
     except Exception:  # Redis down: the event is stored; the sweeper catches up
         log.exception("Could not schedule webhook processing")
 
 
-@in_app_context
 def process_pending_webhooks() -> int:
     """Drain pending webhook events in batches; return how many were handled.
 
@@ -163,7 +162,7 @@ def process_one_by_one(ids: list[int]) -> FollowUps:
 
 def parse(body: bytes) -> WebhookBatch | None:
     try:
-        # Bounded JSON (payloads_json): a body stored before the intake refused
+        # Bounded JSON (payloads/depth.py): a body stored before the intake refused
         # deep nesting is "unreadable", never a crash of the whole batch.
         return parse_body(body)
     except (ValueError, PayloadError):
@@ -213,18 +212,18 @@ def apply_events(rows: list) -> FollowUps:
     resends += [(channel_id, 0.0) for channel_id in inbound.replies]  # confirmations
     templates = released_by_templates(applied)
     resends += [(channel_id, 0.0) for channel_id in templates.released]
-    outcomes = [outcome(event_id, result) for event_id, result in applied]
-    db.session.execute(
-        update(events)
-        .where(events.c.id == bindparam("b_id"))
-        .values(
-            state=bindparam("b_state"),
-            note=bindparam("b_note"),
+    # The batch's contacts and conversations, and its events' outcomes: one
+    # UPDATE each instead of one per row (no autoflush: it would write them
+    # row by row first).
+    with db.session.no_autoflush:
+        update_changed_at_once(Conversation)
+        update_changed_at_once(Contact)
+        bulk_update(
+            events,
+            [outcome(event_id, result) for event_id, result in applied],
             attempts=events.c.attempts + 1,
             processed_at=utcnow(),
-        ),
-        outcomes,
-    )
+        )
     return FollowUps(
         media_ids, resends, inbound.touched | statuses.touched | templates.touched
     )
@@ -259,11 +258,10 @@ def apply_event(row, channel, batch, resolvers, inbound, statuses):
 def outcome(event_id: int, result: apply.ApplyResult | str) -> dict:
     """One event's row for the bulk state update, once the batch is written."""
     if isinstance(result, str):
-        return {"b_id": event_id, "b_state": "ignored", "b_note": result}
-    return {"b_id": event_id, "b_state": "processed", "b_note": result.summary()}
+        return {"id": event_id, "state": "ignored", "note": result}
+    return {"id": event_id, "state": "processed", "note": result.summary()}
 
 
-@in_app_context
 def requeue_stale_webhooks() -> int:
     """Schedule a drain if events wait longer than they should (lost job, dead worker)."""
     stale = db.session.scalar(

@@ -1,7 +1,8 @@
-"""Outbound delivery statuses, applied in bulk: recorded once, moved forward only.
+"""Outbound delivery statuses from webhooks, buffered per drain batch and recorded once.
 
 Status webhooks are three quarters of Meta's traffic, so a drain applies all
-statuses of its batch with two executemany statements instead of two per status.
+statuses of its batch with two executemany statements instead of two per status
+(outbound/progress.py moves the messages forward).
 """
 
 from sqlalchemy import bindparam, select, update
@@ -9,14 +10,10 @@ from sqlalchemy import bindparam, select, update
 from ..dbutil import insert_ignoring_conflicts, one_of
 from ..extensions import db
 from ..models import Message, MessageStatus
-from ..models.whatsapp import STATUS_RANK
-from ..whatsapp.payloads import StatusUpdate
-from ..whatsapp.payloads_limits import ERROR_TITLE, error_code, fit
+from ..outbound.progress import advance_many
+from ..whatsapp.payloads.statuses import StatusUpdate
 
 messages = Message.__table__
-# What Meta reports; our own states (queued, paused, held, limited) never come
-# from a webhook, whatever a body claims.
-META_STATUSES = frozenset({"sent", "delivered", "read", "failed", "played"})
 
 
 class StatusBuffer:
@@ -100,80 +97,4 @@ def attach_wamids(callbacks: list[dict]) -> None:
         )
         .values(wamid=bindparam("b_wamid"), sending_since=None),
         callbacks,
-    )
-
-
-def advance_many(rows: list[dict]) -> list[dict]:
-    """Move each message to the furthest status seen for it, never backwards.
-
-    Returns the `failed` statuses with errors, for the outbound retry rules.
-    """
-    best: dict[tuple[int, str], dict] = {}
-    for row in rows:
-        rank = (
-            STATUS_RANK.get(row["status"]) if row["status"] in META_STATUSES else None
-        )
-        key = (row["channel_id"], row["wamid"])
-        if rank is not None and rank > best.get(key, {}).get("b_rank", -1):
-            best[key] = {
-                "b_channel": row["channel_id"],
-                "b_wamid": row["wamid"],
-                "b_status": row["status"],
-                "b_rank": rank,
-                "b_errors": row["errors"],
-            }
-    if not best:
-        return []
-    db.session.execute(
-        update(messages)
-        .where(
-            messages.c.channel_id == bindparam("b_channel"),
-            messages.c.wamid == bindparam("b_wamid"),
-            messages.c.status_rank < bindparam("b_rank"),
-        )
-        .values(status=bindparam("b_status"), status_rank=bindparam("b_rank")),
-        [{k: v for k, v in p.items() if k != "b_errors"} for p in best.values()],
-    )
-    failures = [p for p in best.values() if p["b_status"] == "failed" and p["b_errors"]]
-    if failures:
-        db.session.execute(
-            update(messages)
-            .where(
-                messages.c.channel_id == bindparam("b_channel"),
-                messages.c.wamid == bindparam("b_wamid"),
-                messages.c.status == "failed",
-            )
-            .values(error_code=bindparam("b_code"), error_title=bindparam("b_title")),
-            [
-                {
-                    "b_channel": p["b_channel"],
-                    "b_wamid": p["b_wamid"],
-                    # The parser bounds both; statuses recorded before it
-                    # did (and replayed from MessageStatus) may not be.
-                    "b_code": error_code(p["b_errors"][0].get("code")),
-                    "b_title": fit(p["b_errors"][0].get("title"), ERROR_TITLE),
-                }
-                for p in failures
-            ],
-        )
-    return failures
-
-
-def apply_recorded_statuses(channel_id: int, wamids: list[str]) -> None:
-    """Replay statuses that arrived before their messages had their wamids (sends)."""
-    recorded = db.session.scalars(
-        select(MessageStatus).where(
-            MessageStatus.channel_id == channel_id, one_of(MessageStatus.wamid, wamids)
-        )
-    )
-    advance_many(
-        [
-            {
-                "channel_id": channel_id,
-                "wamid": r.wamid,
-                "status": r.status,
-                "errors": r.errors,
-            }
-            for r in recorded
-        ]
     )

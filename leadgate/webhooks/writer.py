@@ -18,9 +18,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert
+from sqlalchemy import insert, literal
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
+from ..dbutil import array_type
 from ..models import WebhookEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -31,13 +33,42 @@ GATHER_SECONDS = 0.01
 WAIT_SECONDS = 10.0
 IDLE_SECONDS = 60.0  # give the connection back when no webhooks come
 
-# Arrays in, rows out: the whole batch is one statement and, in autocommit, one
-# transaction — all rows or none.
-POSTGRES_BATCH_INSERT = (
-    "INSERT INTO webhook_event (channel_id, body, received_at, state, attempts) "
-    "SELECT channel_id, body, %s, 'pending', 0 "
-    "FROM unnest(%b::integer[], %b::bytea[]) AS batch(channel_id, body)"
-)
+events = WebhookEvent.__table__
+
+
+def postgres_batch_insert() -> str:
+    """The batch INSERT, built from webhook_event's metadata.
+
+    Arrays in, rows out: the whole batch is one statement and, in autocommit,
+    one transaction — all rows or none. Each request gives channel_id and body,
+    the batch one received_at; every other column with a constant default gets
+    it from the model, so a changed default needs no change here.
+    """
+    dialect = postgresql.dialect()
+    given = ("channel_id", "body")
+    defaults = [
+        column
+        for column in events.columns
+        if column.name not in (*given, "received_at")
+        and column.default is not None
+        and column.default.is_scalar
+    ]
+    names = [*given, "received_at", *(column.name for column in defaults)]
+    values = [
+        literal(column.default.arg, column.type).compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True}
+        )
+        for column in defaults
+    ]
+    arrays = ", ".join(f"%b::{array_type(events.c[name], dialect)}" for name in given)
+    return (
+        f"INSERT INTO {events.name} ({', '.join(names)}) "
+        f"SELECT {', '.join(given)}, %s, {', '.join(map(str, values))} "
+        f"FROM unnest({arrays}) AS batch({', '.join(given)})"
+    )
+
+
+POSTGRES_BATCH_INSERT = postgres_batch_insert()
 
 
 @dataclass
@@ -147,7 +178,7 @@ class WebhookWriter:
             # travel as they are instead of hex-encoded into an array literal.
             self.connection.connection.driver_connection.execute(
                 POSTGRES_BATCH_INSERT,
-                (
+                (  # in the order of the placeholders
                     received_at,
                     [item.channel_id for item in batch],
                     [item.body for item in batch],

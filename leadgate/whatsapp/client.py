@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from .payloads_json import load_json
+from .payloads.depth import load_json
 
 # Meta's temporary errors: worth another try later. Everything else is permanent.
 RETRYABLE_CODES = {1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057}

@@ -4,13 +4,14 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, AnyOf, DataRequired, Length, Optional
+from wtforms.validators import URL, AnyOf, DataRequired, InputRequired, Length, Optional
 
 from ..forms import email_field
 from ..phones import regions
@@ -61,6 +62,11 @@ class WorkspaceForm(FlaskForm):
         ),
         validators=[Optional(), Length(max=1000)],
     )
+
+
+class SwitchForm(FlaskForm):
+    # Any number: tenancy.switch_workspace answers 404 for one not the user's.
+    workspace_id = IntegerField(_l("Workspace"), validators=[InputRequired()])
 
 
 class TwoFactorPolicyForm(FlaskForm):

@@ -21,6 +21,7 @@ from ..auth import two_factor as auth_two_factor
 from ..auth.forms import RegisterForm
 from ..auth.routes import sign_up_mailed, submitted_email
 from ..consent.keywords import keywords
+from ..errors import abort_if_invalid
 from ..extensions import db, limiter
 from ..forms import form_status
 from ..htmx import render_page_or_fragment, trigger
@@ -38,6 +39,7 @@ from . import services
 from .forms import (
     InviteForm,
     RoleForm,
+    SwitchForm,
     TwoFactorPolicyForm,
     WorkspaceForm,
     role_choices,
@@ -231,7 +233,9 @@ def create():
 @bp.post("/workspaces/switch")
 @workspace_required()
 def switch():
-    switch_workspace(request.form.get("workspace_id", type=int) or 0)
+    form = SwitchForm()
+    abort_if_invalid(form)
+    switch_workspace(form.workspace_id.data)
     return redirect(url_for("inbox.index"))
 
 

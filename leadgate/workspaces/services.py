@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from .. import audit
 from ..extensions import db
@@ -72,6 +72,15 @@ def accept_invite(invite: Invite, user: User) -> Membership:
         invite_id=invite.id,
     )
     return membership
+
+
+def purge_expired_invites() -> int:
+    """Job (nightly): delete invites that expired more than 30 days ago."""
+    result = db.session.execute(
+        delete(Invite).where(Invite.expires_at < utcnow() - timedelta(days=30))
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 def allowed_roles(actor: Membership) -> list[Role]:

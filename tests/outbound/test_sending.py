@@ -16,9 +16,9 @@ from leadgate.models import (
     SendAttempt,
     utcnow,
 )
-from leadgate.outbound.delivery import MAX_ATTEMPTS
 from leadgate.outbound.reasons import UNCONFIRMED
 from leadgate.outbound.recovery import sweep_outbound
+from leadgate.outbound.settle import MAX_ATTEMPTS
 
 from ..emulator_support import (
     CUSTOMER,

@@ -1,0 +1,1 @@
+"""Storage limitation: the nightly purge of what is past its retention period."""
