@@ -12,6 +12,8 @@ Mails are rendered in jobs, outside any request: the enqueueing request passes
 a request for it, inside which `external_url` works the same.
 """
 
+from collections.abc import Callable
+
 from flask import current_app, has_request_context, request, url_for
 
 
@@ -30,3 +32,20 @@ def external_url(endpoint: str, **values) -> str:
     # url_for's path starts with the mount point (script root) base_url() holds.
     path = url_for(endpoint, **values).removeprefix(request.script_root)
     return base_url() + path
+
+
+# An id no row has, so that it can be found again in a built URL.
+PLACEHOLDER = 918273645091
+
+
+def url_for_each(endpoint: str, key: str, **values) -> Callable[[int], str]:
+    """url_for for many ids of one endpoint, built once: ids -> URLs.
+
+    A page of 50 list rows or messages built each link with url_for, about
+    0.1 ms apiece (routing, converters, quoting): a tenth of the page. Built
+    once with a placeholder id, the rest is string joining, and the URL is the
+    one url_for gives (the placeholder's first occurrence is the path's id).
+    """
+    built = url_for(endpoint, **{key: PLACEHOLDER}, **values)
+    before, _, after = built.partition(str(PLACEHOLDER))
+    return lambda ident: f"{before}{int(ident)}{after}"

@@ -7,7 +7,7 @@ number of queries: the rows with contact, channel and assignee joined in, and
 the labels of all its conversations in one more.
 """
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import and_, exists, func, select, tuple_
 from sqlalchemy.orm import joinedload
@@ -54,12 +54,16 @@ class Filters:
     def args(self, **changes) -> dict:
         """Query string arguments for links: only what differs from the defaults."""
         changed = replace(self, **changes)
-        defaults = asdict(Filters())
+        # Called for every link of a page: plain attribute reads, no deep copies.
         return {
             key: value
-            for key, value in asdict(changed).items()
-            if value not in (None, "") and value != defaults[key]
+            for key, default in DEFAULTS.items()
+            if (value := getattr(changed, key)) not in (None, "") and value != default
         }
+
+
+# Each filter's default, the values links leave out.
+DEFAULTS = {item.name: getattr(Filters(), item.name) for item in fields(Filters)}
 
 
 @dataclass

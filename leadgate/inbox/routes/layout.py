@@ -23,6 +23,7 @@ from ...errors import abort_if_invalid
 from ...extensions import db
 from ...models import STATES, Channel, as_utc
 from ...tenancy import current_membership, workspace_required
+from ...urls import url_for_each
 from ...wording import CONVERSATION_STATE
 from ..forms import PanelForm
 from ..listing import Filters
@@ -133,6 +134,7 @@ def initial(name: str | None) -> str:
     return first.upper() if first.isalpha() else ""
 
 
+bp.add_app_template_global(url_for_each, "url_for_each")
 bp.add_app_template_global(panel_open, "inbox_panel_open")
 bp.add_app_template_global(channel_count, "inbox_channel_count")
 bp.add_app_template_global(filter_choices, "inbox_filter_choices")
