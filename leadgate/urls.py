@@ -13,6 +13,7 @@ a request for it, inside which `external_url` works the same.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, has_request_context, request, url_for
 
@@ -38,7 +39,7 @@ def external_url(endpoint: str, **values) -> str:
 PLACEHOLDER = 918273645091
 
 
-def url_for_each(endpoint: str, key: str, **values) -> Callable[[int], str]:
+def url_for_each(endpoint: str, key: str, **values: Any) -> Callable[[int], str]:
     """url_for for many ids of one endpoint, built once: ids -> URLs.
 
     A page of 50 list rows or messages built each link with url_for, about
@@ -46,6 +47,7 @@ def url_for_each(endpoint: str, key: str, **values) -> Callable[[int], str]:
     once with a placeholder id, the rest is string joining, and the URL is the
     one url_for gives (the placeholder's first occurrence is the path's id).
     """
-    built = url_for(endpoint, **{key: PLACEHOLDER}, **values)
+    values[key] = PLACEHOLDER
+    built = url_for(endpoint, **values)
     before, _, after = built.partition(str(PLACEHOLDER))
     return lambda ident: f"{before}{int(ident)}{after}"
