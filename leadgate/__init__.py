@@ -4,7 +4,7 @@ from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, errors, health, i18n, security, wording
+from . import cli, errors, health, i18n, security, urls, wording
 from .account.routes import bp as account_bp
 from .account.two_factor import bp as two_factor_bp
 from .admin.routes import bp as admin_bp
@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     security.init_app(app)
     wording.init_app(app)
+    urls.init_app(app)
 
     for blueprint in (
         public_bp,
