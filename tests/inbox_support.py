@@ -161,3 +161,47 @@ def post_signed(client, key: str, body: bytes) -> None:
         csrf=False,
     )
     assert response.status_code == 200
+
+
+def add_contact_conversation(
+    app, team, e164: str, name: str | None = None, text: str | None = None
+) -> tuple[int, int]:
+    """A contact with the number as ingest and import store it, and its conversation.
+
+    With a text, the contact wrote it (a message, and its words in the search
+    document as ingest adds them). Returns (contact id, conversation id).
+    """
+    with app.app_context():
+        contact = Contact(
+            workspace_id=team.workspace_id,
+            wa_id=e164.removeprefix("+"),
+            phone_e164=e164,
+            profile_name=name,
+            attributes={},
+        )
+        db.session.add(contact)
+        db.session.flush()
+        conversation = Conversation(
+            workspace_id=team.workspace_id,
+            channel_id=team.channel_id,
+            contact_id=contact.id,
+        )
+        db.session.add(conversation)
+        db.session.flush()
+        if text is not None:
+            db.session.add(
+                Message(
+                    workspace_id=team.workspace_id,
+                    channel_id=team.channel_id,
+                    conversation_id=conversation.id,
+                    contact_id=contact.id,
+                    direction="in",
+                    wamid=f"wamid.{conversation.id}",
+                    type="text",
+                    text=text,
+                    sent_at=utcnow(),
+                )
+            )
+            add_words(conversation, text)
+        db.session.commit()
+        return contact.id, conversation.id

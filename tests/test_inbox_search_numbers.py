@@ -10,11 +10,15 @@ import pytest
 
 from leadgate.extensions import db
 from leadgate.inbox import search as inbox_search
-from leadgate.models import Contact, Conversation, Message, Workspace, utcnow
+from leadgate.models import Contact, Workspace
 from leadgate.phones import NumberSearch, number_search
-from leadgate.searchdoc import add_words
 
-from .inbox_support import OWNER, add_conversations, make_team
+from .inbox_support import (
+    OWNER,
+    add_contact_conversation,
+    add_conversations,
+    make_team,
+)
 from .support import make_user, workspace_of
 
 LISTED = re.compile(r'<li id="conversation-(\d+)"')
@@ -41,50 +45,16 @@ def test_a_typed_number_becomes_the_digits_it_looks_for(typed, region, wanted):
     assert number_search(typed, region) == wanted
 
 
-def add_contact_conversation(app, team, name: str, e164: str) -> tuple[int, int]:
-    """A contact with the number as ingest and import store it, and its conversation."""
-    with app.app_context():
-        contact = Contact(
-            workspace_id=team.workspace_id,
-            wa_id=e164.removeprefix("+"),
-            phone_e164=e164,
-            profile_name=name,
-            attributes={},
-        )
-        db.session.add(contact)
-        db.session.flush()
-        conversation = Conversation(
-            workspace_id=team.workspace_id,
-            channel_id=team.channel_id,
-            contact_id=contact.id,
-        )
-        db.session.add(conversation)
-        db.session.flush()
-        db.session.add(
-            Message(
-                workspace_id=team.workspace_id,
-                channel_id=team.channel_id,
-                conversation_id=conversation.id,
-                contact_id=contact.id,
-                direction="in",
-                wamid=f"wamid.{conversation.id}",
-                type="text",
-                text="Guten Tag",
-                sent_at=utcnow(),
-            )
-        )
-        add_words(conversation, "Guten Tag")  # as ingest does for a message
-        db.session.commit()
-        return contact.id, conversation.id
+TEXT = "Guten Tag"
 
 
 @pytest.fixture
 def numbers(app, client, auth):
     """Lena's number, a landline holding her digits further in, and an AT number."""
     team = make_team(app)
-    lena = add_contact_conversation(app, team, "Lena Fischer", "+4915112345678")
-    landline = add_contact_conversation(app, team, "Büro Hahn", "+49301511234567")
-    austria = add_contact_conversation(app, team, "Sepp Huber", "+436641234567")
+    lena = add_contact_conversation(app, team, "+4915112345678", "Lena Fischer", TEXT)
+    landline = add_contact_conversation(app, team, "+49301511234567", "Büro Hahn", TEXT)
+    austria = add_contact_conversation(app, team, "+436641234567", "Sepp Huber", TEXT)
     add_conversations(app, team, 3, name="Andere")
     with app.app_context():  # the same number in another workspace stays apart
         other = workspace_of(make_user("other@example.com", name="Otto Anders"))

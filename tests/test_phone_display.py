@@ -4,12 +4,10 @@ import re
 
 import pytest
 
-from leadgate.extensions import db
-from leadgate.models import Contact, Conversation
 from leadgate.phones import normalise, pretty
 
 from .browser_support import new_page, require_chromium
-from .inbox_support import OWNER, make_team
+from .inbox_support import OWNER, add_contact_conversation, make_team
 
 NBSP, NB_HYPHEN = "\u00a0", "\u2011"
 
@@ -41,30 +39,9 @@ def test_what_is_not_an_international_number_is_shown_as_given(given):
     assert pretty(None) == ""
 
 
-def add_unnamed_contact(app, team, e164: str) -> int:
-    """A contact known only by number, with its conversation."""
-    with app.app_context():
-        contact = Contact(
-            workspace_id=team.workspace_id,
-            wa_id=e164.removeprefix("+"),
-            phone_e164=e164,
-            attributes={},
-        )
-        db.session.add(contact)
-        db.session.flush()
-        conversation = Conversation(
-            workspace_id=team.workspace_id,
-            channel_id=team.channel_id,
-            contact_id=contact.id,
-        )
-        db.session.add(conversation)
-        db.session.commit()
-        return conversation.id
-
-
 def test_the_inbox_and_the_contact_list_show_the_number_formatted(app, client, auth):
     team = make_team(app)
-    conversation_id = add_unnamed_contact(app, team, "+491701234567")
+    _, conversation_id = add_contact_conversation(app, team, "+491701234567")
     auth.login(OWNER)
     shown = f'<span class="phone-number">+49{NBSP}170{NBSP}1234567</span>'
     thread = client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
