@@ -2,23 +2,35 @@
 
 Queues N texts across several channels with the app's send service (message row,
 conversation update, RQ job), lets `leadgate worker` processes deliver them over
-HTTP to a standalone emulator (which enforces Meta's 80 messages/s per number and
-answers 130429 above it), waits until every message is sent and prints: messages/s,
-p50/p95 from queued to sent, the highest per-channel count in any second against
-the configured limit, duplicates at the emulator and lost messages.
+HTTP to a standalone emulator (which grants each number --emulator-limit messages/s,
+inbound included, and answers 130429 above it), waits until every message is sent
+and prints: messages/s, p50/p95 from queued to sent, the highest per-channel count
+in any second, throughput errors as a share of the sends, failed, lost and
+duplicate messages.
 
-    .venv/bin/python benchmarks/outbound_send.py [--messages 5000] [--channels 4] [--workers 4]
+    .venv/bin/python benchmarks/outbound_send.py [--messages 5000] [--channels 4]
+        [--workers 4] [--rate 80] [--emulator-limit 80] [--read-level]
 
-Needs PostgreSQL and Redis like benchmarks/webhook_ingest.py.
+--rate is WHATSAPP_RATE_PER_SECOND. Without --read-level LeadGate does not know
+the numbers' throughput level (a number connected before LeadGate read levels,
+or one whose level changed unannounced) and must learn the limit from Meta's
+130429 answers; with it, each channel reads its level from the emulator first.
+
+Needs PostgreSQL and Redis like benchmarks/webhook_ingest.py; the emulator listens
+on BENCH_EMULATOR_PORT (default 8733). Every process it starts (emulator, workers)
+runs in its own process group and is stopped on every way out: the end, an error,
+Ctrl-C, SIGTERM, and (Linux) the benchmark itself being killed.
 """
 
 import argparse
 import collections
 import contextlib
+import ctypes
 import itertools
 import json
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -34,10 +46,57 @@ from webhook_ingest import (  # noqa: E402
     environment,
     leadgate,
     prepare_database,
-    stop,
 )
 
-EMULATOR_PORT = 8733
+EMULATOR_PORT = int(os.environ.get("BENCH_EMULATOR_PORT", "8733"))
+PR_SET_PDEATHSIG = 1
+STARTED: list[subprocess.Popen] = []
+
+
+def die_with_parent(parent: int) -> None:
+    """In the child before exec: SIGKILL when the benchmark dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def start(args: list, env: dict) -> subprocess.Popen:
+    """A child in its own process group that cannot outlive the benchmark."""
+    parent = os.getpid()
+    process = subprocess.Popen(
+        args,
+        env=env,
+        start_new_session=True,
+        preexec_fn=lambda: die_with_parent(parent),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    STARTED.append(process)
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the group; SIGKILL to what is left after 10 s (a stuck worker)."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(wait)
+    if process in STARTED:
+        STARTED.remove(process)
+
+
+def stop_all() -> None:
+    for process in reversed(STARTED):
+        stop(process)
+
+
+def exit_on_signal(signum, frame) -> None:
+    """SIGTERM/SIGHUP end the benchmark like Ctrl-C: the `finally` blocks run."""
+    raise SystemExit(128 + signum)
+
+
 TOKEN, SECRET = "bench-token", "bench-app-secret"
 
 
@@ -50,13 +109,7 @@ def customer(channel: int, n: int) -> str:
 
 
 def start_emulator(env: dict) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [BIN / "leadgate", "emulator", "--port", str(EMULATOR_PORT)],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start([BIN / "leadgate", "emulator", "--port", str(EMULATOR_PORT)], env)
     for _ in range(100):
         try:
             httpx.get(f"http://127.0.0.1:{EMULATOR_PORT}/_admin/numbers", timeout=1)
@@ -66,7 +119,7 @@ def start_emulator(env: dict) -> subprocess.Popen:
     raise RuntimeError("emulator did not start")
 
 
-def setup(channels: int, per_channel: int, env: dict) -> int:
+def setup(channels: int, per_channel: int, limit: float) -> int:
     """Numbers at the emulator, channels in LeadGate, contacts whose window is open."""
     admin = httpx.Client(
         base_url=f"http://127.0.0.1:{EMULATOR_PORT}/_admin", timeout=10
@@ -85,6 +138,7 @@ def setup(channels: int, per_channel: int, env: dict) -> int:
                 "display_phone_number": f"+49 30 1000{c}",
                 "verified_name": f"Bench {c}",
                 "webhook_url": "",
+                "throughput_mps": limit,
             },
         ).raise_for_status()
         leadgate(
@@ -156,6 +210,20 @@ def send_service():
         yield db, Conversation, queue_text, db.session.query(User).first()
 
 
+def read_levels() -> dict:
+    """Each channel reads its throughput level from the emulator, as on connecting."""
+    with send_service() as (db, _, _, _):
+        from leadgate.channels.services import refresh_number
+        from leadgate.models import Channel
+
+        for channel_id in db.session.scalars(db.select(Channel.id)).all():
+            refresh_number(channel_id)
+        return {
+            c.name: (c.throughput_level, c.throughput_mps)
+            for c in db.session.scalars(db.select(Channel))
+        }
+
+
 def queue_slice(part: int, parts: int) -> None:
     """One producer (like one agent's web request thread): its share of conversations."""
     with send_service() as (db, Conversation, queue_text, author):
@@ -176,7 +244,10 @@ def queue_slice(part: int, parts: int) -> None:
 def queue_all(producers: int) -> float:
     """Queue one text per conversation with the app's own send service."""
     started = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(producers) as pool:
+    context = multiprocessing.get_context("fork")
+    with context.Pool(
+        producers, initializer=die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         pool.starmap(queue_slice, [(part, producers) for part in range(producers)])
     return time.perf_counter() - started
 
@@ -264,6 +335,17 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=80, help="WHATSAPP_RATE_PER_SECOND"
     )
+    parser.add_argument(
+        "--emulator-limit",
+        type=float,
+        default=80,
+        help="messages/s the emulator grants each number (Meta: 80, 1000, 20)",
+    )
+    parser.add_argument(
+        "--read-level",
+        action="store_true",
+        help="channels read their throughput level from the emulator first",
+    )
     args = parser.parse_args()
     env = {
         **environment(),
@@ -271,37 +353,42 @@ def main() -> None:
         "WHATSAPP_RATE_PER_SECOND": str(args.rate),
     }
     os.environ.update(env)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, exit_on_signal)
+    try:
+        run(args, env)
+    finally:
+        stop_all()  # emulator and workers, however the run ended
+
+
+def run(args, env: dict) -> None:
     prepare_database()
     emulator = start_emulator(env)
-    workers = []
-    try:
-        setup(args.channels, args.messages // args.channels, env)
-        # Throughput: everything is queued first, then the workers start.
-        queue_seconds = queue_all(args.producers)
-        workers = [
-            subprocess.Popen(
-                [BIN / "leadgate", "worker", "--queue", "default"],
-                env=env,
-                start_new_session=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for _ in range(args.workers)
-        ]
-        left = wait_until_sent(args.messages, timeout=600)
-        with psycopg.connect(database_url(), autocommit=True) as connection:
-            first_paced_id = connection.execute(
-                "SELECT max(id) + 1 FROM message"
-            ).fetchone()[0]
-        queue_paced(args.paced_rate, int(args.paced_rate * 10))
-        left += wait_until_sent(args.messages, timeout=120)
-        sent = httpx.get(
-            f"http://127.0.0.1:{EMULATOR_PORT}/_admin/messages", timeout=60
-        ).json()["data"]
-    finally:
-        for worker in workers:
-            stop(worker)
-        stop(emulator)
+    setup(args.channels, args.messages // args.channels, args.emulator_limit)
+    levels = read_levels() if args.read_level else None
+    # Throughput: everything is queued first, then the workers start.
+    queue_seconds = queue_all(args.producers)
+    workers = [
+        start([BIN / "leadgate", "worker", "--queue", "default"], env)
+        for _ in range(args.workers)
+    ]
+    left = wait_until_sent(args.messages, timeout=600)
+    with psycopg.connect(database_url(), autocommit=True) as connection:
+        first_paced_id = connection.execute(
+            "SELECT max(id) + 1 FROM message"
+        ).fetchone()[0]
+    queue_paced(args.paced_rate, int(args.paced_rate * 10))
+    left += wait_until_sent(args.messages, timeout=120)
+    sent = httpx.get(
+        f"http://127.0.0.1:{EMULATOR_PORT}/_admin/messages", timeout=60
+    ).json()["data"]
+    for worker in workers:
+        stop(worker)
+    stop(emulator)
+    report(args, queue_seconds, first_paced_id, sent, left, levels)
+
+
+def report(args, queue_seconds, first_paced_id, sent, left, levels) -> None:
     result = figures(first_paced_id)
     per_second = collections.Counter(
         (m["phone_number_id"], m["timestamp"]) for m in sent
@@ -309,35 +396,45 @@ def main() -> None:
     callbacks = collections.Counter(
         m["body"].get("biz_opaque_callback_data") for m in sent
     )
-    total = sum(result["states"].values())
-    delivered = sum(
-        n for s, n in result["states"].items() if s in ("sent", "delivered", "read")
+    states = result["states"]
+    total = sum(states.values())
+    delivered = sum(n for s, n in states.items() if s in ("sent", "delivered", "read"))
+    failed = states.get("failed", 0)
+    sends = sum(result["outcomes"].values())
+    throttled = sum(
+        n
+        for key, n in result["outcomes"].items()
+        if key.endswith(":130429") or key.endswith(":131057")
     )
     print(
         f"messages queued:            {args.messages} over {args.channels} channels in {queue_seconds:.1f} s ({args.messages / queue_seconds:.0f}/s) by {args.producers} producers, {args.workers} RQ workers"
     )
     print(
-        f"messages sent/s:            {args.messages / result['span']:.0f} ({args.messages} queued first, sent in {result['span']:.1f} s from the first attempt to the last answer)"
+        f"pace:                       WHATSAPP_RATE_PER_SECOND {args.rate:.0f}, emulator grants {args.emulator_limit:.0f}/s per number, level {'read: ' + json.dumps(levels) if levels else 'unknown to LeadGate'}"
+    )
+    print(
+        f"messages sent/s:            {args.messages / result['span']:.1f} ({args.messages} queued first, sent in {result['span']:.1f} s from the first attempt to the last answer; {args.messages / result['span'] / args.channels:.1f}/s per number)"
     )
     print(
         f"queued → sent at {args.paced_rate:.0f}/s:     p50 {percentile(result['latencies'], 50) * 1000:.0f} ms, p95 {percentile(result['latencies'], 95) * 1000:.0f} ms"
     )
     print(
-        f"highest per-channel rate:   {max(per_second.values()) if per_second else 0} in one second (limit {args.rate:.0f}/s)"
+        f"highest per-channel rate:   {max(per_second.values()) if per_second else 0} in one second (the emulator grants {args.emulator_limit:.0f})"
+    )
+    print(
+        f"throughput errors:          {throttled} of {sends} sends ({100 * throttled / max(sends, 1):.2f} %; 130429/131057, the emulator's sliding second)"
+    )
+    print(f"messages failed:            {failed}")
+    print(
+        f"messages lost:              {total - delivered - failed} ({left} still waiting; states {json.dumps(states)})"
     )
     print(
         f"duplicates at the emulator: {sum(n - 1 for n in callbacks.values() if n > 1)}"
     )
-    print(
-        f"messages lost:              {total - delivered} ({left} still waiting; states {json.dumps(result['states'])})"
-    )
-    throttled = sum(
-        n for key, n in result["outcomes"].items() if key.endswith(":130429")
-    )
-    print(
-        f"throughput errors (130429): {throttled} (the emulator's sliding one-second window)"
-    )
     print(f"send attempts:              {json.dumps(result['outcomes'])}")
+    print(
+        f"load average:               {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
 
 
 if __name__ == "__main__":

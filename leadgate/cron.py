@@ -2,6 +2,7 @@
 
 from rq import cron
 
+from .channels.services import refresh_all_numbers
 from .contacts.importing.writes import purge_contact_imports
 from .inbox.team import wake_snoozed
 from .outbound.recovery import sweep_outbound
@@ -14,6 +15,8 @@ cron.register(requeue_stale_webhooks, queue_name="high", interval=60)
 cron.register(sweep_outbound, queue_name="default", interval=30)
 cron.register(wake_snoozed, queue_name="default", interval=60)
 cron.register(sync_all_templates, queue_name="low", cron="17 * * * *")
+# Each number's throughput level (and name, quality): the pace follows it.
+cron.register(refresh_all_numbers, queue_name="low", cron="40 4 * * *")
 cron.register(purge_expired_invites, queue_name="low", cron="30 3 * * *")
 cron.register(purge_contact_imports, queue_name="low", cron="30 3 * * *")
 # A long backlog may take a while; each batch is committed, so a cut-off run

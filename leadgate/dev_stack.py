@@ -7,7 +7,7 @@ from sqlalchemy import select
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from . import dev_mail
-from .channels.services import app_secret
+from .channels.services import app_secret, refresh_number
 from .extensions import db
 from .models import Channel
 from .outbound.templates import sync_templates
@@ -63,10 +63,14 @@ def register_channels(app: Flask, emulator_app: Flask, base_url: str) -> None:
 
 
 def sync_templates_soon(app: Flask) -> None:
-    """Fetch every channel's templates once the server answers (its emulator too)."""
+    """Fetch every channel's templates and throughput level once the server
+    answers (its emulator too): the demo number shows its level and pace."""
     with app.app_context():
         for channel_id in db.session.scalars(select(Channel.id)):
             get_queue("low").enqueue_in(
                 timedelta(seconds=1), sync_templates, channel_id, result_ttl=0
+            )
+            get_queue("low").enqueue_in(
+                timedelta(seconds=1), refresh_number, channel_id, result_ttl=0
             )
         db.session.remove()

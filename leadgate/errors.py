@@ -1,5 +1,7 @@
 """Error pages in the user's language; htmx requests get a short fragment."""
 
+from typing import TypeVar
+
 from flask import Flask, abort, render_template
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -12,6 +14,16 @@ from .htmx import is_fragment_request
 def _render(status: int, title: str, text: str):
     template = "errors/_error.html" if is_fragment_request() else "errors/error.html"
     return render_template(template, status=status, title=title, text=text), status
+
+
+FormT = TypeVar("FormT", bound=FlaskForm)
+
+
+def valid_form(form_class: type[FormT]) -> FormT:
+    """The posted action form, validated; else the request ends as abort_if_invalid."""
+    form = form_class()
+    abort_if_invalid(form)
+    return form
 
 
 def abort_if_invalid(form: FlaskForm) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from .auth.mails import send_email_change, send_password_reset
 from .auth.registration import send_sign_up_mail
+from .channels.services import refresh_all_numbers, refresh_number
 from .contacts.importing.writes import purge_contact_imports
 from .inbox.team import wake_snoozed
 from .mail import send_invite
@@ -48,6 +49,8 @@ JOBS: tuple[Callable, ...] = (
     # Slow and nightly: "low".
     sync_templates,
     sync_all_templates,
+    refresh_number,
+    refresh_all_numbers,
     delete_media_files,
     nightly_purge,
     purge_contact_imports,

@@ -83,6 +83,19 @@ def delivery() -> tuple[str, str | None]:
     return "none", None
 
 
+def delivery_notice(sent: str, kept: str, unsent: str) -> tuple[str, str]:
+    """The flash after mailing a link: "mailed" only when a mail server is set.
+
+    `kept` names the dev outbox as %(mailbox)s; `unsent` says no mail left.
+    """
+    how, mailbox = delivery()
+    if how == "smtp":
+        return sent, "success"
+    if how == "dev_outbox":
+        return kept % {"mailbox": mailbox}, "info"
+    return unsent, "error"
+
+
 def send(to: str, subject: str, template: str, **context) -> None:
     """Render a plain-text mail template and deliver it (call within rendering())."""
     deliver(to, subject, render_template(template, **context))

@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, g, redirect, session, url_for
+from flask import abort, flash, g, redirect, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -87,3 +87,14 @@ def get_scoped_or_404(model: type[ModelT], object_id: int) -> ModelT:
     if row is None:
         abort(404)
     return row
+
+
+def delete_scoped(model: type, object_id: int, done: str, list_endpoint: str):
+    """Delete a row of the current workspace (404 if not its own), back to the list.
+
+    The tail of the settings lists' delete views: it commits and answers 303.
+    """
+    db.session.delete(get_scoped_or_404(model, object_id))
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(list_endpoint), 303)

@@ -272,13 +272,18 @@
       });
     }
   });
-  // What this script sized by CSSOM loses its style attribute before htmx swaps:
-  // htmx copies an old element's attributes onto its new twin (same id) with
-  // setAttribute, which the CSP refuses for style.
-  function dropStyles() {
-    document.querySelectorAll("[data-autogrow][style], [data-message-actions][style]").forEach(function (element) {
-      element.removeAttribute("style");
-    });
+  // What this script sized by CSSOM loses its style attribute before htmx swaps
+  // it: htmx copies an old element's attributes onto its new twin (same id) with
+  // setAttribute, which the CSP refuses for style. Only inside the swap's target:
+  // a live update of the thread or "schreibt gerade" must not shrink the composer
+  // the agent is typing several lines into.
+  var SIZED_BY_SCRIPT = "[data-autogrow][style], [data-message-actions][style]";
+  function dropStyles(event) {
+    var target = event.detail.target;
+    if (!target || !target.querySelectorAll || event.detail.shouldSwap === false) return;
+    var sized = Array.prototype.slice.call(target.querySelectorAll(SIZED_BY_SCRIPT));
+    if (target.matches(SIZED_BY_SCRIPT)) sized.push(target);
+    sized.forEach(function (element) { element.removeAttribute("style"); });
   }
   document.addEventListener("htmx:beforeSwap", dropStyles);
   document.addEventListener("htmx:oobBeforeSwap", dropStyles);

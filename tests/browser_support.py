@@ -1,7 +1,9 @@
 """Browser tests' shared parts: Debian's chromium via Playwright, pages, checks."""
 
+import functools
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -67,10 +69,12 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 # page.evaluate() runs through the DevTools protocol, which the page's CSP does
 # not govern: axe is evaluated that way, on the page exactly as users get it
 # (no bypass_csp context, which would hide CSP mistakes in the app itself).
-AXE_RUN = """async ([include, exclude, disabled]) => {
+AXE_RUN = """async ([include, exclude, disabled, only]) => {
   const context = include.length ? {include, exclude} : {exclude};
   const rules = Object.fromEntries(disabled.map((id) => [id, {enabled: false}]));
-  const result = await axe.run(context, {resultTypes: ["violations"], rules});
+  const options = {resultTypes: ["violations"], rules};
+  if (only.length) options.runOnly = {type: "rule", values: only};
+  const result = await axe.run(context, options);
   return result.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary})),
@@ -78,17 +82,28 @@ AXE_RUN = """async ([include, exclude, disabled]) => {
 }"""
 
 
-def axe_violations(page, include=(), exclude=(), disable=()) -> list[dict]:
+# The rules whose outcome depends on colours: all a second colour scheme can change.
+COLOUR_RULES = ("color-contrast", "link-in-text-block")
+
+
+@functools.cache
+def axe_source() -> str:
+    return AXE.read_text()
+
+
+def axe_violations(page, include=(), exclude=(), disable=(), only=()) -> list[dict]:
     """Run axe-core (tests/vendor/axe-core) on the page; return its violations.
 
     `include`/`exclude` are CSS selectors that narrow the check to regions (e.g. the
-    shell's navigation); `disable` switches rules off by id (say why where you do).
+    shell's navigation); `disable` switches rules off by id (say why where you do);
+    `only` runs just these rules (e.g. COLOUR_RULES).
     Each violation: {"id", "impact", "help", "nodes": [{"target", "summary"}]}.
     """
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text())
+        page.evaluate(axe_source())
     return page.evaluate(
-        AXE_RUN, [[[s] for s in include], [[s] for s in exclude], list(disable)]
+        AXE_RUN,
+        [[[s] for s in include], [[s] for s in exclude], list(disable), list(only)],
     )
 
 
@@ -139,20 +154,48 @@ def screenshot(page, name: str, full_page: bool = False) -> Path:
     return path
 
 
-def log_in(page, base_url: str, email: str, password: str) -> None:
-    """Sign in through the login form (cookies: accepted when the banner shows)."""
+def log_in(page, base_url: str, email: str, password: str | None = None) -> None:
+    """Sign in through the login form (cookies: accepted when the banner shows).
+
+    Returns once the page the login leads to has loaded: a test going on at once
+    (page.goto) would cut the login's own navigation short mid-load.
+    """
+    from leadgate.demo import DEMO_PASSWORD
+
     page.goto(base_url + "/login")
     if page.locator("#cookie-banner:visible").count():
         page.locator("#cookie-banner").get_by_role(
             "button", name="Alle akzeptieren"
         ).click()
+        # The choice is an htmx POST: sent on, the login would race it, and the
+        # inbox could come with the banner still open (no consent cookie yet).
+        from playwright.sync_api import expect
+
+        expect(page.locator("#cookie-banner")).to_be_hidden()
     page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(password)
+    page.get_by_label("Passwort").fill(password or DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
+    page.wait_for_load_state()
+
+
+def wait_until_wired(page) -> None:
+    """The page a click led to is ready for the next click, as a person sees it.
+
+    A click that loads a page returns once the new URL is committed: app.js
+    (deferred) runs only later, and htmx wires up what it swapped in (hx-boost,
+    a fragment) only once it has settled. On a busy CI machine a test is faster
+    than both and clicks a button that does nothing yet.
+    """
+    page.wait_for_load_state()
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping')"
+    )
 
 
 def open_menu(page) -> None:
     """On phones and tablets, open the navigation drawer (no-op when it shows)."""
+    wait_until_wired(page)
     toggle = page.locator("[data-nav-toggle]")
     if not toggle.is_visible():
         return

@@ -21,6 +21,7 @@ from leadgate import create_app  # noqa: E402
 from leadgate.auth import passwords  # noqa: E402
 from leadgate.extensions import db  # noqa: E402
 
+from . import processes  # noqa: E402
 from .support import AuthActions, close_app, make_app  # noqa: E402
 
 
@@ -50,6 +51,13 @@ def cheap_password_hashing():
         patch.setattr(passwords, "_hasher", cheap)
         patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("leadgate-timing-equaliser"))
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind():
+    """Workers and servers a test started are stopped when the session ends."""
+    yield
+    processes.stop_all()
 
 
 @pytest.fixture(scope="session")
@@ -104,11 +112,27 @@ def dev_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium, headless (browser test modules call require_chromium first)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from .browser_support import launch
+
+    # Three xdist workers share two cores with a browser and a `leadgate dev`
+    # each: an htmx answer can take longer than Playwright's default 5 s there.
+    expect.set_options(timeout=10_000)
 
     with sync_playwright() as playwright:
         browser = launch(playwright)
         yield browser
         browser.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test of `leadgate dev` shows what the server logged meanwhile
+    (its access log says which requests came, how they ended, how long they took)."""
+    report = yield
+    server = item.funcargs.get("dev_server") if hasattr(item, "funcargs") else None
+    if report.failed and server is not None:
+        tail = server.output().splitlines()[-60:]
+        report.sections.append(("leadgate dev: last lines", "\n".join(tail)))
+    return report

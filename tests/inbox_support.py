@@ -86,20 +86,7 @@ def add_conversations(
             )
             db.session.add(conversation)
             db.session.flush()
-            db.session.add(
-                Message(
-                    workspace_id=team.workspace_id,
-                    channel_id=team.channel_id,
-                    conversation_id=conversation.id,
-                    contact_id=contact.id,
-                    direction="in",
-                    wamid=f"wamid.{conversation.id}",
-                    type="text",
-                    text=f"{text} {n}",
-                    sent_at=at,
-                )
-            )
-            add_words(conversation, f"{text} {n}")  # as ingest does for a message
+            inbound_text(team, conversation, f"{text} {n}", at)
             ids.append(conversation.id)
         db.session.commit()
     return ids
@@ -189,19 +176,24 @@ def add_contact_conversation(
         db.session.add(conversation)
         db.session.flush()
         if text is not None:
-            db.session.add(
-                Message(
-                    workspace_id=team.workspace_id,
-                    channel_id=team.channel_id,
-                    conversation_id=conversation.id,
-                    contact_id=contact.id,
-                    direction="in",
-                    wamid=f"wamid.{conversation.id}",
-                    type="text",
-                    text=text,
-                    sent_at=utcnow(),
-                )
-            )
-            add_words(conversation, text)
+            inbound_text(team, conversation, text, utcnow())
         db.session.commit()
         return contact.id, conversation.id
+
+
+def inbound_text(team, conversation, text: str, at) -> None:
+    """The contact's text in the conversation, findable as ingest makes it."""
+    db.session.add(
+        Message(
+            workspace_id=team.workspace_id,
+            channel_id=team.channel_id,
+            conversation_id=conversation.id,
+            contact_id=conversation.contact_id,
+            direction="in",
+            wamid=f"wamid.{conversation.id}",
+            type="text",
+            text=text,
+            sent_at=at,
+        )
+    )
+    add_words(conversation, text)

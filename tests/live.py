@@ -9,6 +9,8 @@ from pathlib import Path
 
 import httpx
 
+from . import processes
+
 BIN = Path(sys.executable).parent
 
 
@@ -28,7 +30,12 @@ class DevServer:
             for key, value in os.environ.items()
             if key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
         }
-        env.update(LEADGATE_INSTANCE_DIR=str(instance_dir), BASE_URL=self.url)
+        # Unbuffered: a failing test shows the server's log up to that moment.
+        env.update(
+            LEADGATE_INSTANCE_DIR=str(instance_dir),
+            BASE_URL=self.url,
+            PYTHONUNBUFFERED="1",
+        )
         subprocess.run(
             [BIN / "leadgate", "db", "upgrade"],
             env=env,
@@ -39,12 +46,11 @@ class DevServer:
             [BIN / "leadgate", "demo-seed"], env=env, check=True, capture_output=True
         )
         self.log = self.log_path.open("w")
-        self.process = subprocess.Popen(
+        self.process = processes.start(
             [BIN / "leadgate", "dev", "--port", str(self.port)],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
         self._wait_until_up()
 
@@ -74,10 +80,5 @@ class DevServer:
         raise AssertionError(f"{needle!r} not in dev server output:\n{self.output()}")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.stop(self.process)
         self.log.close()

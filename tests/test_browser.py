@@ -13,6 +13,7 @@ from .browser_support import (
     assert_fits_width,
     new_page,
     require_chromium,
+    wait_until_wired,
 )
 
 require_chromium()
@@ -195,6 +196,7 @@ def test_outside_the_window_the_agent_fills_in_a_template_with_a_live_preview(
     # Listed by a readable name, with language, category and the text.
     choice = page.locator(".template-choice", has=reminder)
     expect(choice).to_contain_text("Deutsch · Service-Mitteilung")
+    wait_until_wired(page)  # the radio's hx-trigger is set up once htmx settles
     reminder.check()
     # Named from the example ("Erika" is a name, "12. Mai, 10:00 Uhr" a date and
     # time), the name filled in from the contact, the date left to the agent.
@@ -202,9 +204,7 @@ def test_outside_the_window_the_agent_fills_in_a_template_with_a_live_preview(
     # a busy CI machine made the test type into fields htmx had not wired up yet).
     name = page.get_by_role("textbox", name="Name", exact=True)
     expect(name).to_have_value("Lena")
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping')"
-    )
+    wait_until_wired(page)
     when = page.get_by_role("textbox", name="Datum und Uhrzeit")
     expect(when).to_have_value("")
     when.fill("Montag, 10 Uhr")

@@ -2,8 +2,14 @@
 
 import re
 
-from .browser_support import ARTIFACTS, assert_fits_width, new_page, require_chromium
-from .test_browser_live import customer_writes, log_in
+from .browser_support import (
+    ARTIFACTS,
+    assert_fits_width,
+    log_in,
+    new_page,
+    require_chromium,
+)
+from .test_browser_live import customer_writes
 
 require_chromium()
 

@@ -17,11 +17,12 @@ from .browser_support import (
     axe_violations,
     format_violations,
     horizontal_overflow,
+    log_in,
     new_page,
     require_chromium,
     screenshot,
 )
-from .test_browser_live import customer_writes, log_in
+from .test_browser_live import customer_writes
 
 require_chromium()
 

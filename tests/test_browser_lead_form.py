@@ -6,13 +6,17 @@ import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .browser_support import ARTIFACTS, assert_fits_width, new_page, require_chromium
+from .browser_support import (
+    ARTIFACTS,
+    assert_fits_width,
+    log_in,
+    new_page,
+    require_chromium,
+)
 
 require_chromium()
 
 from playwright.sync_api import expect  # noqa: E402
-
-from .test_browser_live import log_in  # noqa: E402
 
 FORM_PATH = "/f/demo-kontakt"
 # The form refuses submissions faster than a person could type (tokens.MIN_SECONDS).

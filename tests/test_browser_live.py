@@ -6,8 +6,8 @@ import httpx
 
 from .browser_support import (
     ARTIFACTS,
-    accept_cookies,
     assert_fits_width,
+    log_in,
     new_page,
     require_chromium,
 )
@@ -31,16 +31,6 @@ def customer_writes(dev_server, name: str, wa_id: str, text: str) -> None:
         timeout=10,
     )
     assert response.status_code < 400
-
-
-def log_in(page, url: str, email: str) -> None:
-    from leadgate.demo import DEMO_PASSWORD
-
-    page.goto(url + "/login")
-    accept_cookies(page)
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
 
 
 def test_messages_and_assignments_arrive_live_for_two_agents(browser, dev_server):

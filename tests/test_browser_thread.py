@@ -311,6 +311,14 @@ def test_the_composer_grows_and_shows_the_chosen_file(browser, long_conversation
     grown = text.bounding_box()["height"]
     assert grown < one_line * 5  # about six lines at most, then it scrolls
     assert not page_scrolls(page)
+    # A message that arrives meanwhile (a live update swaps the thread) leaves
+    # the half-written draft as tall as it was.
+    inject(dev_server, "Kommt an, während Sie schreiben")
+    expect(
+        page.locator("#thread").get_by_text("Kommt an, während Sie schreiben")
+    ).to_be_visible()
+    assert text.bounding_box()["height"] == grown
+    assert text.input_value().startswith("eins\nzwei\ndrei\n")
     page.locator("#composer-attachment").set_input_files(
         files=[
             {
@@ -343,5 +351,24 @@ def test_the_composer_grows_and_shows_the_chosen_file(browser, long_conversation
     assert abs(sheet["y"] + sheet["height"] - 844) <= 1 and sheet["width"] == 390
     page.keyboard.press("Escape")
     expect(actions).to_be_hidden()
+    assert problems == []
+    context.close()
+
+
+def test_the_open_cookie_banner_does_not_make_the_inbox_scroll(browser, dev_server):
+    """Until the choice is made the banner stands above the inbox: the inbox gets
+    shorter, the page itself still does not scroll (nothing hidden sticks out)."""
+    from leadgate.demo import DEMO_EMAIL, DEMO_PASSWORD, EARLIER_CONTACT
+
+    problems: list[str] = []
+    context, page = new_page(browser, 1280, 800, problems)
+    page.goto(dev_server.url + "/login")
+    page.get_by_label("E-Mail-Adresse").fill(DEMO_EMAIL)
+    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page).to_have_url(re.compile(r"/inbox$"))
+    open_conversation(page, dev_server, EARLIER_CONTACT["profile_name"])
+    expect(page.locator("#cookie-banner")).to_be_visible()
+    assert not page_scrolls(page)
     assert problems == []
     context.close()

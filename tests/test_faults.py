@@ -36,6 +36,7 @@ from leadgate.queue import redis_connection
 from leadgate.webhooks.contract import keys_cache
 from leadgate.webhooks.writer import stop_writer
 
+from . import processes
 from .emulator_support import (
     PHONE_ID,
     SECRET,
@@ -88,7 +89,7 @@ class PrivateRedis:
         self.start()
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
+        self.process = processes.start(
             [
                 REDIS_SERVER,
                 *("--port", str(self.port), "--bind", "127.0.0.1"),
@@ -119,9 +120,8 @@ class PrivateRedis:
         self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
+        if self.process:
+            processes.stop(self.process)
 
 
 @pytest.fixture
@@ -154,7 +154,7 @@ def start_worker(app, database_url: str, redis_url: str) -> subprocess.Popen:
         "SECRET_KEY": "test",
         "WHATSAPP_GRAPH_URL": app.config["WHATSAPP_GRAPH_URL"],
     }
-    return subprocess.Popen(
+    return processes.start(
         [BIN / "leadgate", "worker"],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -202,8 +202,7 @@ def test_queued_messages_survive_a_redis_restart_and_go_out_once(
             recovery.sweep_outbound()  # nothing left to requeue: no second send
         time.sleep(1)
     finally:
-        worker.terminate()
-        worker.wait(10)
+        processes.stop(worker)
     sent = outbound.sent_at_emulator(emulator)
     bodies = sorted(m["body"]["text"]["body"] for m in sent)
     assert bodies == sorted(texts)  # each exactly once

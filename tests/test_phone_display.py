@@ -67,7 +67,8 @@ def chromium(request):
 def test_a_browser_keeps_the_number_on_one_line_and_copies_it(chromium, dev_server):
     from leadgate.demo import DEMO_EMAIL
 
-    from .test_browser_live import customer_writes, log_in
+    from .browser_support import log_in
+    from .test_browser_live import customer_writes
 
     customer_writes(dev_server, "Nora Nummer", "4917630000017", "Hallo")
     problems: list[str] = []

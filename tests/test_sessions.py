@@ -127,6 +127,9 @@ def test_the_list_shows_each_open_session_with_device_network_and_this_one(app, 
         r'<li class="member" id="session-(\d+)">(.*?)</li>', section, re.S
     )
     assert [number for number, _ in items] == ["2", "1"]  # most recent use first
+    for number, item in items:  # each open login has its own "abmelden"
+        assert f'action="/account/sessions/{number}/end"' in item
+        assert ">abmelden<" in item
     phone, this = items[0][1], items[1][1]
     assert "Mobile Safari · iOS" in phone and "2001:db8:1234::/48" in phone
     assert "dieses Gerät" not in phone

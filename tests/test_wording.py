@@ -33,7 +33,9 @@ def test_assignment_events_name_the_member_as_they_are_now(app, client, auth):
     client.post(f"/inbox/{cid}/assign", data={"assignee": str(team.agent_id)})
     with app.app_context():
         details = db.session.scalars(
-            select(Message.details).where(Message.direction == "event")
+            select(Message.details)
+            .where(Message.direction == "event")
+            .order_by(Message.id)
         ).all()
         assert [d.get("to_id") for d in details] == [team.owner_id, team.agent_id]
         assert not any("to" in d for d in details)  # no name kept in the event

@@ -10,7 +10,7 @@ from ..auth import devices, services, sessions, two_factor
 from ..auth.mails import mail_email_change
 from ..auth.passwords import verify_password
 from ..extensions import db, limiter
-from ..mail import delivery
+from ..mail import delivery_notice
 from ..models import AccessLog
 from .activity import EVENT_LABELS
 from .forms import (
@@ -96,27 +96,22 @@ def change_email():
 
 def confirmation_link_notice() -> tuple[str, str]:
     """What to say after an address change: "mailed" only when a mail server is set."""
-    how, mailbox = delivery()
-    if how == "smtp":
-        text = _(
+    return delivery_notice(
+        _(
             "Wir haben einen Bestätigungslink an die neue Adresse geschickt. Bis zur "
             "Bestätigung bleibt Ihre bisherige Adresse gültig."
-        )
-        return text, "success"
-    if how == "dev_outbox":
-        text = _(
+        ),
+        _(
             "Es ist kein Mailserver eingerichtet: Der Bestätigungslink liegt in der "
             "Entwicklungs-Mailbox (%(mailbox)s). Bis zur Bestätigung bleibt Ihre "
-            "bisherige Adresse gültig.",
-            mailbox=mailbox,
-        )
-        return text, "info"
-    text = _(
-        "Es ist kein Mailserver eingerichtet: Der Bestätigungslink wurde nicht "
-        "verschickt, Ihre bisherige Adresse bleibt gültig. Bitte wenden Sie sich an "
-        "die Betreiber dieser LeadGate-Installation."
+            "bisherige Adresse gültig."
+        ),
+        _(
+            "Es ist kein Mailserver eingerichtet: Der Bestätigungslink wurde nicht "
+            "verschickt, Ihre bisherige Adresse bleibt gültig. Bitte wenden Sie sich an "
+            "die Betreiber dieser LeadGate-Installation."
+        ),
     )
-    return text, "error"
 
 
 @bp.get("/email/confirm/<token>")

@@ -1,3 +1,5 @@
+import functools
+
 from flask import (
     Blueprint,
     flash,
@@ -12,7 +14,7 @@ from flask_login import current_user
 
 from ..extensions import db, limiter
 from ..forms import form_status
-from ..mail import delivery
+from ..mail import delivery, delivery_notice
 from ..navigation import safe_next
 from . import login_flow, registration, services, two_factor
 from .forms import (
@@ -41,6 +43,25 @@ def sign_up_mailed(response) -> bool:
     return response.location == url_for("auth.registration_sent")
 
 
+def per_account(limit: str, scope: str, key_func=submitted_email, deduct_when=None):
+    """Limit the POSTs against one account (a scope of its own), whatever the client."""
+    return limiter.limit(
+        limit, key_func=key_func, methods=["POST"], deduct_when=deduct_when, scope=scope
+    )
+
+
+def signed_out(view):
+    """Send a signed-in user on to the inbox instead of a sign-in page."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.is_authenticated:
+            return redirect(url_for("inbox.index"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @bp.before_app_request
 def log_authenticated_use():
     services.track_authenticated_use()
@@ -48,17 +69,10 @@ def log_authenticated_use():
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
-@limiter.limit(
-    "3 per hour",
-    key_func=submitted_email,
-    methods=["POST"],
-    deduct_when=sign_up_mailed,
-    scope="register-account",
-)
+@per_account("3 per hour", "register-account", deduct_when=sign_up_mailed)
+@signed_out
 def register():
     """Sign up; the answer is the same whether or not the address has an account."""
-    if current_user.is_authenticated:
-        return redirect(url_for("inbox.index"))
     form = RegisterForm()
     if form.validate_on_submit():
         registration.request_sign_up(
@@ -101,16 +115,9 @@ def confirm_registration(token: str):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per minute;200 per hour", methods=["POST"])
-@limiter.limit(
-    "5 per 15 minutes",
-    key_func=submitted_email,
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="login-account",
-)
+@per_account("5 per 15 minutes", "login-account", deduct_when=_failed)
+@signed_out
 def login():
-    if current_user.is_authenticated:
-        return redirect(url_for("inbox.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
@@ -133,17 +140,12 @@ def pending_account() -> str:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit("20 per minute;100 per hour", methods=["POST"])
-@limiter.limit(
-    "5 per 15 minutes",
-    key_func=pending_account,
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="code-account",
+@per_account(
+    "5 per 15 minutes", "code-account", key_func=pending_account, deduct_when=_failed
 )
+@signed_out
 def login_code():
     """The second step: a code from the authenticator app or a recovery code."""
-    if current_user.is_authenticated:
-        return redirect(url_for("inbox.index"))
     user = login_flow.pending_user()
     if user is None:
         flash(_("Bitte melden Sie sich an."), "info")
@@ -170,9 +172,7 @@ def logout():
 
 @bp.route("/password-reset", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
-@limiter.limit(
-    "3 per hour", key_func=submitted_email, methods=["POST"], scope="reset-account"
-)
+@per_account("3 per hour", "reset-account")
 def password_reset_request():
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
@@ -189,27 +189,22 @@ def password_reset_request():
 
 def reset_link_notice() -> tuple[str, str]:
     """What to say after a reset request: "mailed" only when a mail server is set."""
-    how, mailbox = delivery()
-    if how == "smtp":
-        text = _(
+    return delivery_notice(
+        _(
             "Wenn zu dieser Adresse ein Konto besteht, haben wir Ihnen einen Link "
             "zum Zurücksetzen geschickt. Er ist eine Stunde gültig."
-        )
-        return text, "success"
-    if how == "dev_outbox":
-        text = _(
+        ),
+        _(
             "Es ist kein Mailserver eingerichtet: Wenn zu dieser Adresse ein Konto "
             "besteht, liegt der Link zum Zurücksetzen in der Entwicklungs-Mailbox "
-            "(%(mailbox)s), nicht in Ihrem Postfach. Er ist eine Stunde gültig.",
-            mailbox=mailbox,
-        )
-        return text, "info"
-    text = _(
-        "Es ist kein Mailserver eingerichtet: Es wurde keine E-Mail zum "
-        "Zurücksetzen verschickt. Bitte wenden Sie sich an die Betreiber dieser "
-        "LeadGate-Installation."
+            "(%(mailbox)s), nicht in Ihrem Postfach. Er ist eine Stunde gültig."
+        ),
+        _(
+            "Es ist kein Mailserver eingerichtet: Es wurde keine E-Mail zum "
+            "Zurücksetzen verschickt. Bitte wenden Sie sich an die Betreiber dieser "
+            "LeadGate-Installation."
+        ),
     )
-    return text, "error"
 
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from ..queue import enqueue
 from ..tenancy import current_membership, get_scoped_or_404, manager_required
 from ..urls import external_url
 from ..whatsapp.client import WhatsAppError
-from . import services
+from . import services, throughput
 from .forms import ChannelForm, SecretsForm
 
 bp = Blueprint("channels", __name__, url_prefix="/settings/channels")
@@ -61,6 +61,7 @@ def create():
             db.session.flush()
             audit.record(channel.workspace_id, "channel.connected", channel)
             db.session.commit()
+            enqueue(services.refresh_number, channel.id)  # its throughput level
             flash(
                 _(
                     "Die Nummer ist verbunden. Hinterlegen Sie jetzt den Webhook bei Meta."
@@ -77,6 +78,7 @@ def render_channel(channel: Channel, status: int = 200, secrets_form=None):
         channel=channel,
         webhook_url=webhook_url(channel),
         secrets_form=secrets_form or SecretsForm(formdata=None),
+        pace=throughput.describe(throughput.pace_view(channel)),
     )
     return page, status
 

@@ -4,10 +4,12 @@ import logging
 import secrets
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from ..crypto import decrypt, encrypt
 from ..extensions import db
 from ..models import Channel, Workspace
+from ..queue import enqueue
 from ..whatsapp.channels import client_for
 from ..whatsapp.client import WhatsAppError
 from ..whatsapp.payloads.limits import (
@@ -17,6 +19,7 @@ from ..whatsapp.payloads.limits import (
     VERIFIED_NAME,
     fit,
 )
+from . import throughput
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +66,13 @@ def app_secret(channel: Channel) -> str:
 
 
 def test_connection(channel: Channel) -> None:
-    """Fetch the number's details from the Graph API and keep them; raises WhatsAppError."""
+    """Fetch the number's details from the Graph API and keep them; raises WhatsAppError.
+
+    Its throughput level too: the pace of its sends follows it (throughput.py).
+    """
     with client_for(channel) as client:
         info = client.get_phone_number(channel.phone_number_id)
+    throughput.set_level(channel, info.throughput_level, info.on_business_app)
     # The name is cut to fit; a number or rating too long for its column is
     # not kept (shortened, it would be another number, or no rating at all).
     channel.verified_name = fit(info.verified_name, VERIFIED_NAME)
@@ -77,6 +84,29 @@ def test_connection(channel: Channel) -> None:
         info.quality_rating, QUALITY_RATING, "quality_rating"
     )
     channel.needs_new_token = False
+
+
+def refresh_number(channel_id: int) -> None:
+    """Read a number's details and throughput level from the Graph API."""
+    channel = db.session.get(Channel, channel_id)
+    if channel is None:
+        return
+    try:
+        test_connection(channel)
+    except WhatsAppError as error:
+        # The pace keeps its last level; the next daily read tries again.
+        if error.token_invalid:
+            channel.needs_new_token = True
+        log.warning("Channel %s: number not read (error %s)", channel_id, error.code)
+    db.session.commit()
+
+
+def refresh_all_numbers() -> int:
+    """Daily: read every number's details and throughput level, one job each."""
+    channel_ids = db.session.scalars(select(Channel.id).order_by(Channel.id)).all()
+    for channel_id in channel_ids:
+        enqueue(refresh_number, channel_id, queue="low")
+    return len(channel_ids)
 
 
 def fitting(value: str | None, length: int, field: str) -> str | None:

@@ -7,9 +7,9 @@ A contact with any service record already — an earlier opt-in, or an objection
 gets nothing new: writing again does not undo an objection.
 """
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from ..dbutil import one_of
+from ..dbutil import bulk_insert_ignoring_conflicts, one_of
 from ..extensions import db
 from ..models import ConsentRecord, Contact, utcnow
 from . import ledger
@@ -56,6 +56,7 @@ class FirstContacts:
             for contact_id, (contact, wamid, channel_id) in self.first.items()
             if contact_id not in known
         ]
-        if rows:
-            db.session.execute(insert(ConsentRecord), rows)
+        # One statement for the batch (the table has no unique key to skip on):
+        # an ORM insert of a list runs one prepared statement per row here.
+        bulk_insert_ignoring_conflicts(ConsentRecord.__table__, rows)
         self.first = {}

@@ -9,7 +9,7 @@ and identifiers — moves to the kept one, then the other is deleted. The person
 keeps one conversation per business number (merge_threads.py).
 """
 
-from sqlalchemy import and_, delete, or_, select, tuple_, update
+from sqlalchemy import and_, delete, or_, select, tuple_
 
 from ..consent import ledger
 from ..extensions import db
@@ -25,7 +25,7 @@ from ..models import (
     utcnow,
 )
 from ..phones import e164_of_wa_id, wa_id_of
-from .merge_threads import fold_conversations
+from .merge_threads import fold_conversations, repoint
 
 # Identifiers unique per workspace: they move only after the other row lets go.
 UNIQUE_IDS = ("wa_id", "bsuid")
@@ -70,12 +70,7 @@ def merge(kept: Contact, other: Contact) -> None:
         )
     ).all()
     for model in REFERENCING:
-        db.session.execute(
-            update(model)
-            .where(model.contact_id == other.id)
-            .values(contact_id=kept.id)
-            .execution_options(synchronize_session=False)
-        )
+        repoint(model.contact_id, other.id, kept.id)
     move_reactions(kept.id, other.id)
     move_labels(kept.id, other.id)
     fold_conversations(kept.id, [tuple(row) for row in theirs])
@@ -138,12 +133,7 @@ def move_reactions(kept_id: int, other_id: int) -> None:
             tuple_(Reaction.channel_id, Reaction.target_wamid).in_(kept_targets),
         )
     )
-    db.session.execute(
-        update(Reaction)
-        .where(Reaction.contact_id == other_id)
-        .values(contact_id=kept_id)
-        .execution_options(synchronize_session=False)
-    )
+    repoint(Reaction.contact_id, other_id, kept_id)
 
 
 def move_labels(kept_id: int, other_id: int) -> None:
@@ -158,9 +148,4 @@ def move_labels(kept_id: int, other_id: int) -> None:
             )
         )
     )
-    db.session.execute(
-        update(ContactLabel)
-        .where(ContactLabel.contact_id == other_id)
-        .values(contact_id=kept_id)
-        .execution_options(synchronize_session=False)
-    )
+    repoint(ContactLabel.contact_id, other_id, kept_id)

@@ -13,7 +13,9 @@ conversations stay as they are.
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
+from ..dbutil import delete_in_database
 from ..extensions import db
 from ..models import (
     Conversation,
@@ -26,6 +28,16 @@ from ..searchdoc import combined, on_postgresql
 
 # Which state the folded thread takes: the one that asks most of the team.
 STATE_RANK = {"open": 0, "pending": 1, "snoozed": 2, "resolved": 3}
+
+
+def repoint(column: InstrumentedAttribute[int], old_id: int, new_id: int) -> None:
+    """Point the rows whose `column` names old_id at new_id instead (one UPDATE)."""
+    db.session.execute(
+        update(column.class_)
+        .where(column == old_id)
+        .values({column.key: new_id})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def fold_conversations(kept_id: int, moved: Sequence[tuple[int, int]]) -> None:
@@ -52,22 +64,12 @@ def fold_conversations(kept_id: int, moved: Sequence[tuple[int, int]]) -> None:
 def fold(source: Conversation, target_id: int) -> None:
     """Move everything of `source` into the conversation `target_id`; delete `source`."""
     target = db.session.get(Conversation, target_id)
-    db.session.execute(
-        update(Message)
-        .where(Message.conversation_id == source.id)
-        .values(conversation_id=target.id)
-        .execution_options(synchronize_session=False)
-    )
+    repoint(Message.conversation_id, source.id, target.id)
     combine_labels(source.id, target.id)
     combine_reads(source.id, target.id)
     combine_search_documents(source.id, target.id)
     take_over(target, source)
-    db.session.execute(
-        delete(Conversation)
-        .where(Conversation.id == source.id)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expunge(source)
+    delete_in_database(source)
 
 
 def take_over(target: Conversation, source: Conversation) -> None:

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, make_response, redirect, render_template, url_for
 
-from ..errors import abort_if_invalid
+from ..errors import valid_form
 from ..extensions import db, limiter
 from ..htmx import is_fragment_request, trigger
 from ..navigation import current_page, safe_next
@@ -35,8 +35,7 @@ def settings():
 @limiter.limit("60 per hour")
 def save():
     """Record the choice: accept all, only necessary, or the selected categories."""
-    form = CookieChoiceForm()
-    abort_if_invalid(form)
+    form = valid_form(CookieChoiceForm)
     preferences, statistics_allowed = form.categories()
     had_choice = consent.current_choice() is not None
     logged_action = "update" if had_choice else "grant"

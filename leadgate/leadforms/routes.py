@@ -6,7 +6,12 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..forms import form_status
 from ..models import LeadForm
-from ..tenancy import current_membership, get_scoped_or_404, manager_required
+from ..tenancy import (
+    current_membership,
+    delete_scoped,
+    get_scoped_or_404,
+    manager_required,
+)
 from .forms import LeadFormSettings, settings_form
 from .services import (
     channels_of,
@@ -91,11 +96,8 @@ def edit(form_id: int):
 @manager_required
 def delete(form_id: int):
     """Its submissions go too (the consent records keep their own proof)."""
-    lead_form = get_scoped_or_404(LeadForm, form_id)
-    db.session.delete(lead_form)
-    db.session.commit()
-    flash(_("Formular gelöscht."), "success")
-    return redirect(url_for("leadforms.index"), 303)
+    done = _("Formular gelöscht.")
+    return delete_scoped(LeadForm, form_id, done, "leadforms.index")
 
 
 @bp.get("/<int:form_id>/submissions")

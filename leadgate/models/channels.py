@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -33,6 +33,14 @@ class Channel(db.Model):
         DateTime(timezone=True), default=utcnow
     )
     last_webhook_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Meta's throughput level (GET /{phone-number-id}?fields=throughput, read when
+    # connected and daily; phone_number_quality_update) and the messages/s it
+    # grants, inbound and outbound together: None while unknown.
+    throughput_level: Mapped[str | None] = mapped_column(String(32))
+    throughput_mps: Mapped[int | None] = mapped_column(Integer)
+    throughput_checked_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True)
+    )
 
     workspace: Mapped[Workspace] = relationship()
 

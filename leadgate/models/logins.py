@@ -14,8 +14,8 @@ from .accounts import User
 from .columns import BigId, as_utc, utcnow
 
 
-class LoginSession(db.Model):
-    """A login: the session and remember cookies name it; ending it signs them out."""
+class SignedInBrowser:
+    """What a login and a remembered device both keep of a browser."""
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(
@@ -25,10 +25,15 @@ class LoginSession(db.Model):
     # "Firefox auf Windows" and the network, never the full user agent or address.
     device: Mapped[str] = mapped_column(String(80))
     ip_prefix: Mapped[str] = mapped_column(String(45))
-    remember: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow
     )
+
+
+class LoginSession(SignedInBrowser, db.Model):
+    """A login: the session and remember cookies name it; ending it signs them out."""
+
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
     # Updated every few minutes of use (auth/sessions.py), not on every request.
     last_seen_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
@@ -56,19 +61,9 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class RememberedDevice(db.Model):
+class RememberedDevice(SignedInBrowser, db.Model):
     """A browser that may skip the code for 30 days ("Dieses Gerät merken")."""
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user.id", ondelete="CASCADE"), index=True
-    )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    device: Mapped[str] = mapped_column(String(80))
-    ip_prefix: Mapped[str] = mapped_column(String(45))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow
-    )
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

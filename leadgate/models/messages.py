@@ -115,6 +115,7 @@ class SendAttempt(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # accepted | retry | failed | unknown (no answer: the request may have arrived)
     # | limited (131049, Meta's marketing limit) | paused (132015, template paused)
+    # | throttled (130429/131057: the number's pace; the attempt does not count)
     outcome: Mapped[str | None] = mapped_column(String(16))
     http_status: Mapped[int | None] = mapped_column(Integer)
     wamid: Mapped[str | None] = mapped_column(String(255))  # what Meta accepted

@@ -2,17 +2,19 @@
 
 Accepted answers move a message forward only (a status webhook may have been
 quicker); errors go through settle.py, which decides retry, hold or failure.
+Requests the batch never sent (the number's pace stopped it) go back to the
+queue as if they had never been claimed.
 """
 
 import logging
 from collections import Counter
 
-from sqlalchemy import bindparam, case, update
+from sqlalchemy import bindparam, case, delete, update
 
 from .. import live, metrics
 from ..extensions import db
 from ..models import Channel, Message, SendAttempt, utcnow
-from ..models.message_state import RANK, MessageState, moves_forward
+from ..models.message_state import RANK, MessageState, columns, moves_forward
 from ..whatsapp.client import WhatsAppError
 from ..whatsapp.payloads.limits import ERROR_TITLE, fit
 from . import sender
@@ -60,7 +62,7 @@ def record(
             "b_rank": RANK[accepted_status(result)],
         }
         for job, result in zip(jobs, results, strict=True)
-        if result.error is None
+        if result.error is None and not result.skipped
     ]
     if accepted:
         # Conditional in the database: a status webhook may have moved a message
@@ -95,22 +97,54 @@ def record(
         if held:
             outcomes["held"] += held
             metrics.count_sends("held", amount=held)
-    retries = []
+    retries = set()
     for job, result in zip(jobs, results, strict=True):
         if result.error is not None:
-            outcome, delay = handle_error(job, result.error)
+            outcome, delay = handle_error(job, result.error, result.wait)
             outcomes[outcome] += 1
             metrics.count_sends(outcome, result.error.code)
             if delay is not None:
-                retries.append(delay)
+                retries.add(round(delay, 1))  # one job per wait, not per message
+    unsent = [job for job, result in zip(jobs, results, strict=True) if result.skipped]
+    if unsent:
+        give_back(unsent)
+        outcomes["not sent"] += len(unsent)
     db.session.commit()
     live.publish_conversations((workspace_id, job.conversation_id) for job in jobs)
     log.info("Channel %s: %s", channel_id, dict(outcomes))
-    return retries
+    return sorted(retries)
 
 
-def handle_error(job: sender.SendJob, error: WhatsAppError) -> tuple[str, float | None]:
-    """Apply the retry rules to one failed send; returns (outcome, retry delay)."""
+def give_back(jobs: list[sender.SendJob]) -> None:
+    """Never sent (the pace stopped the batch): queued again, no attempt made."""
+    messages, attempts = Message.__table__, SendAttempt.__table__
+    ids = [{"b_id": job.message_id} for job in jobs]
+    db.session.execute(
+        update(messages)
+        .where(
+            messages.c.id == bindparam("b_id"),
+            messages.c.status == MessageState.SENDING,
+            messages.c.wamid.is_(None),
+        )
+        .values(
+            **columns(MessageState.QUEUED, MessageState.SENDING),
+            attempts=messages.c.attempts - 1,
+            sending_since=None,
+        ),
+        ids,
+    )
+    db.session.execute(
+        delete(attempts).where(attempts.c.id.in_([job.attempt_id for job in jobs]))
+    )
+
+
+def handle_error(
+    job: sender.SendJob, error: WhatsAppError, wait: float = 0.0
+) -> tuple[str, float | None]:
+    """Apply the retry rules to one failed send; returns (outcome, retry delay).
+
+    `wait`: for Meta's pace errors, how long the number's pace holds sends back.
+    """
     message = db.session.get(Message, job.message_id)
     attempt = db.session.get(SendAttempt, job.attempt_id)
     if message is None or attempt is None:  # erased meanwhile: nothing to retry
@@ -124,8 +158,10 @@ def handle_error(job: sender.SendJob, error: WhatsAppError) -> tuple[str, float 
         )
         log.warning("Message %s: no answer from Meta; waiting for a status", message.id)
         return "unknown", None
-    outcome, delay = settle(message, error, attempt.error_title)
+    outcome, delay = settle(message, error, attempt.error_title, wait)
     attempt.outcome = outcome
+    if outcome == "throttled":
+        return outcome, delay
     if outcome == "retry":
         log.info("Message %s: error %s, retry in %.0f s", message.id, error.code, delay)
         return outcome, delay

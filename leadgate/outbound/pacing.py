@@ -5,8 +5,9 @@ the next free slot `interval` seconds after the previous one, with `burst` sends
 allowed early. The script runs atomically in Redis and uses Redis' clock, so any
 number of workers on any number of machines share one schedule.
 
-- Per channel: interval = 1 / WHATSAPP_RATE_PER_SECOND, no burst, so no second
-  ever holds more sends than the limit (Meta answers 130429 above it).
+- Per channel: interval = 1 / the number's pace, no burst, so no second ever
+  holds more sends than the limit (Meta answers 130429 above it). The pace is
+  learned per number (throughput.py, which reserves in the same schedule).
 - Per channel and recipient: one message per 6 s with a short burst (Meta's pair
   rate limit, 131056; Meta allows up to 45 early, we stay well below).
 """
@@ -61,16 +62,15 @@ class Slots:
         return self.now + self.wait(index)
 
 
-def _script(connection):
-    script = current_app.extensions.get("leadgate_gcra")
-    if script is None or script.registered_client is not connection:
-        script = current_app.extensions["leadgate_gcra"] = connection.register_script(
-            GCRA
-        )
-    return script
+def script(connection, source: str = GCRA, name: str = "leadgate_gcra"):
+    """A Lua script registered once per app and connection."""
+    found = current_app.extensions.get(name)
+    if found is None or found.registered_client is not connection:
+        found = current_app.extensions[name] = connection.register_script(source)
+    return found
 
 
-def _slots(answer, interval: float) -> Slots:
+def slots_of(answer, interval: float) -> Slots:
     granted, offset, now = answer
     return Slots(int(granted), float(offset), interval, float(now))
 
@@ -85,24 +85,10 @@ def reserve(
 ) -> Slots:
     """Take up to `count` next slots, as many as start within max_wait seconds."""
     connection = redis_connection()
-    answer = _script(connection)(
+    answer = script(connection)(
         keys=[key], args=_args(interval, burst, max_wait, count)
     )
-    return _slots(answer, interval)
-
-
-# Slots are when requests leave (sender.Gate keeps them apart even when a worker
-# wakes late), but the network and Meta's front ends can still bunch arrivals,
-# and Meta counts in a sliding second. 10 % headroom absorbs about 100 ms of such
-# jitter at 80/s; with 5 % the emulator, itself short of CPU in the benchmark,
-# still saw an 81st request in some seconds (benchmarks/outbound_send.py).
-ARRIVAL_MARGIN = 0.90
-
-
-def channel_slots(channel_id: int, count: int, max_wait: float) -> Slots:
-    """Slots for a batch of sends on one number, 1/rate apart."""
-    rate = current_app.config["WHATSAPP_RATE_PER_SECOND"] * ARRIVAL_MARGIN
-    return reserve(f"leadgate:pace:channel:{channel_id}", 1 / rate, 1, max_wait, count)
+    return slots_of(answer, interval)
 
 
 def recipient_slots(channel_id: int, contact_ids: list[int]) -> list[Slots]:
@@ -114,12 +100,12 @@ def recipient_slots(channel_id: int, contact_ids: list[int]) -> list[Slots]:
     interval = config["WHATSAPP_PAIR_INTERVAL_SECONDS"]
     args = _args(interval, config["WHATSAPP_PAIR_BURST"], 0, 1)
     connection = redis_connection()
-    script = _script(connection)
+    gcra = script(connection)
     pipeline = connection.pipeline(transaction=False)
     for contact_id in contact_ids:
-        script(
+        gcra(
             keys=[f"leadgate:pace:pair:{channel_id}:{contact_id}"],
             args=args,
             client=pipeline,
         )
-    return [_slots(answer, interval) for answer in pipeline.execute()]
+    return [slots_of(answer, interval) for answer in pipeline.execute()]

@@ -5,6 +5,10 @@ and records the results; this module only talks to the Graph API. A batch's
 requests run on a small thread pool over the shared connection pool, each one
 waiting for its own slot in the channel's schedule, so a worker keeps a number's
 full rate although every single request waits for Meta's answer.
+
+Meta's pace answers (130429 throughput reached, 131057 the number being upgraded)
+go to the batch's Meter at once, and the batch's requests not yet out stay home
+(`skipped`): they would only meet the same full window.
 """
 
 import copy
@@ -20,6 +24,7 @@ from ..files import clean_filename
 from ..models import Message
 from ..whatsapp.client import WhatsAppClient, WhatsAppError
 from ..whatsapp.payloads.limits import MEDIA_ID, WAMID, error_code
+from .throughput import PACE_CODES, Meter
 
 SEND_THREADS = 16  # 80 messages/s × up to 200 ms per answer
 CALLBACK_PREFIX = "lg-"
@@ -51,6 +56,8 @@ class SendResult:
     message_status: str | None = None  # e.g. held_for_quality_assessment
     media_id: str | None = None  # a new upload, whether or not the send worked
     error: WhatsAppError | None = None
+    skipped: bool = False  # never sent: the number's pace said stop first
+    wait: float = 0.0  # after 130429/131057: seconds until the pace allows a send
 
 
 def payload(message: Message, wa_id: str | None, bsuid: str | None) -> dict:
@@ -109,33 +116,57 @@ class Gate:
 
     def __init__(self, spacing: float) -> None:
         self.spacing = spacing
+        self.closed = False  # Meta refused one for the number's pace: no more
         self._next = 0.0
         self._lock = threading.Lock()
 
-    def wait_for(self, starts_at: float) -> None:
+    def wait_for(self, starts_at: float) -> bool:
+        """Wait for the slot; False if the batch was stopped meanwhile."""
         time.sleep(max(0.0, starts_at - time.monotonic()))
         with self._lock:
             leave = max(time.monotonic(), self._next)
             self._next = leave + self.spacing
         time.sleep(max(0.0, leave - time.monotonic()))
+        return not self.closed
 
 
 def send_all(
-    client: WhatsAppClient, phone_number_id: str, jobs: list[SendJob], spacing: float
+    client: WhatsAppClient,
+    phone_number_id: str,
+    jobs: list[SendJob],
+    spacing: float,
+    meter: Meter,
 ) -> list[SendResult]:
     """Send every job at its slot, never closer than `spacing`; results in order."""
     gate = Gate(spacing)
+
+    def one(job: SendJob) -> SendResult:
+        return paced(meter, gate, send_one(client, phone_number_id, job, gate))
+
     if len(jobs) == 1:  # the usual single answer: no thread hop
-        return [send_one(client, phone_number_id, jobs[0], gate)]
-    return list(
-        _pool().map(lambda job: send_one(client, phone_number_id, job, gate), jobs)
-    )
+        return [one(jobs[0])]
+    return list(_pool().map(one, jobs))
+
+
+def paced(meter: Meter, gate: Gate, result: SendResult) -> SendResult:
+    """Tell the number's pace how Meta answered; stop the batch on a pace error."""
+    if result.wamid is not None:
+        meter.accepted()
+    elif result.error is not None and result.error.code in PACE_CODES:
+        gate.closed = True
+        return SendResult(
+            media_id=result.media_id,
+            error=result.error,
+            wait=meter.refused(result.error.code),
+        )
+    return result
 
 
 def send_one(
     client: WhatsAppClient, phone_number_id: str, job: SendJob, gate: Gate
 ) -> SendResult:
-    gate.wait_for(job.starts_at)
+    if not gate.wait_for(job.starts_at):
+        return SendResult(skipped=True)
     media_id = None
     try:
         if job.upload is not None:

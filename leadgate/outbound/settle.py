@@ -3,6 +3,9 @@
 One set of rules for the send answer (answers.handle_error) and for a `failed`
 status webhook (recovery.handle_failed_statuses):
 
+- Meta's pace (130429 throughput reached, 131057 the number being upgraded):
+  back to `queued` until the number's pace allows a send (throughput.py), without
+  using up an attempt and never failed: the message was fine, the number busy;
 - temporary errors: back to `queued` after a backoff, a bounded number of times;
 - 131049, Meta's per-user marketing limit: `limited`. Not a failure of ours and
   not retried by the backoff (Meta: not within 24 hours); the agent may send it
@@ -21,6 +24,7 @@ from ..models import Message, MessageTemplate, utcnow
 from ..models.message_state import MessageState
 from ..whatsapp.client import WhatsAppError
 from . import template_status
+from .throughput import PACE_CODES
 
 MAX_ATTEMPTS = retry.DELIVERY.attempts
 PAIR_RATE_LIMIT = 131056
@@ -39,9 +43,15 @@ def backoff_seconds(attempt: int, code: int | None) -> float:
 
 
 def settle(
-    message: Message, error: WhatsAppError, title: str
+    message: Message, error: WhatsAppError, title: str, wait: float = 1.0
 ) -> tuple[str, float | None]:
-    """Apply Meta's error to a message it did not take; (outcome, retry delay)."""
+    """Apply Meta's error to a message it did not take; (outcome, retry delay).
+
+    `wait`: for Meta's pace errors, seconds until the number's pace allows a send.
+    """
+    if error.code in PACE_CODES:
+        wait_for_pace(message, wait)
+        return "throttled", wait
     if error.code == MARKETING_LIMIT:
         limit(message, title)
         return "limited", None
@@ -68,6 +78,15 @@ def schedule_retry(message: Message, error: WhatsAppError) -> float | None:
     message.error_code = message.error_title = message.sending_since = None
     message.next_attempt_at = utcnow() + timedelta(seconds=delay)
     return delay
+
+
+def wait_for_pace(message: Message, wait: float) -> None:
+    """Queued again for when the number's pace allows; the attempt does not count."""
+    message.move_to(MessageState.QUEUED)
+    message.attempts = max(0, message.attempts - 1)
+    message.wamid = None
+    message.error_code = message.error_title = message.sending_since = None
+    message.next_attempt_at = utcnow() + timedelta(seconds=wait) if wait > 0 else None
 
 
 def fail(message: Message, code: int | None, title: str | None) -> None:

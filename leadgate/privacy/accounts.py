@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 
 from .. import audit, live
 from ..auth import sessions, two_factor
+from ..dbutil import delete_in_database
 from ..extensions import db
 from ..models import (
     Channel,
@@ -36,7 +37,7 @@ from ..models import (
 from ..outbound.delivery import PENDING_KEY
 from ..queue import redis_connection
 from ..webhooks.contract import keys_cache
-from ..workspaces.services import owner_count, set_role
+from ..workspaces.services import owner_count, record_removal, set_role
 from .files import enqueue_file_deletion
 
 # Stored on the anonymised row so that any page still naming it shows no one;
@@ -91,15 +92,7 @@ def leave_workspaces(user: User) -> list[int]:
     """Delete the user's memberships, each with its audit event; their workspace ids."""
     workspace_ids = []
     for membership in sorted(user.memberships, key=lambda m: m.id):
-        audit.record(
-            membership.workspace_id,
-            "member.removed",
-            membership,
-            actor=user,
-            user_id=user.id,
-            role=membership.role,
-            via="account_deleted",
-        )
+        record_removal(membership, user, via="account_deleted")
         workspace_ids.append(membership.workspace_id)
         user.memberships.remove(membership)  # delete-orphan
     db.session.flush()
@@ -206,12 +199,7 @@ def delete_workspace(workspace: Workspace, actor: User) -> DeletedWorkspace:
             .where(WebhookEvent.channel_id.in_(deleted.channel_ids))
             .execution_options(synchronize_session=False)
         )
-    db.session.execute(
-        delete(Workspace)
-        .where(Workspace.id == workspace.id)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expunge(workspace)
+    delete_in_database(workspace)
     return deleted
 
 

@@ -247,66 +247,55 @@ def conversation(value, page: Page) -> Markup | str | None:
     return page.link("conversation", value, text) or text
 
 
+# Counted details: the count in words, nothing for zero (see counted()).
+COUNTS: dict[str, Callable[[int], str]] = {
+    "messages": lambda n: ngettext("%(num)d Nachricht", "%(num)d Nachrichten", n),
+    "consents": lambda n: ngettext("%(num)d Einwilligung", "%(num)d Einwilligungen", n),
+    "files": lambda n: ngettext("%(num)d Datei", "%(num)d Dateien", n),
+    "conversations": lambda n: ngettext("%(num)d Gespräch", "%(num)d Gespräche", n),
+    "notes": lambda n: ngettext("%(num)d Notiz", "%(num)d Notizen", n),
+    "submissions": lambda n: ngettext(
+        "%(num)d Formulareingang", "%(num)d Formulareingänge", n
+    ),
+    "media": lambda n: ngettext("%(num)d Anhang", "%(num)d Anhänge", n),
+    "lead_submissions": lambda n: ngettext(
+        "%(num)d Lead-Einsendung", "%(num)d Lead-Einsendungen", n
+    ),
+    "contacts": lambda n: ngettext("%(num)d Kontakt", "%(num)d Kontakte", n),
+    "rows": lambda n: ngettext("%(num)d Zeile", "%(num)d Zeilen", n),
+    "created": lambda n: ngettext("%(num)d neu angelegt", "%(num)d neu angelegt", n),
+    "updated": lambda n: ngettext("%(num)d aktualisiert", "%(num)d aktualisiert", n),
+    "left_out": lambda n: ngettext("%(num)d ausgelassen", "%(num)d ausgelassen", n),
+    "members": lambda n: ngettext("%(num)d Mitglied", "%(num)d Mitglieder", n),
+    "channels": lambda n: ngettext(
+        "%(num)d WhatsApp-Nummer", "%(num)d WhatsApp-Nummern", n
+    ),
+    "memberships": lambda n: ngettext(
+        "in %(num)d Workspace", "in %(num)d Workspaces", n
+    ),
+    "count": lambda n: ngettext("%(num)d Webhook", "%(num)d Webhooks", n),
+    "access_logs": lambda n: ngettext(
+        "%(num)d Zugriffsprotokoll", "%(num)d Zugriffsprotokolle", n
+    ),
+    "cookie_consents": lambda n: ngettext(
+        "%(num)d Cookie-Nachweis", "%(num)d Cookie-Nachweise", n
+    ),
+    "inquiries": lambda n: ngettext("%(num)d Anfrage", "%(num)d Anfragen", n),
+    "webhook_events": lambda n: ngettext("%(num)d Webhook", "%(num)d Webhooks", n),
+    "channel_events": lambda n: ngettext(
+        "%(num)d Kontoereignis", "%(num)d Kontoereignisse", n
+    ),
+    "login_sessions": lambda n: ngettext("%(num)d Anmeldung", "%(num)d Anmeldungen", n),
+    "remembered_devices": lambda n: ngettext(
+        "%(num)d gemerktes Gerät", "%(num)d gemerkte Geräte", n
+    ),
+    "accounts": lambda n: ngettext(
+        "%(num)d Benutzerkonto", "%(num)d Benutzerkonten", n
+    ),
+}
+
 PHRASES: dict[str, Callable[[object, Page], object]] = {
-    "messages": counted(
-        lambda n: ngettext("%(num)d Nachricht", "%(num)d Nachrichten", n)
-    ),
-    "consents": counted(
-        lambda n: ngettext("%(num)d Einwilligung", "%(num)d Einwilligungen", n)
-    ),
-    "files": counted(lambda n: ngettext("%(num)d Datei", "%(num)d Dateien", n)),
-    "conversations": counted(
-        lambda n: ngettext("%(num)d Gespräch", "%(num)d Gespräche", n)
-    ),
-    "notes": counted(lambda n: ngettext("%(num)d Notiz", "%(num)d Notizen", n)),
-    "submissions": counted(
-        lambda n: ngettext("%(num)d Formulareingang", "%(num)d Formulareingänge", n)
-    ),
-    "media": counted(lambda n: ngettext("%(num)d Anhang", "%(num)d Anhänge", n)),
-    "lead_submissions": counted(
-        lambda n: ngettext("%(num)d Lead-Einsendung", "%(num)d Lead-Einsendungen", n)
-    ),
-    "contacts": counted(lambda n: ngettext("%(num)d Kontakt", "%(num)d Kontakte", n)),
-    "rows": counted(lambda n: ngettext("%(num)d Zeile", "%(num)d Zeilen", n)),
-    "created": counted(
-        lambda n: ngettext("%(num)d neu angelegt", "%(num)d neu angelegt", n)
-    ),
-    "updated": counted(
-        lambda n: ngettext("%(num)d aktualisiert", "%(num)d aktualisiert", n)
-    ),
-    "left_out": counted(
-        lambda n: ngettext("%(num)d ausgelassen", "%(num)d ausgelassen", n)
-    ),
-    "members": counted(lambda n: ngettext("%(num)d Mitglied", "%(num)d Mitglieder", n)),
-    "channels": counted(
-        lambda n: ngettext("%(num)d WhatsApp-Nummer", "%(num)d WhatsApp-Nummern", n)
-    ),
-    "memberships": counted(
-        lambda n: ngettext("in %(num)d Workspace", "in %(num)d Workspaces", n)
-    ),
-    "count": counted(lambda n: ngettext("%(num)d Webhook", "%(num)d Webhooks", n)),
-    "access_logs": counted(
-        lambda n: ngettext("%(num)d Zugriffsprotokoll", "%(num)d Zugriffsprotokolle", n)
-    ),
-    "cookie_consents": counted(
-        lambda n: ngettext("%(num)d Cookie-Nachweis", "%(num)d Cookie-Nachweise", n)
-    ),
-    "inquiries": counted(lambda n: ngettext("%(num)d Anfrage", "%(num)d Anfragen", n)),
-    "webhook_events": counted(
-        lambda n: ngettext("%(num)d Webhook", "%(num)d Webhooks", n)
-    ),
-    "channel_events": counted(
-        lambda n: ngettext("%(num)d Kontoereignis", "%(num)d Kontoereignisse", n)
-    ),
-    "login_sessions": counted(
-        lambda n: ngettext("%(num)d Anmeldung", "%(num)d Anmeldungen", n)
-    ),
-    "remembered_devices": counted(
-        lambda n: ngettext("%(num)d gemerktes Gerät", "%(num)d gemerkte Geräte", n)
-    ),
-    "accounts": counted(
-        lambda n: ngettext("%(num)d Benutzerkonto", "%(num)d Benutzerkonten", n)
-    ),
+    **{key: counted(words) for key, words in COUNTS.items()},
     "suppressed": flag(lambda: _("Nummer auf der Sperrliste, weil widersprochen")),
     "access_token": flag(lambda: _("Zugriffstoken")),
     "app_secret": flag(lambda: _("App-Geheimnis")),

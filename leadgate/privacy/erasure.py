@@ -14,6 +14,7 @@ keyed hashes of their number and BSUID on the suppression list.
 from sqlalchemy import delete, exists, func, select
 
 from .. import audit
+from ..dbutil import delete_in_database
 from ..extensions import db
 from ..models import (
     ConsentRecord,
@@ -100,10 +101,5 @@ def erase_contact(contact: Contact, actor: User | None = None) -> set[str]:
         suppressed=suppressed,
     )
     delete_statuses(contact.id)
-    db.session.execute(
-        delete(Contact)
-        .where(Contact.id == contact.id)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expunge(contact)
+    delete_in_database(contact)
     return hashes

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from ..channels import throughput
 from ..extensions import db
 from ..media import enqueue_download
 from ..models import Channel, ChannelEvent, Contact, MessageTemplate, as_utc
@@ -34,6 +35,8 @@ class ApplyResult:
     statuses: int = 0
     other: int = 0
     foreign: int = 0
+    arrived: int = 0  # inbound messages: they share the number's throughput
+    reread_level: bool = False  # a quality update: ask Meta for the level
     # Messages waiting for a template that a status webhook paused or released.
     templates: template_status.Change = field(default_factory=template_status.Change)
 
@@ -65,6 +68,7 @@ def apply_batch(
     result = ApplyResult()
     mine = [m for m in batch.messages if m.phone_number_id == channel.phone_number_id]
     result.foreign += len(batch.messages) - len(mine)
+    result.arrived += len(mine)
     for message in mine:
         inbound.add(channel, contacts.resolve(message.sender), message, result)
     for status in batch.statuses:
@@ -104,6 +108,8 @@ def record_channel_events(
         if event.field == "phone_number_quality_update":
             quality = event.value.get("current_limit") or event.value.get("event")
             log.info("Channel %s quality update: %s", channel.id, quality)
+            if throughput.apply_quality_update(channel, event.value):
+                result.reread_level = True
         result.other += 1
     for error in batch.errors:
         db.session.add(

@@ -23,12 +23,16 @@ class ContactResolver:
         self._create_missing(identities)
         contacts = {self.resolve(identity).id for identity in identities}
         if contacts and db.engine.dialect.name == "postgresql":
-            db.session.execute(
-                select(Contact.id)
-                .where(one_of(Contact.id, sorted(contacts)))
-                .order_by(Contact.id)
-                .with_for_update()
-            )
+            # No autoflush: names and numbers learnt above go out with the
+            # batch's other contact changes in one UPDATE (the drain's
+            # update_changed_at_once), not as one statement per contact here.
+            with db.session.no_autoflush:
+                db.session.execute(
+                    select(Contact.id)
+                    .where(one_of(Contact.id, sorted(contacts)))
+                    .order_by(Contact.id)
+                    .with_for_update()
+                )
 
     def _prefetch(self, identities: list[Identity]) -> None:
         """Load the known contacts of a whole batch with one query."""
@@ -56,6 +60,7 @@ class ContactResolver:
         }
         if not missing:
             return
+        # With what the webhook says of them: no UPDATE right after the INSERT.
         bulk_insert_ignoring_conflicts(
             Contact.__table__,
             [
@@ -64,8 +69,11 @@ class ContactResolver:
                     "wa_id": wa_id,
                     "bsuid": bsuid,
                     "phone_e164": e164_of_wa_id(wa_id),
+                    "parent_bsuid": identity.parent_bsuid or None,
+                    "profile_name": identity.name or None,
+                    "username": identity.username or None,
                 }
-                for wa_id, bsuid in missing
+                for (wa_id, bsuid), identity in missing.items()
             ],
         )
         self._prefetch(list(missing.values()))

@@ -11,6 +11,7 @@ makes its batch fail is isolated and, if it fails alone too, marked failed
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -18,16 +19,17 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .. import live
+from ..channels.services import refresh_number
 from ..dbutil import bulk_update, update_changed_at_once
 from ..extensions import db
 from ..models import Channel, Contact, Conversation, WebhookEvent, utcnow
-from ..outbound import template_status
+from ..outbound import template_status, throughput
 from ..outbound.delivery import enqueue_delivery
 from ..outbound.recovery import handle_failed_statuses
 from ..queue import enqueue, redis_connection
 from ..retry import ONCE
 from ..whatsapp.payloads.batch import PayloadError, WebhookBatch, parse_body
-from . import apply, failures
+from . import apply, failures, senders
 from .contacts import ContactResolver
 from .inbound import InboundBuffer
 from .statuses import StatusBuffer
@@ -125,16 +127,24 @@ class FollowUps:
     media_ids: list[int] = field(default_factory=list)
     resends: list[tuple[int, float]] = field(default_factory=list)  # (channel, delay)
     changed: set[tuple[int, int]] = field(default_factory=set)  # for live updates
+    inbound: Counter[int] = field(default_factory=Counter)  # channel → messages
+    rereads: set[int] = field(default_factory=set)  # channels: read the level
 
     def add(self, other: "FollowUps") -> None:
         self.media_ids += other.media_ids
         self.resends += other.resends
         self.changed |= other.changed
+        self.inbound += other.inbound
+        self.rereads |= other.rereads
 
     def enqueue(self) -> None:
         apply.enqueue_media_downloads(self.media_ids)
         for channel_id, delay in self.resends:
             enqueue_delivery(channel_id, delay)
+        for channel_id, count in self.inbound.items():
+            throughput.count_inbound(channel_id, count)  # the pace leaves room
+        for channel_id in self.rereads:
+            enqueue(refresh_number, channel_id, queue="low")
         live.publish_conversations(self.changed)
 
 
@@ -172,8 +182,9 @@ def parse(body: bytes) -> WebhookBatch | None:
 def apply_events(rows: list) -> FollowUps:
     """Apply claimed events; return the jobs to start after the commit.
 
-    Every sender of the whole batch is resolved and locked first, in id order, so
-    concurrent drains serialise per contact without deadlocking each other.
+    Events whose senders another drain works on stay pending (senders.py). Every
+    sender of the rest is resolved and locked first, in id order, so concurrent
+    drains serialise per contact without deadlocking each other.
     """
     channels = {
         channel.id: channel
@@ -184,6 +195,8 @@ def apply_events(rows: list) -> FollowUps:
         )
     }
     parsed = [(row, channels.get(row.channel_id), parse(row.body)) for row in rows]
+    parsed = senders.not_busy_elsewhere(parsed)
+    rows = [row for row, _, _ in parsed]
     resolvers: dict[int, ContactResolver] = {}
     for _, channel, batch in parsed:
         if channel is not None and batch is not None:
@@ -224,8 +237,19 @@ def apply_events(rows: list) -> FollowUps:
             attempts=events.c.attempts + 1,
             processed_at=utcnow(),
         )
+    arrived: Counter[int] = Counter()
+    rereads = set()
+    for row, result in zip(rows, (result for _, result in applied), strict=True):
+        if isinstance(result, apply.ApplyResult):
+            arrived[row.channel_id] += result.arrived
+            if result.reread_level:
+                rereads.add(row.channel_id)
     return FollowUps(
-        media_ids, resends, inbound.touched | statuses.touched | templates.touched
+        media_ids,
+        resends,
+        inbound.touched | statuses.touched | templates.touched,
+        +arrived,
+        rereads,
     )
 
 

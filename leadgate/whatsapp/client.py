@@ -60,6 +60,8 @@ class PhoneNumberInfo:
     verified_name: str | None
     display_phone_number: str | None
     quality_rating: str | None
+    throughput_level: str | None = None  # STANDARD, HIGH, … (throughput.level)
+    on_business_app: bool = False  # is_on_biz_app: a coexistence number
 
 
 @dataclass(frozen=True)
@@ -131,13 +133,20 @@ class WhatsAppClient:
         self.close()
 
     def get_phone_number(self, phone_number_id: str) -> PhoneNumberInfo:
-        fields = "verified_name,display_phone_number,quality_rating"
+        fields = (
+            "verified_name,display_phone_number,quality_rating,throughput,is_on_biz_app"
+        )
         data = self._request("GET", phone_number_id, params={"fields": fields})
+        throughput = data.get("throughput")
         return PhoneNumberInfo(
             id=text(data.get("id")) or phone_number_id,
             verified_name=text(data.get("verified_name")),
             display_phone_number=text(data.get("display_phone_number")),
             quality_rating=text(data.get("quality_rating")),
+            throughput_level=(
+                text(throughput.get("level")) if isinstance(throughput, dict) else None
+            ),
+            on_business_app=data.get("is_on_biz_app") is True,
         )
 
     def get_media(self, media_id: str) -> MediaInfo:

@@ -19,9 +19,9 @@ from ..auth import registration
 from ..auth import services as auth_services
 from ..auth import two_factor as auth_two_factor
 from ..auth.forms import RegisterForm
-from ..auth.routes import sign_up_mailed, submitted_email
+from ..auth.routes import per_account, sign_up_mailed
 from ..consent.keywords import keywords
-from ..errors import abort_if_invalid
+from ..errors import valid_form
 from ..extensions import db, limiter
 from ..forms import form_status
 from ..htmx import render_page_or_fragment, trigger
@@ -233,21 +233,14 @@ def create():
 @bp.post("/workspaces/switch")
 @workspace_required()
 def switch():
-    form = SwitchForm()
-    abort_if_invalid(form)
+    form = valid_form(SwitchForm)
     switch_workspace(form.workspace_id.data)
     return redirect(url_for("inbox.index"))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-@limiter.limit(
-    "3 per hour",
-    key_func=submitted_email,
-    methods=["POST"],
-    deduct_when=sign_up_mailed,
-    scope="invite-register-account",
-)
+@per_account("3 per hour", "invite-register-account", deduct_when=sign_up_mailed)
 def accept_invite(token: str):
     invite = services.find_open_invite(token)
     if invite is None:

@@ -133,15 +133,21 @@ def set_role(actor: Membership, target: Membership, role: str, **details) -> Non
 
 def remove_member(actor: Membership, target: Membership) -> None:
     _check_may_change(actor, target)
-    audit.record(
-        target.workspace_id,
-        "member.removed",
-        target,
-        actor=actor.user,
-        user_id=target.user_id,
-        role=str(target.role),
-    )
+    record_removal(target, actor.user)
     db.session.delete(target)
+
+
+def record_removal(membership: Membership, actor: User, **details) -> None:
+    """Record that the member leaves the workspace (the caller deletes the row)."""
+    audit.record(
+        membership.workspace_id,
+        "member.removed",
+        membership,
+        actor=actor,
+        user_id=membership.user_id,
+        role=str(membership.role),
+        **details,
+    )
 
 
 def members_without_two_factor(workspace_id: int) -> list[User]:

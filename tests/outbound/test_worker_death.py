@@ -17,6 +17,7 @@ from leadgate.models import (
     Message,
 )
 
+from .. import processes
 from .helpers import (
     customer_writes,
     outbound,
@@ -35,7 +36,7 @@ def start_worker(app, database_url: str) -> subprocess.Popen:
         "WHATSAPP_GRAPH_URL": app.config["WHATSAPP_GRAPH_URL"],
         "WHATSAPP_TIMEOUT_SECONDS": "10",
     }
-    return subprocess.Popen(
+    return processes.start(
         [Path(sys.executable).parent / "leadgate", "worker", "--queue", "default"],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -74,8 +75,7 @@ def test_a_worker_killed_during_the_call_never_causes_a_second_send(
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        processes.stop(worker, timeout=0)  # already killed, or stuck: at once
     app.config["QUEUE_IS_ASYNC"] = False
     # Meta accepted it after all; its status webhooks name our message.
     wait_for(lambda: len(sent_at_emulator(emulator)) == 1)
@@ -88,7 +88,6 @@ def test_a_worker_killed_during_the_call_never_causes_a_second_send(
     try:
         time.sleep(1.5)
     finally:
-        worker.terminate()
-        worker.wait(10)
+        processes.stop(worker)
     assert len(sent_at_emulator(emulator)) == 1
     assert read(select(Message.attempts).where(Message.direction == "out")) == [1]

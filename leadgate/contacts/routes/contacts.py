@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ... import audit
 from ...consent import ledger
-from ...errors import abort_if_invalid
+from ...errors import valid_form
 from ...extensions import db
 from ...forms import form_status
 from ...htmx import is_fragment_request, render_page_or_fragment
@@ -107,8 +107,7 @@ def record_consent(contact_id: int):
 def restrict(contact_id: int):
     """Restriction of processing (Art. 18), also for contacts without a conversation."""
     contact = get_scoped_or_404(Contact, contact_id)
-    form = ReasonForm()
-    abort_if_invalid(form)
+    form = valid_form(ReasonForm)
     try:
         team.restrict(contact, current_user, form.reason.data)
     except team.TeamError as refused:

@@ -16,7 +16,7 @@ from ...extensions import db
 from ...models import CannedResponse
 from ...tenancy import (
     current_membership,
-    get_scoped_or_404,
+    delete_scoped,
     manager_required,
     workspace_required,
 )
@@ -85,11 +85,8 @@ def index():
 @bp.post("/<int:response_id>/delete")
 @manager_required
 def delete(response_id: int):
-    response = get_scoped_or_404(CannedResponse, response_id)
-    db.session.delete(response)
-    db.session.commit()
-    flash(_("Textbaustein gelöscht."), "success")
-    return redirect(url_for("canned.index"), 303)
+    done = _("Textbaustein gelöscht.")
+    return delete_scoped(CannedResponse, response_id, done, "canned.index")
 
 
 @inbox_bp.get("/canned")

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ...errors import abort_if_invalid
+from ...errors import valid_form
 from ...extensions import csrf, db
 from ...htmx import is_fragment_request, trigger
 from ...models import ContactField, Conversation, Message, MessageTemplate
@@ -105,8 +105,7 @@ def contact_fields(conversation: Conversation) -> list[ContactField]:
 def send_template(conversation_id: int):
     allow_large_upload()  # a header document
     conversation = get_scoped_or_404(Conversation, conversation_id)
-    form = TemplateChoiceForm()
-    abort_if_invalid(form)
+    form = valid_form(TemplateChoiceForm)
     template = chosen_template(conversation, form.template_id.data)
     if template is None:
         flash(_("Bitte eine freigegebene Vorlage wählen."), "error")
@@ -131,8 +130,7 @@ def send(conversation_id: int):
     """Queue a text or an attachment; the thread shows it at once, then its ticks."""
     allow_large_upload()  # documents up to 100 MB
     conversation = get_scoped_or_404(Conversation, conversation_id)
-    form = ComposerForm()
-    abort_if_invalid(form)
+    form = valid_form(ComposerForm)
     error = None
     try:
         queue_from_composer(conversation, form)
@@ -194,8 +192,7 @@ def uploaded(file) -> tuple[bytes, str, str | None] | None:
 def react(message_id: int):
     """React to a message with one emoji (an empty one removes the reaction)."""
     target = get_scoped_or_404(Message, message_id)
-    form = ReactForm()
-    abort_if_invalid(form)
+    form = valid_form(ReactForm)
     chosen = form.emoji.data
 
     def act() -> None:

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from ...extensions import db
 from ...models import Label
-from ...tenancy import current_membership, get_scoped_or_404, manager_required
+from ...tenancy import current_membership, delete_scoped, manager_required
 
 bp = Blueprint("labels", __name__, url_prefix="/settings/labels")
 
@@ -55,8 +55,4 @@ def index():
 @manager_required
 def delete(label_id: int):
     """Removes the label from every conversation too (the timeline keeps its events)."""
-    label = get_scoped_or_404(Label, label_id)
-    db.session.delete(label)
-    db.session.commit()
-    flash(_("Label gelöscht."), "success")
-    return redirect(url_for("labels.index"), 303)
+    return delete_scoped(Label, label_id, _("Label gelöscht."), "labels.index")

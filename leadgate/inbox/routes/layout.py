@@ -19,7 +19,7 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ...errors import abort_if_invalid
+from ...errors import valid_form
 from ...extensions import db
 from ...models import STATES, Channel, as_utc
 from ...tenancy import current_membership, workspace_required
@@ -42,8 +42,7 @@ def panel_open() -> bool:
 @workspace_required()
 def remember_panel():
     """Remember the panel's state (app.js posts it on each toggle); nothing to swap."""
-    form = PanelForm()
-    abort_if_invalid(form)
+    form = valid_form(PanelForm)
     session[PANEL_KEY] = form.state.data
     return "", 204
 

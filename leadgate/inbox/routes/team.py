@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import live
-from ...errors import abort_if_invalid
+from ...errors import valid_form
 from ...models import Conversation, Label
 from ...tenancy import get_scoped_or_404, workspace_required
 from .. import presence, team
@@ -48,8 +48,7 @@ def back_to(conversation: Conversation):
 @workspace_required()
 def assign(conversation_id: int):
     conversation = get_scoped_or_404(Conversation, conversation_id)
-    form = AssignForm()
-    abort_if_invalid(form)
+    form = valid_form(AssignForm)
     assignee_id = form.assignee_id(current_user.id)
     act(conversation, lambda: team.assign(conversation, current_user, assignee_id))
     return back_to(conversation)
@@ -59,8 +58,7 @@ def assign(conversation_id: int):
 @workspace_required()
 def change_state(conversation_id: int):
     conversation = get_scoped_or_404(Conversation, conversation_id)
-    form = StateForm()
-    abort_if_invalid(form)
+    form = valid_form(StateForm)
     act(
         conversation,
         lambda: team.set_state(conversation, current_user, form.state.data),
@@ -72,8 +70,7 @@ def change_state(conversation_id: int):
 @workspace_required()
 def snooze(conversation_id: int):
     conversation = get_scoped_or_404(Conversation, conversation_id)
-    form = SnoozeForm()
-    abort_if_invalid(form)
+    form = valid_form(SnoozeForm)
 
     def until() -> datetime:
         if form.preset.data:
@@ -91,8 +88,7 @@ def snooze(conversation_id: int):
 @workspace_required()
 def add_label(conversation_id: int):
     conversation = get_scoped_or_404(Conversation, conversation_id)
-    form = AddLabelForm()
-    abort_if_invalid(form)
+    form = valid_form(AddLabelForm)
     label = get_scoped_or_404(Label, form.label_id.data)
     act(conversation, lambda: team.add_label(conversation, current_user, label))
     return back_to(conversation)
@@ -119,8 +115,7 @@ def record_objection(conversation_id: int):
 @workspace_required()
 def restrict(conversation_id: int):
     conversation = get_scoped_or_404(Conversation, conversation_id)
-    form = ReasonForm()
-    abort_if_invalid(form)
+    form = valid_form(ReasonForm)
     reason = form.reason.data
     act(conversation, lambda: team.restrict(conversation.contact, current_user, reason))
     return back_to(conversation)
@@ -138,8 +133,7 @@ def lift_restriction(conversation_id: int):
 @workspace_required()
 def add_note(conversation_id: int):
     conversation = get_scoped_or_404(Conversation, conversation_id)
-    form = NoteForm()
-    abort_if_invalid(form)
+    form = valid_form(NoteForm)
     act(conversation, lambda: team.add_note(conversation, current_user, form.note.data))
     return back_to(conversation)
 
@@ -149,8 +143,7 @@ def add_note(conversation_id: int):
 def report_presence(conversation_id: int):
     """A tab reports viewing (every few seconds) or writing; answers the others."""
     conversation = get_scoped_or_404(Conversation, conversation_id)
-    form = PresenceForm()
-    abort_if_invalid(form)
+    form = valid_form(PresenceForm)
     presence.report(conversation, current_user, form.state.data)
     return show_presence(conversation)
 

@@ -9,7 +9,6 @@ the user could read them in the inbox today anyway (Art. 15(4) GDPR).
 
 from sqlalchemy import select
 
-from ...extensions import db
 from ...models import (
     AccessLog,
     ConsentRecord,
@@ -21,7 +20,7 @@ from ...models import (
     Workspace,
     utcnow,
 )
-from .messages import iso
+from .messages import iso, records
 
 FORMAT = "leadgate.account-export/1"
 
@@ -52,137 +51,91 @@ def account_document(user: User) -> dict:
 
 
 def memberships_of(user: User) -> list[dict]:
-    rows = db.session.execute(
-        select(Membership, Workspace.name)
+    return records(
+        select(
+            Membership.workspace_id,
+            Workspace.name.label("workspace"),
+            Membership.role,
+            Membership.created_at.label("since"),
+        )
         .join(Workspace, Workspace.id == Membership.workspace_id)
         .where(Membership.user_id == user.id)
         .order_by(Membership.created_at, Membership.id)
-    ).all()
-    return [
-        {
-            "workspace_id": membership.workspace_id,
-            "workspace": name,
-            "role": membership.role,
-            "since": iso(membership.created_at),
-        }
-        for membership, name in rows
-    ]
+    )
 
 
 def access_log_of(user: User) -> list[dict]:
-    rows = db.session.execute(
-        select(AccessLog.event, AccessLog.ip_address, AccessLog.created_at)
-        .where(AccessLog.user_id == user.id)
-        .order_by(AccessLog.created_at, AccessLog.id)
-    )
-    return [
-        {"event": event, "ip_address": ip_address, "timestamp": iso(created_at)}
-        for event, ip_address, created_at in rows
-    ]
+    mine = AccessLog.user_id == user.id
+    return rows(AccessLog, ("event", "ip_address"), mine, timestamp="created_at")
 
 
 def logins_of(user: User) -> list[dict]:
     """Each login session still kept, open or ended (never its token)."""
-    rows = db.session.scalars(
-        select(LoginSession)
-        .where(LoginSession.user_id == user.id)
-        .order_by(LoginSession.created_at, LoginSession.id)
+    fields = (
+        "device",
+        "ip_prefix",
+        "created_at",
+        "last_seen_at",
+        "ended_at",
+        "end_reason",
     )
-    return [
-        {
-            "device": row.device,
-            "ip_prefix": row.ip_prefix,
-            "created_at": iso(row.created_at),
-            "last_seen_at": iso(row.last_seen_at),
-            "ended_at": iso(row.ended_at),
-            "end_reason": row.end_reason,
-        }
-        for row in rows
-    ]
+    return rows(LoginSession, fields, LoginSession.user_id == user.id)
 
 
 def two_factor_of(user: User) -> dict:
     """Whether it is on and the remembered devices; never the secret or the codes."""
-    devices = db.session.scalars(
-        select(RememberedDevice)
-        .where(RememberedDevice.user_id == user.id)
-        .order_by(RememberedDevice.created_at, RememberedDevice.id)
-    )
+    fields = ("device", "ip_prefix", "created_at", "expires_at", "revoked_at")
+    devices = rows(RememberedDevice, fields, RememberedDevice.user_id == user.id)
     return {
         "enabled_at": iso(user.two_factor_enabled_at),
-        "remembered_devices": [
-            {
-                "device": device.device,
-                "ip_prefix": device.ip_prefix,
-                "created_at": iso(device.created_at),
-                "expires_at": iso(device.expires_at),
-                "revoked_at": iso(device.revoked_at),
-            }
-            for device in devices
-        ],
+        "remembered_devices": devices,
     }
 
 
 def consents_recorded_by(user: User, workspace_ids: list[int]) -> list[dict]:
     """Entries this user made in the ledger: ids only, the wording is the contact's."""
-    rows = db.session.execute(
-        select(
-            ConsentRecord.workspace_id,
-            ConsentRecord.contact_id,
-            ConsentRecord.purpose,
-            ConsentRecord.action,
-            ConsentRecord.source,
-            ConsentRecord.recorded_at,
-        )
-        .where(
-            ConsentRecord.recorded_by_id == user.id,
-            ConsentRecord.workspace_id.in_(workspace_ids),
-        )
-        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+    fields = (
+        "workspace_id",
+        "contact_id",
+        "purpose",
+        "action",
+        "source",
+        "recorded_at",
     )
-    return [
-        {
-            "workspace_id": row.workspace_id,
-            "contact_id": row.contact_id,
-            "purpose": row.purpose,
-            "action": row.action,
-            "source": row.source,
-            "recorded_at": iso(row.recorded_at),
-        }
-        for row in rows
-    ]
+    return rows(
+        ConsentRecord,
+        fields,
+        ConsentRecord.recorded_by_id == user.id,
+        ConsentRecord.workspace_id.in_(workspace_ids),
+        by="recorded_at",
+    )
 
 
 def messages_by(user: User, workspace_ids: list[int]) -> list[dict]:
     """What the user wrote: messages sent to contacts and private notes."""
-    rows = db.session.execute(
-        select(
-            Message.workspace_id,
-            Message.conversation_id,
-            Message.direction,
-            Message.type,
-            Message.text,
-            Message.caption,
-            Message.status,
-            Message.sent_at,
-        )
-        .where(
-            Message.author_id == user.id,
-            Message.direction.in_(("out", "note")),
-            Message.workspace_id.in_(workspace_ids),
-        )
-        .order_by(Message.sent_at, Message.id)
+    fields = (
+        "workspace_id",
+        "conversation_id",
+        "direction",
+        "type",
+        "text",
+        "caption",
+        "status",
     )
-    return [
-        {
-            "workspace_id": row.workspace_id,
-            "conversation_id": row.conversation_id,
-            "direction": row.direction,
-            "type": row.type,
-            "text": row.text,
-            "caption": row.caption,
-            "status": row.status,
-            "timestamp": iso(row.sent_at),
-        }
-        for row in rows
-    ]
+    return rows(
+        Message,
+        fields,
+        Message.author_id == user.id,
+        Message.direction.in_(("out", "note")),
+        Message.workspace_id.in_(workspace_ids),
+        by="sent_at",
+        timestamp="sent_at",
+    )
+
+
+def rows(model, fields: tuple[str, ...], *where, by="created_at", **renamed: str):
+    """The model's rows that match, oldest first: these fields, then the renamed."""
+    columns = [getattr(model, name) for name in fields]
+    columns += [getattr(model, name).label(key) for key, name in renamed.items()]
+    query = select(*columns).where(*where)
+    return records(query.order_by(getattr(model, by), model.id))

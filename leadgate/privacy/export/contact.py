@@ -19,7 +19,7 @@ from ...models import (
     Workspace,
     utcnow,
 )
-from .messages import conversations_of, iso
+from .messages import conversations_of, iso, records
 
 FORMAT = "leadgate.contact-export/1"
 
@@ -76,41 +76,33 @@ def contact_part(contact: Contact) -> dict:
 
 
 def consents_of(contact: Contact) -> list[dict]:
-    rows = db.session.execute(
-        select(ConsentRecord, User.name)
+    return records(
+        select(
+            ConsentRecord.purpose,
+            ConsentRecord.action,
+            ConsentRecord.source,
+            ConsentRecord.wording,
+            User.name.label("recorded_by"),
+            ConsentRecord.recorded_at,
+            ConsentRecord.evidence,
+        )
         .outerjoin(User, User.id == ConsentRecord.recorded_by_id)
         .where(ConsentRecord.contact_id == contact.id)
         .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
-    ).all()
-    return [
-        {
-            "purpose": record.purpose,
-            "action": record.action,
-            "source": record.source,
-            "wording": record.wording,
-            "recorded_by": recorded_by,
-            "recorded_at": iso(record.recorded_at),
-            "evidence": record.evidence or {},
-        }
-        for record, recorded_by in rows
-    ]
+    )
 
 
 def submissions_of(contact: Contact) -> list[dict]:
-    rows = db.session.execute(
-        select(LeadSubmission, LeadForm.name)
+    return records(
+        select(
+            LeadForm.name.label("form"),
+            LeadSubmission.data,
+            LeadSubmission.consent_given,
+            LeadSubmission.consent_text,
+            LeadSubmission.page_url,
+            LeadSubmission.created_at,
+        )
         .join(LeadForm, LeadForm.id == LeadSubmission.form_id)
         .where(LeadSubmission.contact_id == contact.id)
         .order_by(LeadSubmission.created_at, LeadSubmission.id)
-    ).all()
-    return [
-        {
-            "form": form_name,
-            "data": submission.data or {},
-            "consent_given": submission.consent_given,
-            "consent_text": submission.consent_text,
-            "page_url": submission.page_url,
-            "created_at": iso(submission.created_at),
-        }
-        for submission, form_name in rows
-    ]
+    )

@@ -9,7 +9,7 @@ import mimetypes
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import JSON, Select, select
 from werkzeug.utils import secure_filename
 
 from ...dbutil import one_of
@@ -60,6 +60,24 @@ def iso(value: datetime | None) -> str | None:
         return None
     text = as_utc(value).astimezone(UTC).isoformat(timespec="milliseconds")
     return text.replace("+00:00", "Z")
+
+
+def records(query: Select) -> list[dict]:
+    """Run a column query: one dict per row by column name, times as ISO strings.
+
+    A JSON column that holds null reads as {}, as the export format documents.
+    """
+    json = {c.key for c in query.selected_columns if isinstance(c.type, JSON)}
+
+    def plain(key: str, value):
+        if isinstance(value, datetime):
+            return iso(value)
+        return {} if value is None and key in json else value
+
+    return [
+        {key: plain(key, value) for key, value in row._mapping.items()}
+        for row in db.session.execute(query)
+    ]
 
 
 def conversations_of(contact: Contact) -> tuple[list[dict], list[dict], list[dict]]:

@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify, request
 
 from .admin_support import admin_json, json_errors, number_or_404
 from .state import current_emulator
+from .throughput import change_throughput
 
 bp = Blueprint("admin", __name__, url_prefix="/_admin")
 json_errors(bp)
@@ -22,6 +23,14 @@ def register_number():
     """Register a business number or update some of its fields."""
     number = current_emulator().register_number(admin_json())
     return jsonify(number.to_dict())
+
+
+@bp.post("/numbers/<phone_number_id>/throughput")
+def throughput(phone_number_id: str):
+    """Change a number's level or limit, optionally after a maintenance period
+    (sends answer 131057) and announced by webhook (throughput.py)."""
+    number = number_or_404(phone_number_id)
+    return jsonify(change_throughput(current_emulator(), number, admin_json()))
 
 
 @bp.post("/numbers/<phone_number_id>/verify-webhook")

@@ -21,14 +21,15 @@ bp.before_request(apply_graph_faults)
 
 
 def phone_info(number: Number) -> dict:
-    high = (number.throughput_mps or 0) >= 1000
+    level = current_emulator().limits.level_of(number)
     return {
         "verified_name": number.verified_name,
         "code_verification_status": "VERIFIED",
         "display_phone_number": number.display_phone_number,
         "quality_rating": number.quality_rating,
         "platform_type": "CLOUD_API",
-        "throughput": {"level": "HIGH" if high else "STANDARD"},
+        "throughput": {"level": level},
+        "is_on_biz_app": number.is_on_biz_app,
         "webhook_configuration": {"application": number.webhook_url},
         "id": number.phone_number_id,
     }

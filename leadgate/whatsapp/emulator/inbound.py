@@ -130,6 +130,7 @@ def inject_inbound(emulator: Emulator, number: Number, params: dict) -> dict:
     )
     keys = [key for key in (sender.wa_id, sender.user_id) if key]
     emulator.store.record_inbound(message, keys)
+    emulator.limits.count_inbound(number)
     deliveries = (
         dispatch(emulator, [number], body) if params.get("deliver", True) else []
     )

@@ -23,7 +23,11 @@ class Number:
     quality_rating: str = "GREEN"
     webhook_url: str = ""
     verify_token: str = ""
+    # Meta's level (STANDARD 80/s, HIGH 1,000/s; None: derived from the limit)
+    # and the limit itself (None: the level's, or the THROUGHPUT_MPS setting).
     throughput_mps: float | None = None
+    throughput_level: str | None = None
+    is_on_biz_app: bool = False  # coexistence: a fixed 20/s
 
     def metadata(self) -> dict:
         # Webhooks carry the display number as digits without "+".
