@@ -130,3 +130,24 @@ def test_few_and_many_matches_give_the_same_rows(client, numbers, monkeypatch, t
     assert few
     monkeypatch.setattr(inbox_search, "FEW", 0)  # every match counts as "many"
     assert inbox_finds(client, typed) == few  # tested row by row in the walk
+
+
+def test_an_imported_contact_without_whatsapp_id_is_found_by_its_number(
+    client, app, numbers
+):
+    """The number search reads the WhatsApp id and the E.164 number as one text."""
+    team = numbers["team"]
+    with app.app_context():
+        imported = Contact(
+            workspace_id=team.workspace_id,
+            phone_e164="+4917698765432",
+            name="Ida Import",
+            attributes={},
+        )
+        db.session.add(imported)
+        db.session.commit()
+        imported_id = imported.id
+    assert contacts_find(client, "0176 98765") == {imported_id}  # leading
+    assert contacts_find(client, "+49 176 98765432") == {imported_id}
+    assert contacts_find(client, "698765") == {imported_id}  # any part
+    assert contacts_find(client, "49176") == {imported_id}  # no space in between

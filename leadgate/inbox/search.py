@@ -36,17 +36,17 @@ from ..models import Contact, Conversation, Message, Workspace
 from ..phones import number_search
 from ..searchdoc import on_postgresql
 
-# Created by migrations 0005, 0006 and 0010 on PostgreSQL only, so the schema
+# Created by migrations 0005, 0006, 0010 and 0019 on PostgreSQL only, so the schema
 # check skips them.
 POSTGRES_ONLY_INDEXES = frozenset(
     {
         "ix_contact_profile_name_trgm",
         "ix_contact_username_trgm",
-        "ix_contact_wa_id_trgm",
         # 0010, the contact list's search
         "ix_contact_name_trgm",
         "ix_contact_email_trgm",
-        "ix_contact_phone_e164_trgm",
+        # 0019, the number search (number_text)
+        "ix_contact_number_trgm",
         "ix_conversation_search_document",
     }
 )
@@ -75,12 +75,24 @@ def number_matches(text: str, region: str) -> ColumnElement[bool] | None:
     if wanted is None:
         return None
     digits = wanted.digits  # digits only: nothing to escape in a LIKE pattern
-    if wanted.leading:
-        return or_(
-            Contact.wa_id.like(f"{digits}%"), Contact.phone_e164.like(f"+{digits}%")
-        )
-    return or_(
-        Contact.wa_id.like(f"%{digits}%"), Contact.phone_e164.like(f"%{digits}%")
+    numbers = number_text()
+    if wanted.leading:  # the WhatsApp id, or the E.164 number after the space
+        return or_(numbers.like(f"{digits}%"), numbers.like(f"% +{digits}%"))
+    return numbers.like(f"%{digits}%")  # digits never span the space or the +
+
+
+def number_text() -> ColumnElement[str]:
+    """A contact's WhatsApp id and E.164 number as one text: "49170… +49170…".
+
+    The number search reads this expression, which has the trigram index
+    (migration 0019, written the same way): the number columns themselves
+    must have none, or PostgreSQL takes it for lookups by `=`.
+    """
+    empty = literal_column("''")
+    return (
+        func.coalesce(Contact.wa_id, empty)
+        .concat(literal_column("' '"))
+        .concat(func.coalesce(Contact.phone_e164, empty))
     )
 
 

@@ -36,20 +36,23 @@ class ContactResolver:
 
     def _prefetch(self, identities: list[Identity]) -> None:
         """Load the known contacts of a whole batch with one query."""
-        bsuids = {i.bsuid for i in identities if i.bsuid}
-        wa_ids = {i.wa_id for i in identities if i.wa_id}
-        if not (bsuids or wa_ids):
-            return
-        for contact in db.session.scalars(
-            select(Contact).where(
-                Contact.workspace_id == self.workspace_id,
-                or_(one_of(Contact.bsuid, bsuids), one_of(Contact.wa_id, wa_ids)),
-            )
+        # One query per identifier, each on its unique index: for an OR of the
+        # two PostgreSQL reads every contact of the workspace instead.
+        for column, values in (
+            (Contact.bsuid, {i.bsuid for i in identities if i.bsuid}),
+            (Contact.wa_id, {i.wa_id for i in identities if i.wa_id}),
         ):
-            if contact.bsuid:
-                self.by_bsuid[contact.bsuid] = contact
-            if contact.wa_id:
-                self.by_wa_id.setdefault(contact.wa_id, contact)
+            if not values:
+                continue
+            for contact in db.session.scalars(
+                select(Contact).where(
+                    Contact.workspace_id == self.workspace_id, one_of(column, values)
+                )
+            ):
+                if contact.bsuid:
+                    self.by_bsuid[contact.bsuid] = contact
+                if contact.wa_id:
+                    self.by_wa_id.setdefault(contact.wa_id, contact)
 
     def _create_missing(self, identities: list[Identity]) -> None:
         """New senders of a batch are inserted with one statement, then loaded."""
