@@ -19,6 +19,8 @@ from .models import (
     Membership,
     Message,
     Role,
+    Segment,
+    User,
     Workspace,
     utcnow,
 )
@@ -68,7 +70,28 @@ def seed_demo() -> None:
         db.session.flush()
         seed_earlier_conversation(workspace, channel)
     seed_lead_form(workspace, channel)
+    seed_segments(workspace, user)
     db.session.commit()
+
+
+def seed_segments(workspace: Workspace, user: User) -> None:
+    """Two saved audiences, so the contact list shows its Zielgruppen."""
+    if db.session.scalar(
+        select(Segment.id).where(Segment.workspace_id == workspace.id)
+    ):
+        return
+    for name, filters in (
+        ("Mit Marketing-Einwilligung", {"consent": "opt_in"}),
+        ("Noch ohne Einwilligung", {"consent": "none"}),
+    ):
+        db.session.add(
+            Segment(
+                workspace_id=workspace.id,
+                name=name,
+                filters=filters,
+                created_by_id=user.id,
+            )
+        )
 
 
 def seed_earlier_conversation(workspace: Workspace, channel: Channel) -> None:

@@ -202,6 +202,13 @@ REGISTRY = {
         get(q="Lena", expect=200),
         get(duplicates="1", expect=200),  # Anna's twin is theirs, not a duplicate
     ),
+    "contacts.segment_list": workspace(get(expect=200, shows="Zielgruppen")),
+    "contacts.save_segment": workspace(
+        # Saves a segment of the current workspace; the one id it can carry is
+        # a label filter's.
+        post({"segment_name": "Ahorn", "label": THEIRS.label}, expect=422),
+    ),
+    "contacts.delete_segment": workspace(post(segment_id=THEIRS.segment)),
     "contacts.export": workspace(
         get(expect=200, shows="Anna Ahorn"),
         get(label=THEIRS.label, expect=200),

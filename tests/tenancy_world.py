@@ -38,6 +38,7 @@ from leadgate.models import (
     MessageTemplate,
     RecoveryCode,
     RememberedDevice,
+    Segment,
     Suppression,
     User,
     WebhookEvent,
@@ -100,6 +101,7 @@ class Theirs:
     webhook_event: int  # failed
     login_session: int  # their owner's, open
     remembered_device: int  # their owner's, valid
+    segment: int  # "Zebra-Zielgruppe": their label's contacts
 
     @property
     def field_target(self) -> str:
@@ -175,7 +177,10 @@ def add_theirs_extras(workspace: Workspace, owner: User, channel_id: int) -> dic
     webhook_event = WebhookEvent(
         channel_id=channel_id, body=b'{"zebra": 1}', state="failed", attempts=3
     )
-    db.session.add_all([canned, field, contact_import, template, webhook_event])
+    segment = Segment(workspace_id=ws, name="Zebra-Zielgruppe", filters={"q": "Zebra"})
+    db.session.add_all(
+        [canned, field, contact_import, template, webhook_event, segment]
+    )
     db.session.add(ChannelEvent(channel_id=channel_id, field="zebra", value={}))
     db.session.add(Suppression(workspace_id=ws, kind="phone", value_hash="f" * 64))
     audit.record(ws, "channel.connected", workspace, actor=owner)
@@ -190,6 +195,7 @@ def add_theirs_extras(workspace: Workspace, owner: User, channel_id: int) -> dic
         "webhook_event": webhook_event.id,
         "login_session": login_session.id,
         "remembered_device": device.id,
+        "segment": segment.id,
     }
 
 

@@ -1,4 +1,4 @@
-"""Forms of the contact pages: the contact itself (with the workspace's own fields) and consent."""
+"""Forms of the contact pages: the contact (with the workspace's own fields), consent, segments."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -154,6 +154,20 @@ class ConsentForm(FlaskForm):
         validators=[
             DataRequired(_l("Bitte festhalten, wie die Erklärung vorliegt.")),
             Length(max=500),
+        ],
+        filters=[strip],
+    )
+
+
+class SegmentForm(FlaskForm):
+    """The name a contact list's filters are saved under (the filters ride along)."""
+
+    segment_name = StringField(
+        _l("Als Zielgruppe speichern"),
+        description=_l("Ein Name, z. B. „Messe-Leads mit Einwilligung“"),
+        validators=[
+            DataRequired(_l("Bitte einen Namen für die Zielgruppe angeben.")),
+            Length(max=80),
         ],
         filters=[strip],
     )

@@ -17,6 +17,7 @@ from .logins import LoginSession, RecoveryCode, RememberedDevice
 from .messages import Message, MessageStatus, Reaction, SendAttempt
 from .platform import AccessLog, CookieConsent, Inquiry, PageView
 from .privacy import AuditEvent, Suppression
+from .segments import Segment
 from .templates import MessageTemplate
 from .webhooks import WebhookEvent
 
@@ -52,6 +53,7 @@ __all__ = [
     "RememberedDevice",
     "Role",
     "STATES",
+    "Segment",
     "SendAttempt",
     "Suppression",
     "User",

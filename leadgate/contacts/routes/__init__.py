@@ -5,7 +5,7 @@ while this module imports them (no import at the bottom of a module): importing
 `leadgate.contacts.routes` yields `bp` with every view on it.
 """
 
-from . import contacts, export, importing
+from . import contacts, export, importing, segments
 from .blueprint import bp
 
-__all__ = ["bp", "contacts", "export", "importing"]
+__all__ = ["bp", "contacts", "export", "importing", "segments"]

@@ -18,7 +18,7 @@ from ...models import Channel, Contact, Conversation, Label
 from ...tenancy import current_membership, get_scoped_or_404, workspace_required
 from .. import services
 from ..fields import fields_of
-from ..forms import ConsentForm, contact_form
+from ..forms import ConsentForm, SegmentForm, contact_form
 from ..listing import ContactFilters, contact_page, labels_of, last_contacts
 from ..merge import duplicates_of, merge
 from .blueprint import bp
@@ -37,6 +37,8 @@ def index():
         "cursor": cursor,
         "labels_by_contact": labels_of([c.id for c in contacts]),
         "last_contact": last_contacts([c.id for c in contacts]),
+        "segment_form": SegmentForm(formdata=None),
+        "saved": None,
     }
     if after is not None and is_fragment_request():  # "Weitere laden"
         return render_template("contacts/_rows.html", **context)

@@ -1,0 +1,153 @@
+"""Segments (Zielgruppen): the contact list's filters saved under a name, counted now."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from leadgate.consent import ledger
+from leadgate.extensions import db
+from leadgate.models import Contact, ContactLabel, Segment
+
+from .inbox_support import AGENT, OWNER, add_label, make_team
+
+HTMX = {"HX-Request": "true"}
+COUNT = re.compile(r'id="segment-(\d+)".*?<strong>(\d+) Kontakte?</strong>', re.S)
+
+
+@pytest.fixture
+def team(app, client, auth):
+    """Anna (opted in, VIP), Bernd (opted in), Carla (no consent)."""
+    team = make_team(app)
+    vip = add_label(app, team, "VIP")
+    with app.app_context():
+        people = {}
+        for name, number in (
+            ("Anna Aal", "+491701111111"),
+            ("Bernd Bär", "+491702222222"),
+            ("Carla Chen", "+491703333333"),
+        ):
+            contact = Contact(
+                workspace_id=team.workspace_id,
+                name=name,
+                phone_e164=number,
+                attributes={},
+            )
+            db.session.add(contact)
+            db.session.flush()
+            people[name.split()[0].lower()] = contact.id
+        for who in ("anna", "bernd"):
+            contact = db.session.get(Contact, people[who])
+            ledger.record(contact, ledger.MARKETING, "opt_in", "agent", wording="Ja")
+        db.session.add(ContactLabel(contact_id=people["anna"], label_id=vip))
+        db.session.commit()
+    auth.login(OWNER)
+    team.people = people
+    team.vip = vip
+    return team
+
+
+def save(client, name: str, htmx: bool = True, **filters):
+    return client.post(
+        "/contacts/segments",
+        data={"segment_name": name, **filters},
+        headers=HTMX if htmx else {},
+    )
+
+
+def counts(client) -> dict[int, int]:
+    page = client.get("/contacts/segments")
+    assert page.status_code == 200
+    return {int(i): int(n) for i, n in COUNT.findall(page.get_data(as_text=True))}
+
+
+def segments(app) -> list[tuple[str, dict]]:
+    with app.app_context():
+        return [
+            (s.name, s.filters)
+            for s in db.session.scalars(select(Segment).order_by(Segment.id))
+        ]
+
+
+def test_the_list_offers_to_save_its_filters_and_keeps_them(client, app, team):
+    page = client.get("/contacts", query_string={"consent": "opt_in"}, headers=HTMX)
+    html = page.get_data(as_text=True)
+    assert 'id="save-segment"' in html
+    assert '<input type="hidden" name="consent" value="opt_in">' in html
+    assert 'id="save-segment"' not in client.get("/contacts").get_data(as_text=True)
+
+    answer = save(client, "Eingewilligte", consent="opt_in", label=str(team.vip))
+    assert answer.status_code == 200
+    assert "Zielgruppe „Eingewilligte“ gespeichert." in answer.get_data(as_text=True)
+    assert segments(app) == [
+        ("Eingewilligte", {"consent": "opt_in", "label": str(team.vip)})
+    ]
+
+
+def test_without_javascript_saving_lands_on_the_segment_list(client, app, team):
+    answer = save(client, "Alle mit Einwilligung", htmx=False, consent="opt_in")
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("/contacts/segments")
+    page = client.get("/contacts/segments").get_data(as_text=True)
+    assert "Zielgruppe „Alle mit Einwilligung“ gespeichert." in page
+    assert "Marketing-Einwilligung: Eingewilligt" in page
+
+
+def test_a_segment_counts_who_matches_now(client, app, team):
+    save(client, "Eingewilligt", consent="opt_in")
+    save(client, "VIP mit Einwilligung", consent="opt_in", label=str(team.vip))
+    first, vip = (row for row in sorted(counts(client)))
+    assert counts(client) == {first: 2, vip: 1}
+    with app.app_context():  # Bernd objects: he drops out, nobody re-saves anything
+        bernd = db.session.get(Contact, team.people["bernd"])
+        ledger.record(bernd, ledger.MARKETING, "opt_out", "keyword", wording="STOP")
+        db.session.commit()
+    assert counts(client) == {first: 1, vip: 1}
+
+
+def test_a_segment_opens_as_the_contact_list(client, app, team):
+    save(client, "VIP", label=str(team.vip))
+    page = client.get("/contacts/segments").get_data(as_text=True)
+    link = re.search(r'<a class="button button-small" href="([^"]+)">Öffnen', page)
+    assert link and link.group(1) == f"/contacts?label={team.vip}"
+    listed = client.get(link.group(1), headers=HTMX).get_data(as_text=True)
+    assert "Anna Aal" in listed
+    assert "Bernd Bär" not in listed and "Carla Chen" not in listed
+
+
+def test_a_name_is_required_and_unique_in_the_workspace(client, app, team):
+    empty = save(client, "  ", consent="opt_in")
+    assert empty.status_code == 422
+    assert "Bitte einen Namen für die Zielgruppe angeben." in empty.get_data(
+        as_text=True
+    )
+    save(client, "Messe", consent="opt_in")
+    taken = save(client, "messe", consent="none")
+    assert taken.status_code == 422
+    assert "Eine Zielgruppe mit diesem Namen gibt es schon." in taken.get_data(
+        as_text=True
+    )
+    # The form keeps what was typed and the filters it was for.
+    assert 'value="messe"' in taken.get_data(as_text=True)
+    assert segments(app) == [("Messe", {"consent": "opt_in"})]
+
+
+def test_agents_delete_their_own_segments_only(client, app, auth, team):
+    save(client, "Vom Inhaber", consent="opt_in")
+    auth.logout()
+    auth.login(AGENT)
+    save(client, "Vom Agenten", consent="none")
+    with app.app_context():
+        owners, agents = db.session.scalars(select(Segment.id).order_by(Segment.id))
+    page = client.get("/contacts/segments").get_data(as_text=True)
+    assert f"/contacts/segments/{agents}/delete" in page
+    assert f"/contacts/segments/{owners}/delete" not in page
+    assert client.post(f"/contacts/segments/{owners}/delete").status_code == 403
+    assert client.post(f"/contacts/segments/{agents}/delete").status_code == 303
+    auth.logout()
+    auth.login(OWNER)
+    assert client.post(f"/contacts/segments/{owners}/delete").status_code == 303
+    assert segments(app) == []
+    assert "Noch keine Zielgruppen." in client.get("/contacts/segments").get_data(
+        as_text=True
+    )
