@@ -10,6 +10,7 @@ from .account.two_factor import bp as two_factor_bp
 from .admin.routes import bp as admin_bp
 from .auth import services as auth_services
 from .auth.routes import bp as auth_bp
+from .campaigns.routes import bp as campaigns_bp
 from .channels.routes import bp as channels_bp
 from .config import INSTANCE_DIR, load_config, require_production_services
 from .consent.routes import bp as consent_bp
@@ -68,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         canned_bp,
         labels_bp,
         contacts_bp,
+        campaigns_bp,
         consent_bp,
         contact_fields_bp,
         leadforms_bp,

@@ -209,6 +209,12 @@ REGISTRY = {
         post({"segment_name": "Ahorn", "label": THEIRS.label}, expect=422),
     ),
     "contacts.delete_segment": workspace(post(segment_id=THEIRS.segment)),
+    "campaigns.review": workspace(
+        get(expect=200, shows="Kampagne prüfen"),
+        get(segment=THEIRS.segment),
+        get(channel=THEIRS.channel),
+        get(template=THEIRS.template),
+    ),
     "contacts.export": workspace(
         get(expect=200, shows="Anna Ahorn"),
         get(label=THEIRS.label, expect=200),

@@ -132,16 +132,15 @@ def test_few_and_many_matches_give_the_same_rows(client, numbers, monkeypatch, t
     assert inbox_finds(client, typed) == few  # tested row by row in the walk
 
 
-def test_an_imported_contact_without_whatsapp_id_is_found_by_its_number(
-    client, app, numbers
-):
-    """The number search reads the WhatsApp id and the E.164 number as one text."""
+def test_a_contact_known_only_by_its_e164_number_is_found_by_it(client, app, numbers):
+    """The number search reads the WhatsApp id and the E.164 number as one text
+    (a merge can leave a row with the number and without the WhatsApp id)."""
     team = numbers["team"]
     with app.app_context():
         imported = Contact(
             workspace_id=team.workspace_id,
             phone_e164="+4917698765432",
-            name="Ida Import",
+            name="Ida Nummer",
             attributes={},
         )
         db.session.add(imported)

@@ -26,6 +26,7 @@ LAYERS = {
     "account": "feature",
     "admin": "feature",
     "auth": "feature",
+    "campaigns": "feature",
     "channels": "feature",
     "consent": "feature",
     "contacts": "feature",

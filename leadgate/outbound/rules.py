@@ -48,13 +48,29 @@ def refusal(channel: Channel, contact: Contact, free_form: bool = True) -> str |
     return window_refusal(window_closes_at(channel.id, contact.id))
 
 
+def contact_block(contact) -> str | None:
+    """The rule that keeps every message from this contact, as a key; None if none.
+
+    Takes anything with a contact's columns (a Contact, or a row of them: the
+    campaign review checks thousands at once with the same rule).
+    """
+    if contact.opted_out_at is not None:
+        return "objected"
+    if contact.restricted_at is not None:
+        return "restricted"
+    if not contact.wa_id and not contact.bsuid:
+        return "no_identity"
+    return None
+
+
 def contact_refusal(channel: Channel, contact: Contact) -> str | None:
     """Why nothing at all, not even a template, may go to this contact now."""
-    if contact.opted_out_at is not None:
+    block = contact_block(contact)
+    if block == "objected":
         return _(
             "Der Kontakt hat widersprochen und möchte keine Nachrichten mehr erhalten."
         )
-    if contact.restricted_at is not None:
+    if block == "restricted":
         return _(
             "Die Verarbeitung dieses Kontakts ist eingeschränkt: keine Nachrichten möglich."
         )
@@ -62,7 +78,7 @@ def contact_refusal(channel: Channel, contact: Contact) -> str | None:
         return _(
             "Die WhatsApp-Nummer braucht ein neues Zugriffstoken (Einstellungen → WhatsApp)."
         )
-    if not contact.wa_id and not contact.bsuid:
+    if block == "no_identity":
         return _(
             "Für diesen Kontakt ist weder eine WhatsApp-Nummer noch eine "
             "WhatsApp-Kennung (BSUID) bekannt."
@@ -74,16 +90,10 @@ def template_refusal(
     channel: Channel, contact: Contact, template: MessageTemplate
 ) -> str | None:
     """Why this template may not go to this contact now (the window aside)."""
-    if template.waba_id != channel.waba_id:
-        return _("Diese Vorlage ist für diese Nummer nicht freigegeben.")
-    if template.status == "PAUSED":
-        return _(
-            "Meta hat diese Vorlage wegen negativer Rückmeldungen vorübergehend "
-            "pausiert. Bitte später senden oder eine andere Vorlage wählen."
-        )
-    if template.status != "APPROVED":
-        return _("Diese Vorlage ist für diese Nummer nicht freigegeben.")
-    if template.category == "AUTHENTICATION" and not contact.wa_id:
+    unusable = template_unusable(channel, template)
+    if unusable:
+        return unusable
+    if needs_number(template, contact):
         return _(
             "Vorlagen mit Einmalcodes (Authentifizierung) kann WhatsApp nur an eine "
             "Telefonnummer senden; von diesem Kontakt ist nur der Benutzername bekannt."
@@ -93,13 +103,46 @@ def template_refusal(
     return None
 
 
+def template_unusable(channel: Channel, template: MessageTemplate) -> str | None:
+    """Why this template cannot go out from this number at all, or None."""
+    if template.waba_id != channel.waba_id:
+        return _("Diese Vorlage ist für diese Nummer nicht freigegeben.")
+    if template.status == "PAUSED":
+        return _(
+            "Meta hat diese Vorlage wegen negativer Rückmeldungen vorübergehend "
+            "pausiert. Bitte später senden oder eine andere Vorlage wählen."
+        )
+    if template.status != "APPROVED":
+        return _("Diese Vorlage ist für diese Nummer nicht freigegeben.")
+    return None
+
+
+def needs_number(template: MessageTemplate, contact) -> bool:
+    """WhatsApp sends one-time codes to phone numbers only, never to a BSUID."""
+    return template.category == "AUTHENTICATION" and not contact.wa_id
+
+
 def marketing_refusal(contact: Contact) -> str | None:
     """Why no marketing template may go to this contact (their stop, here or at Meta)."""
     latest = ledger.current(contact.id, ledger.MARKETING)
-    if latest is not None and latest.action == "opt_out":
+    if marketing_block(latest.action if latest else None, contact) is not None:
         return _("Der Kontakt hat Marketing-Nachrichten abbestellt.")
+    return None
+
+
+def marketing_block(consent: str | None, contact, proven: bool = False) -> str | None:
+    """The marketing rule a contact meets, as a key; None if marketing may go.
+
+    `consent` is the marketing record that holds (ledger.current's action). A
+    conversation may carry a marketing template unless the person stopped it,
+    here or at Meta; a campaign (`proven`) needs their opt-in on record.
+    """
     if contact.marketing_preference == "stop":
-        return _("Der Kontakt hat Marketing-Nachrichten abbestellt.")
+        return "meta_marketing_stop"
+    if consent == "opt_out":
+        return "marketing_opted_out"
+    if proven and consent != "opt_in":
+        return "no_marketing_consent"
     return None
 
 

@@ -87,7 +87,7 @@ def is_suppressed(
     hashes = [value_hash(workspace_id, "phone", e164)] if e164 else []
     if bsuid:
         hashes.append(value_hash(workspace_id, "bsuid", bsuid))
-    return bool(hashes) and bool(_known(workspace_id, hashes))
+    return bool(hashes) and bool(known_hashes(workspace_id, hashes))
 
 
 def suppressed_numbers(workspace_id: int, e164_list: Iterable[str]) -> set[str]:
@@ -95,10 +95,13 @@ def suppressed_numbers(workspace_id: int, e164_list: Iterable[str]) -> set[str]:
     by_hash = {value_hash(workspace_id, "phone", e164): e164 for e164 in e164_list}
     if not by_hash:
         return set()
-    return {by_hash[found] for found in _known(workspace_id, list(by_hash))}
+    return {by_hash[found] for found in known_hashes(workspace_id, list(by_hash))}
 
 
-def _known(workspace_id: int, hashes: list[str]) -> set[str]:
+def known_hashes(workspace_id: int, hashes: list[str]) -> set[str]:
+    """Those of the hashes on the workspace's list (chunked on SQLite)."""
+    if not hashes:
+        return set()
     size = SQLITE_CHUNK if db.engine.dialect.name == "sqlite" else len(hashes)
     found: set[str] = set()
     for start in range(0, len(hashes), size):
