@@ -25,22 +25,14 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import webhook_ingest  # noqa: E402
-from webhook_ingest import ADMIN_URL, environment, leadgate  # noqa: E402
+from webhook_ingest import environment  # noqa: E402
 
 PASSWORD = "bench password 123"
 REACH = re.compile(r"<strong>(\d+) Kontakte? erh\w+ diese Vorlage</strong>")
 
 
 def seed(contacts: int) -> dict:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        name = webhook_ingest.DB_NAME
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {name}")
-    leadgate("db", "upgrade")
-    leadgate(
-        "create-user", "--email", "owner@example.com", "--name", "Owner",
-        "--password", PASSWORD,
-    )  # fmt: skip
+    webhook_ingest.fresh_database("owner@example.com", "Owner", PASSWORD)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from sqlalchemy import insert, select
 

@@ -30,7 +30,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import webhook_ingest  # noqa: E402
-from webhook_ingest import ADMIN_URL, database_url, environment, leadgate  # noqa: E402
+from webhook_ingest import database_url, environment, leadgate  # noqa: E402
 
 AGENTS = 50
 PASSWORD = "bench password 123"
@@ -42,15 +42,7 @@ WORDS = [
 
 
 def seed(conversations: int, per_conversation: int) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        name = webhook_ingest.DB_NAME
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {name}")
-    leadgate("db", "upgrade")
-    leadgate(
-        "create-user", "--email", "agent0@example.com", "--name", "Agent 00",
-        "--password", PASSWORD,
-    )  # fmt: skip
+    webhook_ingest.fresh_database("agent0@example.com", "Agent 00", PASSWORD)
     started = time.perf_counter()
     with psycopg.connect(database_url(), autocommit=True) as db:
         workspace = db.execute("SELECT min(workspace_id) FROM membership").fetchone()[0]

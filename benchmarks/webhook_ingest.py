@@ -83,23 +83,25 @@ def leadgate(*args: str) -> str:
     return result.stdout
 
 
-def prepare_database() -> tuple[str, str]:
+def fresh_database(email: str, name: str, password: str) -> dict:
+    """DB_NAME dropped, created and migrated, with one user owning a workspace.
+
+    Returns `leadgate create-user`'s ids (user_id, workspace_id).
+    """
     with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         connection.execute(f"CREATE DATABASE {DB_NAME}")
-    redis.Redis.from_url(REDIS_URL).flushdb()
     leadgate("db", "upgrade")
-    ids = json.loads(
+    return json.loads(
         leadgate(
-            "create-user",
-            "--email",
-            "bench@example.com",
-            "--name",
-            "Bench",
-            "--password",
-            "bench password 123",
+            "create-user", "--email", email, "--name", name, "--password", password
         )
     )
+
+
+def prepare_database() -> tuple[str, str]:
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    ids = fresh_database("bench@example.com", "Bench", "bench password 123")
     channel = json.loads(
         leadgate(
             "channel",
