@@ -201,12 +201,16 @@ REGISTRY = {
         get(field=THEIRS.field_key, value="a", expect=200),
         get(q="Lena", expect=200),
         get(duplicates="1", expect=200),  # Anna's twin is theirs, not a duplicate
+        get(lead_form=THEIRS.lead_form, expect=200),  # Lena sent it: not shown
+        get(channel=THEIRS.channel, expect=200),
     ),
     "contacts.segment_list": workspace(get(expect=200, shows="Zielgruppen")),
     "contacts.save_segment": workspace(
-        # Saves a segment of the current workspace; the one id it can carry is
-        # a label filter's.
+        # Saves a segment of the current workspace; the ids it can carry are
+        # its filters' (label, lead form, number).
         post({"segment_name": "Ahorn", "label": THEIRS.label}, expect=422),
+        post({"segment_name": "Ahorn", "lead_form": THEIRS.lead_form}, expect=422),
+        post({"segment_name": "Ahorn", "channel": THEIRS.channel}, expect=422),
     ),
     "contacts.delete_segment": workspace(post(segment_id=THEIRS.segment)),
     "campaigns.review": workspace(

@@ -1,13 +1,24 @@
 """Segments (Zielgruppen): the contact list's filters saved under a name, counted now."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from leadgate.channels.services import create_channel
 from leadgate.consent import ledger
 from leadgate.extensions import db
-from leadgate.models import Contact, ContactLabel, Segment
+from leadgate.models import (
+    Contact,
+    ContactLabel,
+    Conversation,
+    LeadForm,
+    LeadSubmission,
+    Segment,
+    Workspace,
+    utcnow,
+)
 
 from .inbox_support import AGENT, OWNER, add_label, make_team
 
@@ -151,3 +162,69 @@ def test_agents_delete_their_own_segments_only(client, app, auth, team):
     assert "Noch keine Zielgruppen." in client.get("/contacts/segments").get_data(
         as_text=True
     )
+
+
+def test_the_list_counts_its_matches_and_filters_by_lead_form_and_number(
+    client, app, team
+):
+    with app.app_context():
+        second = create_channel(
+            db.session.get(Workspace, team.workspace_id),
+            name="Recruiting",
+            phone_number_id="111000000000099",
+            waba_id="3000000099",
+            access_token="token",
+            app_secret="secret",
+        )
+        form = LeadForm(
+            workspace_id=team.workspace_id,
+            channel_id=team.channel_id,
+            name="Messe",
+            slug="messe",
+            fields=[],
+        )
+        db.session.add(form)
+        db.session.flush()
+        db.session.add(
+            LeadSubmission(
+                workspace_id=team.workspace_id,
+                form_id=form.id,
+                contact_id=team.people["anna"],
+                data={},
+                consent_given=True,
+                consent_text="Ja",
+            )
+        )
+        now = utcnow()
+        # Bernd wrote to sales first, then to recruiting; Carla only to sales.
+        for who, channel_id, ago in (
+            ("bernd", team.channel_id, 3),
+            ("bernd", second.id, 1),
+            ("carla", team.channel_id, 2),
+        ):
+            db.session.add(
+                Conversation(
+                    workspace_id=team.workspace_id,
+                    channel_id=channel_id,
+                    contact_id=team.people[who],
+                    last_activity_at=now - timedelta(days=ago),
+                )
+            )
+        db.session.commit()
+        form_id, second_id = form.id, second.id
+
+    def listed(**args) -> tuple[str, set[str]]:
+        html = client.get("/contacts", query_string=args, headers=HTMX).get_data(
+            as_text=True
+        )
+        count = re.search(r'class="contacts-count"><strong>([^<]+)</strong>', html)
+        names = {n for n in ("Anna", "Bernd", "Carla") if f"<strong>{n} " in html}
+        return count.group(1), names
+
+    assert listed() == ("3 Kontakte", {"Anna", "Bernd", "Carla"})
+    assert listed(lead_form=form_id) == ("1 Kontakt", {"Anna"})
+    assert listed(channel=second_id) == ("1 Kontakt", {"Bernd"})
+    assert listed(channel=team.channel_id) == ("1 Kontakt", {"Carla"})
+    save(client, "Recruiting zuletzt", channel=str(second_id))
+    page = client.get("/contacts/segments").get_data(as_text=True)
+    assert "Zuletzt über Nummer: Recruiting" in page

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..inbox.search import like_pattern, number_matches, region_of
 from ..listing import Cursor, date_conditions, newest_first, parse_date_arg
-from ..models import Contact, ContactLabel, Conversation, Label
+from ..models import Contact, ContactLabel, Conversation, Label, LeadSubmission
 from ..models.labels import labels_by
 
 PAGE_SIZE = 50
@@ -32,6 +32,8 @@ class ContactFilters:
     created_to: date | None = None
     contacted_from: date | None = None
     contacted_to: date | None = None
+    lead_form: int | None = None  # sent this lead form
+    channel: int | None = None  # last in touch through this number
     duplicates: bool = False
 
     @classmethod
@@ -48,6 +50,8 @@ class ContactFilters:
             created_to=parse_date_arg(args.get("created_to")),
             contacted_from=parse_date_arg(args.get("contacted_from")),
             contacted_to=parse_date_arg(args.get("contacted_to")),
+            lead_form=args.get("lead_form", type=int),
+            channel=args.get("channel", type=int),
             duplicates=args.get("duplicates") == "1",
         )
 
@@ -74,6 +78,31 @@ def last_contact():
     )
 
 
+def last_channel():
+    """Correlated: the number of the contact's latest conversation activity.
+
+    The number a campaign should come from: the one the person last wrote to
+    or was answered on (sales and recruiting may share a contact).
+    """
+    return (
+        select(Conversation.channel_id)
+        .where(Conversation.contact_id == Contact.id)
+        .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def match_count(workspace_id: int, filters: ContactFilters) -> int:
+    """How many contacts the filters match now (the list's count, a segment's size)."""
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(Contact)
+        .where(*conditions(workspace_id, filters))
+    )
+    return count or 0
+
+
 def conditions(workspace_id: int, filters: ContactFilters) -> list:
     found = [Contact.workspace_id == workspace_id]
     if filters.q:
@@ -89,6 +118,15 @@ def conditions(workspace_id: int, filters: ContactFilters) -> list:
                 ContactLabel.label_id == filters.label,
             )
         )
+    if filters.lead_form:
+        found.append(
+            exists().where(
+                LeadSubmission.contact_id == Contact.id,
+                LeadSubmission.form_id == filters.lead_form,
+            )
+        )
+    if filters.channel:
+        found.append(last_channel() == filters.channel)
     if filters.field and filters.value:
         value = Contact.attributes[filters.field].as_string()
         found.append(value.ilike(like_pattern(filters.value), escape="\\"))

@@ -12,24 +12,14 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..models import Contact, ContactField, Label, Segment
-from .listing import ContactFilters, conditions
+from ..models import Channel, ContactField, Label, LeadForm, Segment
+from .listing import ContactFilters
 
 MAX_NAME_LENGTH = 80
 
 
 def filters_of(segment: Segment) -> ContactFilters:
     return ContactFilters.from_args(MultiDict(segment.filters))
-
-
-def member_count(workspace_id: int, filters: ContactFilters) -> int:
-    """How many contacts the filters match now (what the list would show)."""
-    count = db.session.scalar(
-        select(func.count())
-        .select_from(Contact)
-        .where(*conditions(workspace_id, filters))
-    )
-    return count or 0
 
 
 def segments_of(workspace_id: int) -> list[Segment]:
@@ -54,17 +44,23 @@ def name_taken(workspace_id: int, name: str) -> bool:
     )
 
 
-def label_is_ours(workspace_id: int, filters: ContactFilters) -> bool:
-    """A label filter names one of the workspace's labels (or none is set)."""
-    if filters.label is None:
-        return True
-    return (
-        db.session.scalar(
-            select(Label.id).where(
-                Label.id == filters.label, Label.workspace_id == workspace_id
-            )
+def ids_are_ours(workspace_id: int, filters: ContactFilters) -> bool:
+    """Every id the filters name (label, lead form, number) is the workspace's own."""
+    for model, object_id in (
+        (Label, filters.label),
+        (LeadForm, filters.lead_form),
+        (Channel, filters.channel),
+    ):
+        if object_id is not None and name_of(model, workspace_id, object_id) is None:
+            return False
+    return True
+
+
+def name_of(model, workspace_id: int, object_id: int) -> str | None:
+    return db.session.scalar(
+        select(model.name).where(
+            model.id == object_id, model.workspace_id == workspace_id
         )
-        is not None
     )
 
 
@@ -93,13 +89,14 @@ def describe(workspace_id: int, filters: ContactFilters) -> list[str]:
         parts.append(
             _("Marketing-Einwilligung: %(state)s", state=consent[filters.consent])
         )
-    if filters.label is not None:
-        name = db.session.scalar(
-            select(Label.name).where(
-                Label.id == filters.label, Label.workspace_id == workspace_id
-            )
-        )
-        parts.append(_("Label: %(name)s", name=name or _("gelöscht")))
+    for model, object_id, title in (
+        (Label, filters.label, _("Label")),
+        (LeadForm, filters.lead_form, _("Lead-Formular")),
+        (Channel, filters.channel, _("Zuletzt über Nummer")),
+    ):
+        if object_id is not None:
+            name = name_of(model, workspace_id, object_id) or _("gelöscht")
+            parts.append(f"{title}: {name}")
     if filters.field and filters.value:
         label = db.session.scalar(
             select(ContactField.label).where(

@@ -14,12 +14,18 @@ from ...htmx import is_fragment_request, render_page_or_fragment
 from ...inbox import team
 from ...inbox.forms import ReasonForm
 from ...inbox.listing import Cursor
-from ...models import Channel, Contact, Conversation, Label
+from ...models import Channel, Contact, Conversation, Label, LeadForm
 from ...tenancy import current_membership, get_scoped_or_404, workspace_required
 from .. import services
 from ..fields import fields_of
 from ..forms import ConsentForm, SegmentForm, contact_form
-from ..listing import ContactFilters, contact_page, labels_of, last_contacts
+from ..listing import (
+    ContactFilters,
+    contact_page,
+    labels_of,
+    last_contacts,
+    match_count,
+)
 from ..merge import duplicates_of, merge
 from .blueprint import bp
 
@@ -46,8 +52,11 @@ def index():
         "contacts/index.html",
         "contacts/_results.html",
         **context,
+        matched=match_count(workspace_id, filters),
         labels=workspace_labels(workspace_id),
         fields=fields_of(workspace_id),
+        lead_forms=named(LeadForm, workspace_id),
+        channels=named(Channel, workspace_id),
     )
 
 
@@ -194,3 +203,12 @@ def workspace_labels(workspace_id: int) -> list[Label]:
     return db.session.scalars(
         select(Label).where(Label.workspace_id == workspace_id).order_by(Label.name)
     ).all()
+
+
+def named(model, workspace_id: int) -> list:
+    """The workspace's lead forms or numbers, by name, for the list's filters."""
+    return list(
+        db.session.scalars(
+            select(model).where(model.workspace_id == workspace_id).order_by(model.name)
+        )
+    )

@@ -15,7 +15,7 @@ from ...models import Segment
 from ...tenancy import current_membership, get_scoped_or_404, workspace_required
 from .. import segments
 from ..forms import SegmentForm
-from ..listing import ContactFilters
+from ..listing import ContactFilters, match_count
 from .blueprint import bp
 
 
@@ -30,7 +30,7 @@ def segment_list():
             {
                 "segment": segment,
                 "filters": filters,
-                "count": segments.member_count(workspace_id, filters),
+                "count": match_count(workspace_id, filters),
                 "described": segments.describe(workspace_id, filters),
             }
         )
@@ -43,7 +43,7 @@ def save_segment():
     """Save the posted filters (hidden fields of the list) under the typed name."""
     workspace_id = current_membership().workspace_id
     filters = ContactFilters.from_args(request.form)
-    if not segments.label_is_ours(workspace_id, filters):
+    if not segments.ids_are_ours(workspace_id, filters):
         abort(422, description=_("Keine gültige Auswahl."))
     form = SegmentForm()
     saved = None
