@@ -8,7 +8,8 @@ as gunicorn would run it, without the network) of:
   the inbox list, a filtered list (mine + a label), a search by message text, a
   search by a name 1,000 contacts share and by one person's name, a search by
   number typed internationally and nationally, the next page of the list, a
-  thread view and a thread's live update (what a live event or the poll asks).
+  thread view and a thread's live update (what a live event or the poll asks),
+  and the contact list with its count of matches, all and by a label.
 
     .venv/bin/python benchmarks/inbox_scale.py [--conversations 100000] [--reuse]
 
@@ -183,6 +184,9 @@ def measure(rounds: int) -> None:
         "next page (keyset)": f"/inbox?after={after}",
         "thread view": f"/inbox/{busy}",
         "thread live update": f"/inbox/{busy}/newer?after={newest}&mode=free",
+        # The contact list counts its matches (segments, issue 17).
+        "contact list (all)": "/contacts",
+        "contacts by label": f"/contacts?label={label}",
     }
     print(f"server time over {rounds} requests each (after one warm-up):")
     for name, url in cases.items():
@@ -197,7 +201,10 @@ def measure(rounds: int) -> None:
         times.sort()
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
         # A search that finds nothing would be measured cheap: say what it listed.
-        listed = response.get_data(as_text=True).count('<li id="conversation-')
+        html = response.get_data(as_text=True)
+        listed = html.count('<li id="conversation-') + len(
+            re.findall(r'id="contact-\d', html)
+        )
         print(
             f"  {name:27s} p50 {statistics.median(times):6.1f} ms   "
             f"p95 {p95:6.1f} ms   ({listed} listed)"
