@@ -228,3 +228,44 @@ def test_the_list_counts_its_matches_and_filters_by_lead_form_and_number(
     save(client, "Recruiting zuletzt", channel=str(second_id))
     page = client.get("/contacts/segments").get_data(as_text=True)
     assert "Zuletzt über Nummer: Recruiting" in page
+
+
+def test_a_window_in_days_moves_with_today(client, app, team):
+    """ "Wrote in the last 30 days" saved today still means the last 30 days later."""
+    now = utcnow()
+    with app.app_context():
+        db.session.get(Contact, team.people["anna"]).created_at = now - timedelta(
+            days=40
+        )
+        for who, ago in (("anna", 2), ("bernd", 45)):
+            db.session.add(
+                Conversation(
+                    workspace_id=team.workspace_id,
+                    channel_id=team.channel_id,
+                    contact_id=team.people[who],
+                    last_activity_at=now - timedelta(days=ago),
+                )
+            )
+        db.session.commit()
+
+    def names(**args) -> set[str]:
+        html = client.get("/contacts", query_string=args, headers=HTMX).get_data(
+            as_text=True
+        )
+        return {n for n in ("Anna", "Bernd", "Carla") if f"<strong>{n} " in html}
+
+    assert names(contacted_within="30") == {"Anna"}
+    assert names(contacted_within="90") == {"Anna", "Bernd"}
+    assert names(created_within="30") == {"Bernd", "Carla"}
+    assert names(created_within="12") == {"Anna", "Bernd", "Carla"}  # not offered
+    save(client, "Aktiv", contacted_within="30")
+    assert segments(app) == [("Aktiv", {"contacted_within": "30"})]
+    page = client.get("/contacts/segments").get_data(as_text=True)
+    assert "Letzter Kontakt in den letzten 30 Tagen" in page
+    with app.app_context():  # a month on: Anna's last message is 32 days old
+        conversation = db.session.scalar(
+            select(Conversation).where(Conversation.contact_id == team.people["anna"])
+        )
+        conversation.last_activity_at = now - timedelta(days=32)
+        db.session.commit()
+    assert next(iter(counts(client).values())) == 0

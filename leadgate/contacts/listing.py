@@ -6,7 +6,7 @@ contact's conversations, read per page with one grouped query.
 """
 
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -14,11 +14,21 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..inbox.search import like_pattern, number_matches, region_of
 from ..listing import Cursor, date_conditions, newest_first, parse_date_arg
-from ..models import Contact, ContactLabel, Conversation, Label, LeadSubmission
+from ..models import (
+    Contact,
+    ContactLabel,
+    Conversation,
+    Label,
+    LeadSubmission,
+    utcnow,
+)
 from ..models.labels import labels_by
 
 PAGE_SIZE = 50
 CONSENT_CHOICES = ("opt_in", "opt_out", "none")
+# "In the last N days": a window that moves with today, so that a saved segment
+# ("wrote in the last 30 days") means the same thing next month.
+WITHIN_DAYS = (7, 30, 90, 365)
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class ContactFilters:
     created_to: date | None = None
     contacted_from: date | None = None
     contacted_to: date | None = None
+    created_within: int | None = None  # days, WITHIN_DAYS
+    contacted_within: int | None = None  # days, WITHIN_DAYS
     lead_form: int | None = None  # sent this lead form
     channel: int | None = None  # last in touch through this number
     duplicates: bool = False
@@ -50,6 +62,8 @@ class ContactFilters:
             created_to=parse_date_arg(args.get("created_to")),
             contacted_from=parse_date_arg(args.get("contacted_from")),
             contacted_to=parse_date_arg(args.get("contacted_to")),
+            created_within=within_arg(args.get("created_within")),
+            contacted_within=within_arg(args.get("contacted_within")),
             lead_form=args.get("lead_form", type=int),
             channel=args.get("channel", type=int),
             duplicates=args.get("duplicates") == "1",
@@ -67,6 +81,15 @@ class ContactFilters:
     @property
     def active(self) -> bool:
         return bool(self.args())
+
+
+def within_arg(value: str | None) -> int | None:
+    """One of WITHIN_DAYS from the query string, else None (no filter)."""
+    return int(value) if value in {str(days) for days in WITHIN_DAYS} else None
+
+
+def days_ago(days: int) -> datetime:
+    return utcnow() - timedelta(days=days)
 
 
 def last_contact():
@@ -137,6 +160,10 @@ def conditions(workspace_id: int, filters: ContactFilters) -> list:
         found += date_conditions(
             last_contact(), filters.contacted_from, filters.contacted_to
         )
+    if filters.created_within:
+        found.append(Contact.created_at >= days_ago(filters.created_within))
+    if filters.contacted_within:
+        found.append(last_contact() >= days_ago(filters.contacted_within))
     if filters.duplicates:
         found.append(has_duplicate())
     return found

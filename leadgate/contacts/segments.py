@@ -6,7 +6,7 @@ out of a "Eingewilligt" segment today). Campaigns will take their audience
 from here.
 """
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -117,6 +117,19 @@ def describe(workspace_id: int, filters: ContactFilters) -> list[str]:
     ):
         if start or end:
             parts.append(f"{title}: {date_range(start, end)}")
+    for title, days in (
+        (_("Angelegt"), filters.created_within),
+        (_("Letzter Kontakt"), filters.contacted_within),
+    ):
+        if days:
+            parts.append(
+                ngettext(
+                    "%(title)s in den letzten %(num)d Tag",
+                    "%(title)s in den letzten %(num)d Tagen",
+                    days,
+                    title=title,
+                )
+            )
     if filters.duplicates:
         parts.append(_("nur mögliche Dubletten"))
     return parts or [_("Alle Kontakte")]

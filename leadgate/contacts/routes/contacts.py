@@ -20,6 +20,7 @@ from .. import services
 from ..fields import fields_of
 from ..forms import ConsentForm, SegmentForm, contact_form
 from ..listing import (
+    WITHIN_DAYS,
     ContactFilters,
     contact_page,
     labels_of,
@@ -55,6 +56,7 @@ def index():
         matched=match_count(workspace_id, filters),
         labels=workspace_labels(workspace_id),
         fields=fields_of(workspace_id),
+        within_days=WITHIN_DAYS,
         lead_forms=named(LeadForm, workspace_id),
         channels=named(Channel, workspace_id),
     )
