@@ -43,7 +43,6 @@ COLUMNS = (
     Contact.marketing_consent,
     Contact.marketing_preference,
 )
-SAMPLES = 3  # contacts shown as examples of who would receive it
 
 
 @dataclass

@@ -15,8 +15,6 @@ from ..extensions import db
 from ..models import Channel, ContactField, Label, LeadForm, Segment
 from .listing import ContactFilters
 
-MAX_NAME_LENGTH = 80
-
 
 def filters_of(segment: Segment) -> ContactFilters:
     return ContactFilters.from_args(MultiDict(segment.filters))

@@ -7,6 +7,7 @@ it or by an owner or admin.
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...forms import form_status
@@ -49,13 +50,17 @@ def save_segment():
     saved = None
     if form.validate_on_submit():
         name = form.segment_name.data
-        if segments.name_taken(workspace_id, name):
+        if not segments.name_taken(workspace_id, name):
+            saved = segments.save(workspace_id, current_user.id, name, filters)
+            try:
+                db.session.commit()
+            except IntegrityError:  # the same name saved at the same moment
+                db.session.rollback()
+                saved = None
+        if saved is None:
             form.segment_name.errors.append(
                 _("Eine Zielgruppe mit diesem Namen gibt es schon.")
             )
-        else:
-            saved = segments.save(workspace_id, current_user.id, name, filters)
-            db.session.commit()
     if not is_fragment_request():  # without JavaScript: back to a full page
         if saved is None:
             flash(" ".join(form.segment_name.errors), "error")
