@@ -72,11 +72,9 @@ def review(
         select(*COLUMNS).where(*conditions(workspace_id, filters)).order_by(Contact.id)
     ).all()
     result = Review(matched=len(rows))
-    result.blocked = rules.template_unusable(channel, template) or (
-        str(_l("Die WhatsApp-Nummer braucht ein neues Zugriffstoken."))
-        if channel.needs_new_token
-        else None
-    )
+    result.blocked = rules.template_unusable(
+        channel, template
+    ) or rules.channel_unusable(channel)
     if result.blocked:
         return result
     suppressed = suppressed_rows(workspace_id, rows)
@@ -104,12 +102,10 @@ def review(
 
 def suppressed_rows(workspace_id: int, rows) -> set[int]:
     """Ids of the rows whose number or BSUID is on the suppression list."""
-    hashes: dict[str, int] = {}
-    for row in rows:
-        number = row.phone_e164 or e164_of_wa_id(row.wa_id)
-        if number:
-            hashes[suppression.value_hash(workspace_id, "phone", number)] = row.id
-        if row.bsuid:
-            hashes[suppression.value_hash(workspace_id, "bsuid", row.bsuid)] = row.id
+    hashes = {
+        suppression.value_hash(workspace_id, kind, value): row.id
+        for row in rows
+        for kind, value in suppression.identifiers(row)
+    }
     known = suppression.known_hashes(workspace_id, list(hashes))
     return {hashes[found] for found in known}

@@ -74,14 +74,22 @@ def contact_refusal(channel: Channel, contact: Contact) -> str | None:
         return _(
             "Die Verarbeitung dieses Kontakts ist eingeschränkt: keine Nachrichten möglich."
         )
-    if channel.needs_new_token:
-        return _(
-            "Die WhatsApp-Nummer braucht ein neues Zugriffstoken (Einstellungen → WhatsApp)."
-        )
+    unusable = channel_unusable(channel)
+    if unusable:
+        return unusable
     if block == "no_identity":
         return _(
             "Für diesen Kontakt ist weder eine WhatsApp-Nummer noch eine "
             "WhatsApp-Kennung (BSUID) bekannt."
+        )
+    return None
+
+
+def channel_unusable(channel: Channel) -> str | None:
+    """Why nothing can go out from this number now, or None."""
+    if channel.needs_new_token:
+        return _(
+            "Die WhatsApp-Nummer braucht ein neues Zugriffstoken (Einstellungen → WhatsApp)."
         )
     return None
 

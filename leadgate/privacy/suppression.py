@@ -49,8 +49,11 @@ def had_opted_out(contact: Contact) -> bool:
     return latest is not None and latest.action == "opt_out"
 
 
-def identifiers(contact: Contact) -> list[tuple[str, str]]:
-    """(kind, value) of what identifies the contact: number in E.164, BSUID."""
+def identifiers(contact) -> list[tuple[str, str]]:
+    """(kind, value) of what identifies the contact: number in E.164, BSUID.
+
+    Takes a Contact or a row with its columns (the campaign review's).
+    """
     found = []
     phone = contact.phone_e164 or e164_of_wa_id(contact.wa_id)
     if phone:
@@ -87,14 +90,12 @@ def is_suppressed(
     hashes = [value_hash(workspace_id, "phone", e164)] if e164 else []
     if bsuid:
         hashes.append(value_hash(workspace_id, "bsuid", bsuid))
-    return bool(hashes) and bool(known_hashes(workspace_id, hashes))
+    return bool(known_hashes(workspace_id, hashes))
 
 
 def suppressed_numbers(workspace_id: int, e164_list: Iterable[str]) -> set[str]:
     """Those of the numbers on the list: one query for a whole import file."""
     by_hash = {value_hash(workspace_id, "phone", e164): e164 for e164 in e164_list}
-    if not by_hash:
-        return set()
     return {by_hash[found] for found in known_hashes(workspace_id, list(by_hash))}
 
 

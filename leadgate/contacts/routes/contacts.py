@@ -202,13 +202,11 @@ def conversations_of(contact_id: int) -> list[tuple[Conversation, Channel]]:
 
 
 def workspace_labels(workspace_id: int) -> list[Label]:
-    return db.session.scalars(
-        select(Label).where(Label.workspace_id == workspace_id).order_by(Label.name)
-    ).all()
+    return named(Label, workspace_id)
 
 
 def named(model, workspace_id: int) -> list:
-    """The workspace's lead forms or numbers, by name, for the list's filters."""
+    """The workspace's labels, lead forms or numbers, by name, for choices."""
     return list(
         db.session.scalars(
             select(model).where(model.workspace_id == workspace_id).order_by(model.name)
