@@ -280,6 +280,8 @@ SCREENSHOTS = {
     "contacts": "contacts.index",
     "contact": "contacts.show",
     "contact-import": "contacts.import_mapping",
+    "segments": "contacts.segment_list",
+    "campaign-review": "campaigns.review",
     "account": "account.index",
     "settings-workspace": "workspaces.settings",
     "settings-team": "workspaces.members",

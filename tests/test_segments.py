@@ -269,3 +269,16 @@ def test_a_window_in_days_moves_with_today(client, app, team):
         conversation.last_activity_at = now - timedelta(days=32)
         db.session.commit()
     assert next(iter(counts(client).values())) == 0
+
+
+def test_the_rarer_filters_stay_folded_until_one_is_used(client, team):
+    def panel(**args) -> str:
+        page = client.get("/contacts", query_string=args).get_data(as_text=True)
+        return re.search(r'<details class="more-filters"[^>]*>', page).group(0)
+
+    assert panel() == '<details class="more-filters">'
+    assert (
+        panel(consent="opt_in", label=str(team.vip)) == '<details class="more-filters">'
+    )
+    assert panel(contacted_within="30") == '<details class="more-filters" open>'
+    assert panel(duplicates="1") == '<details class="more-filters" open>'

@@ -82,6 +82,11 @@ class ContactFilters:
     def active(self) -> bool:
         return bool(self.args())
 
+    @property
+    def more_active(self) -> bool:
+        """A filter beyond search, consent and label is set (its panel opens)."""
+        return bool(set(self.args()) - {"q", "consent", "label"})
+
 
 def within_arg(value: str | None) -> int | None:
     """One of WITHIN_DAYS from the query string, else None (no filter)."""
