@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from dataclasses import replace
 
 import pytest
 from argon2 import PasswordHasher, profiles
@@ -17,7 +18,7 @@ os.environ.setdefault(
 # Before the app is imported: each xdist worker gets its own database and Redis db.
 isolate_worker()
 
-from leadgate import create_app  # noqa: E402
+from leadgate import create_app, retry  # noqa: E402
 from leadgate.auth import passwords  # noqa: E402
 from leadgate.extensions import db  # noqa: E402
 
@@ -76,6 +77,19 @@ def app(database_url, tmp_path):
     app = make_app(database_url, tmp_path / "media")
     yield app
     close_app(app)
+
+
+@pytest.fixture
+def patient_backoff(monkeypatch):
+    """Send retries wait a minute, not 1–2 s; tests move next_attempt_at themselves.
+
+    With the real backoff, a job slowed down by a busy machine finds its own
+    retry due before it ends and sends it once more, so the test would see an
+    attempt it did not make.
+    """
+    for name in ("DELIVERY", "DELIVERY_PAIR_LIMIT"):
+        policy = getattr(retry, name)
+        monkeypatch.setattr(retry, name, replace(policy, delays=(60,), jitter=0.0))
 
 
 @pytest.fixture

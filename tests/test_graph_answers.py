@@ -319,6 +319,7 @@ REFUSED_SENDS = {
 }
 
 
+@pytest.mark.usefixtures("patient_backoff")
 @pytest.mark.parametrize(
     ("status", "body", "state", "outcome"),
     REFUSED_SENDS.values(),

@@ -16,6 +16,11 @@ from . import helpers
 
 
 @pytest.fixture(autouse=True)
+def unhurried_retries(patient_backoff):
+    """Every outbound test moves a retry's time itself (see patient_backoff)."""
+
+
+@pytest.fixture(autouse=True)
 def remember_app(app):
     """Helpers open a short app context per step: a long one would keep SQLite's
     write lock between the test client's requests."""
