@@ -163,6 +163,79 @@ ACTIONS = {
         _l("%(actor)s hat Zugangsdaten der %(object)s ersetzt"),
         ("access_token", "app_secret"),
     ),
+    "campaign.created": Action(
+        _l("Kampagne angelegt"),
+        _l("%(actor)s hat die %(object)s angelegt"),
+    ),
+    "campaign.scheduled": Action(
+        _l("Kampagne geplant"),
+        _l("%(actor)s hat die %(object)s zeitlich geplant"),
+    ),
+    "campaign.launched": Action(
+        _l("Kampagne gestartet"),
+        _l("%(actor)s hat die %(object)s gestartet"),
+        ("recipients", "left_out"),
+    ),
+    "campaign.paused": Action(
+        _l("Kampagne angehalten"),
+        _l("%(actor)s hat die %(object)s angehalten"),
+        variants=(
+            (
+                "reason",
+                "template_paused",
+                _l(
+                    "%(actor)s hat die %(object)s angehalten: Meta hat die Vorlage pausiert"
+                ),
+            ),
+            (
+                "reason",
+                "template_withdrawn",
+                _l(
+                    "%(actor)s hat die %(object)s angehalten: die Vorlage ist nicht mehr freigegeben"
+                ),
+            ),
+            (
+                "reason",
+                "number_unusable",
+                _l(
+                    "%(actor)s hat die %(object)s angehalten: die WhatsApp-Nummer braucht ein neues Zugriffstoken"
+                ),
+            ),
+            (
+                "reason",
+                "number_gone",
+                _l(
+                    "%(actor)s hat die %(object)s angehalten: die WhatsApp-Nummer ist nicht mehr verbunden"
+                ),
+            ),
+            (
+                "reason",
+                "header_upload_failed",
+                _l(
+                    "%(actor)s hat die %(object)s angehalten: die Datei der Kopfzeile konnte nicht zu WhatsApp hochgeladen werden"
+                ),
+            ),
+        ),
+    ),
+    "campaign.resumed": Action(
+        _l("Kampagne fortgesetzt"),
+        _l("%(actor)s hat die %(object)s fortgesetzt"),
+    ),
+    "campaign.cancelled": Action(
+        _l("Kampagne abgebrochen"),
+        _l("%(actor)s hat die %(object)s abgebrochen"),
+        ("recipients",),
+    ),
+    "campaign.finished": Action(
+        _l("Kampagne abgeschlossen"),
+        _l("%(actor)s hat die %(object)s abgeschlossen"),
+        ("recipients",),
+    ),
+    "campaign.evidence_exported": Action(
+        _l("Einwilligungsnachweis exportiert"),
+        _l("%(actor)s hat den Einwilligungsnachweis der %(object)s exportiert"),
+        ("recipients", "left_out"),
+    ),
     "retention.changed": Action(
         _l("Aufbewahrungsfristen geändert"),
         _l("%(actor)s hat die Aufbewahrungsfristen geändert"),

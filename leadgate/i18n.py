@@ -4,7 +4,7 @@ The switch itself (a cookie, with preference consent) is the cookies feature's:
 cookies/language.py.
 """
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -13,8 +13,10 @@ LANGUAGE_COOKIE = "lg_lang"
 
 
 def select_locale() -> str:
-    """Pick the UI language for this request."""
+    """Pick the UI language for this request; a job (no reader) speaks the default."""
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return supported[0]
     candidates = [
         getattr(current_user, "locale", None),
         session.get("lang"),

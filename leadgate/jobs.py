@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 from .auth.mails import send_email_change, send_password_reset
 from .auth.registration import send_sign_up_mail
+from .campaigns.feed import feed_campaign
+from .campaigns.launch import sweep_campaigns
 from .channels.services import refresh_all_numbers, refresh_number
 from .contacts.importing.writes import purge_contact_imports
 from .inbox.team import wake_snoozed
@@ -41,6 +43,8 @@ JOBS: tuple[Callable, ...] = (
     send_read_receipt,
     download_media,
     wake_snoozed,
+    feed_campaign,
+    sweep_campaigns,
     # Mail.
     send_sign_up_mail,
     send_password_reset,

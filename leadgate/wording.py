@@ -71,6 +71,14 @@ CONVERSATION_STATE = {
     "resolved": _l("Erledigt"),
     "all": _l("Alle"),
 }
+CAMPAIGN_STATE = {
+    "draft": _l("Entwurf"),
+    "scheduled": _l("Geplant"),
+    "running": _l("Läuft"),
+    "paused": _l("Angehalten"),
+    "finished": _l("Abgeschlossen"),
+    "cancelled": _l("Abgebrochen"),
+}
 ROLE = {
     "owner": _l("Inhaber"),
     "admin": _l("Administrator"),
@@ -117,6 +125,7 @@ TABLES = {
     "template_status_label": TEMPLATE_STATUS,
     "message_status_label": MESSAGE_STATUS,
     "conversation_state_label": CONVERSATION_STATE,
+    "campaign_state_label": CAMPAIGN_STATE,
     "role_name": ROLE,
     "consent_purpose_label": CONSENT_PURPOSE,
     "consent_action_label": CONSENT_ACTION,

@@ -203,6 +203,7 @@ REGISTRY = {
         get(duplicates="1", expect=200),  # Anna's twin is theirs, not a duplicate
         get(lead_form=THEIRS.lead_form, expect=200),  # Lena sent it: not shown
         get(channel=THEIRS.channel, expect=200),
+        get(campaign=THEIRS.campaign, expect=200),
     ),
     "contacts.segment_list": workspace(get(expect=200, shows="Zielgruppen")),
     "contacts.save_segment": workspace(
@@ -219,6 +220,58 @@ REGISTRY = {
         get(channel=THEIRS.channel),
         get(template=THEIRS.template),
     ),
+    "campaigns.index": workspace(get(expect=200, shows="Kampagnen")),
+    "campaigns.new": workspace(
+        get(expect=200),
+        post({"name": "Ahorn", "channel": THEIRS.channel}, expect=422),
+        # Started from their segment or their campaign's results.
+        post({"name": "Ahorn", "channel": OURS.channel}, segment=THEIRS.segment),
+        post(
+            {"name": "Ahorn", "channel": OURS.channel},
+            campaign=THEIRS.campaign,
+            outcome="not_read",
+        ),
+    ),
+    "campaigns.edit": workspace(
+        get(campaign_id=THEIRS.campaign, step="basics"),
+        get(campaign_id=THEIRS.campaign, step="review"),
+        post({"name": "x"}, campaign_id=THEIRS.campaign, step="basics"),
+        post(
+            {"name": "x", "channel": THEIRS.channel},
+            campaign_id=OURS.campaign,
+            step="basics",
+            expect=422,
+        ),
+        post(
+            {"audience": THEIRS.segment_choice},
+            campaign_id=OURS.campaign,
+            step="audience",
+            expect=422,
+        ),
+        post(
+            {"audience": THEIRS.campaign_choice},
+            campaign_id=OURS.campaign,
+            step="audience",
+            expect=422,
+        ),
+        post(
+            {"template": THEIRS.template},
+            campaign_id=OURS.campaign,
+            step="template",
+            expect=422,
+        ),
+    ),
+    "campaigns.show": workspace(
+        get(campaign_id=THEIRS.campaign),
+        get(campaign_id=THEIRS.campaign, filter="replied"),
+    ),
+    "campaigns.control": workspace(
+        *(
+            post(campaign_id=THEIRS.campaign, action=action)
+            for action in ("launch", "pause", "resume", "cancel")
+        ),
+    ),
+    "campaigns.evidence_csv": workspace(get(campaign_id=THEIRS.campaign)),
     "contacts.export": workspace(
         get(expect=200, shows="Anna Ahorn"),
         get(label=THEIRS.label, expect=200),

@@ -23,6 +23,8 @@ from leadgate.contacts.importing import plan
 from leadgate.contacts.importing.files import ATTRIBUTE
 from leadgate.extensions import db
 from leadgate.models import (
+    Campaign,
+    CampaignRecipient,
     CannedResponse,
     ChannelEvent,
     Contact,
@@ -76,6 +78,7 @@ class Ours:
     label: int
     lead_form: int
     contact_import: int  # uploaded, not yet mapped
+    campaign: int  # a draft on our number
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,22 @@ class Theirs:
     login_session: int  # their owner's, open
     remembered_device: int  # their owner's, valid
     segment: int  # "Zebra-Zielgruppe": their label's contacts
+    campaign: int  # "Zebra-Kampagne": finished, to their segment
 
     @property
     def field_target(self) -> str:
         """The import mapping's choice for their field."""
         return ATTRIBUTE + self.field_key
+
+    @property
+    def segment_choice(self) -> str:
+        """The campaign wizard's audience choice for their segment."""
+        return f"segment:{self.segment}"
+
+    @property
+    def campaign_choice(self) -> str:
+        """The wizard's audience "who did not read their campaign"."""
+        return f"campaign:{self.campaign}:not_read"
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,17 @@ def build_theirs(app) -> Theirs:
         agent = db.session.get(User, team.agent_id)
         create_invite(workspace, "zebra-invite@example.com", "agent", owner)
         extras = add_theirs_extras(workspace, owner, team.channel_id)
+        db.session.add(
+            CampaignRecipient(
+                campaign_id=extras["campaign"],
+                workspace_id=workspace.id,
+                contact_id=lena_.contact_id,
+                position=1,
+                state="queued",
+                lawful_basis="consent",
+                queued_at=utcnow(),
+            )
+        )
         db.session.commit()
         ws = workspace.id
         return Theirs(
@@ -181,6 +206,18 @@ def add_theirs_extras(workspace: Workspace, owner: User, channel_id: int) -> dic
     db.session.add_all(
         [canned, field, contact_import, template, webhook_event, segment]
     )
+    db.session.flush()
+    campaign = Campaign(
+        workspace_id=ws,
+        name="Zebra-Kampagne",
+        state="finished",
+        channel_id=channel_id,
+        template_id=template.id,
+        audience={"segment": segment.id},
+        placeholders={"BODY:1": {"source": "text", "text": "Zebra", "fallback": ""}},
+        launched_at=utcnow(),
+    )
+    db.session.add(campaign)
     db.session.add(ChannelEvent(channel_id=channel_id, field="zebra", value={}))
     db.session.add(Suppression(workspace_id=ws, kind="phone", value_hash="f" * 64))
     audit.record(ws, "channel.connected", workspace, actor=owner)
@@ -196,6 +233,7 @@ def add_theirs_extras(workspace: Workspace, owner: User, channel_id: int) -> dic
         "login_session": login_session.id,
         "remembered_device": device.id,
         "segment": segment.id,
+        "campaign": campaign.id,
     }
 
 
@@ -249,6 +287,10 @@ def build_ours() -> Ours:
         conversation, direction="in", type="text", text="Guten Tag", sent_at=utcnow()
     )
     db.session.add(message)
+    campaign = Campaign(
+        workspace_id=ws, name="Ahorn-Kampagne", channel_id=channel.id, audience={}
+    )
+    db.session.add(campaign)
     contact_import = plan.start_import(
         ws, owner, "ahorn.csv", b"Telefon;Name\n+4915112345678;Anna\n"
     )
@@ -264,6 +306,7 @@ def build_ours() -> Ours:
         label=label.id,
         lead_form=lead_form.id,
         contact_import=contact_import.id,
+        campaign=campaign.id,
     )
 
 

@@ -5,8 +5,9 @@ puts each under the first rule that keeps it out, in the order of REASONS. The
 rules are outbound/rules.py's (contact_block, needs_number, marketing_block),
 the same ones every send obeys; only the campaign asks for proof of marketing
 consent (`proven`), where a conversation needs just the absence of a stop.
-Two more are a campaign's own: an erased person on the suppression list, and
-the same number twice (the first contact with it is kept).
+Three more are a campaign's own: an erased person on the suppression list, a
+placeholder that stays empty for this contact (personalise.py), and the same
+number twice (the first contact with it is kept).
 """
 
 from dataclasses import dataclass, field
@@ -17,9 +18,12 @@ from sqlalchemy import select
 from ..contacts.listing import ContactFilters, conditions
 from ..extensions import db
 from ..models import Channel, Contact, MessageTemplate
+from ..models.contacts import display_name_of
 from ..outbound import rules
+from ..outbound.templates import preview
 from ..phones import e164_of_wa_id
 from ..privacy import suppression
+from .personalise import Slot, complete, values_for
 
 # Each reason a contact is left out, in the order they are checked.
 REASONS = {
@@ -31,6 +35,7 @@ REASONS = {
     "meta_marketing_stop": _l("Marketing bei WhatsApp abbestellt"),
     "marketing_opted_out": _l("Marketing-Einwilligung widerrufen"),
     "no_marketing_consent": _l("keine Marketing-Einwilligung mit Nachweis"),
+    "placeholder_empty": _l("ein Platzhalter bliebe leer"),
     "duplicate_number": _l("dieselbe Nummer ein zweites Mal"),
 }
 COLUMNS = (
@@ -42,7 +47,13 @@ COLUMNS = (
     Contact.restricted_at,
     Contact.marketing_consent,
     Contact.marketing_preference,
+    Contact.name,
+    Contact.profile_name,
+    Contact.email,
+    Contact.attributes,
+    Contact.username,
 )
+PREVIEWS = 3
 
 
 @dataclass
@@ -50,7 +61,9 @@ class Review:
     matched: int = 0
     included: list[int] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)  # reason → contacts
+    excluded: list[tuple[int, str]] = field(default_factory=list)  # (contact, reason)
     blocked: str | None = None  # why nobody can receive this template now
+    previews: list[tuple[str, str]] = field(default_factory=list)  # (name, text)
 
     @property
     def reasons(self) -> list[tuple[str, int]]:
@@ -67,7 +80,9 @@ def review(
     filters: ContactFilters,
     channel: Channel,
     template: MessageTemplate,
+    found: list[Slot] | None = None,
 ) -> Review:
+    """Who the template would reach; `found`: the campaign's placeholder choices."""
     rows = db.session.execute(
         select(*COLUMNS).where(*conditions(workspace_id, filters)).order_by(Contact.id)
     ).all()
@@ -78,16 +93,12 @@ def review(
     if result.blocked:
         return result
     suppressed = suppressed_rows(workspace_id, rows)
-    marketing = template.category == "MARKETING"
     numbers: set[str] = set()
     for row in rows:
-        reason = rules.contact_block(row)
-        if reason is None and row.id in suppressed:
-            reason = "suppressed"
-        if reason is None and rules.needs_number(template, row):
-            reason = "needs_number"
-        if reason is None and marketing:
-            reason = rules.marketing_block(row.marketing_consent, row, proven=True)
+        reason = block(row, template, row.id in suppressed, row.marketing_consent)
+        values = values_for(found, row) if found is not None else {}
+        if reason is None and not complete(values):
+            reason = "placeholder_empty"
         number = row.phone_e164 or e164_of_wa_id(row.wa_id)
         if reason is None and number and number in numbers:
             reason = "duplicate_number"
@@ -95,9 +106,32 @@ def review(
             result.included.append(row.id)
             if number:
                 numbers.add(number)
+            if found is not None and len(result.previews) < PREVIEWS:
+                result.previews.append(
+                    (display_name_of(row), preview(template, values))
+                )
         else:
             result.left_out[reason] = result.left_out.get(reason, 0) + 1
+            result.excluded.append((row.id, reason))
     return result
+
+
+def block(
+    contact, template: MessageTemplate, suppressed: bool, consent: str | None
+) -> str | None:
+    """The first REASONS key that keeps this contact from the campaign, or None.
+
+    `consent`: the marketing record that holds (its action). The review passes
+    the contact's copy of it, the send the ledger's record it then cites.
+    """
+    reason = rules.contact_block(contact)
+    if reason is None and suppressed:
+        reason = "suppressed"
+    if reason is None and rules.needs_number(template, contact):
+        reason = "needs_number"
+    if reason is None and template.category == "MARKETING":
+        reason = rules.marketing_block(consent, contact, proven=True)
+    return reason
 
 
 def suppressed_rows(workspace_id: int, rows) -> set[int]:

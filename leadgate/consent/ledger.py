@@ -63,6 +63,26 @@ def current(contact_id: int, purpose: str) -> ConsentRecord | None:
     return holding(db.session.scalars(newest_first))
 
 
+def holding_records(contact_ids: list[int], purpose: str) -> dict[int, ConsentRecord]:
+    """`current` for many contacts in one query: contact id → the record that holds."""
+    by_contact: dict[int, list[ConsentRecord]] = {}
+    for entry in db.session.scalars(
+        select(ConsentRecord)
+        .where(
+            one_of(ConsentRecord.contact_id, contact_ids),
+            ConsentRecord.purpose == purpose,
+        )
+        .order_by(ConsentRecord.id.desc())
+    ):
+        by_contact.setdefault(entry.contact_id, []).append(entry)
+    found = {}
+    for contact_id, newest_first in by_contact.items():
+        holds = holding(newest_first)
+        if holds is not None:
+            found[contact_id] = holds
+    return found
+
+
 def holding(newest_first: Iterable[ConsentRecord]) -> ConsentRecord | None:
     """Of one purpose's records (newest first), the one that holds."""
     voided: set[int] = set()

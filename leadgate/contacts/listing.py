@@ -15,11 +15,13 @@ from ..extensions import db
 from ..inbox.search import like_pattern, number_matches, region_of
 from ..listing import Cursor, date_conditions, newest_first, parse_date_arg
 from ..models import (
+    CampaignRecipient,
     Contact,
     ContactLabel,
     Conversation,
     Label,
     LeadSubmission,
+    Message,
     utcnow,
 )
 from ..models.labels import labels_by
@@ -29,6 +31,10 @@ CONSENT_CHOICES = ("opt_in", "opt_out", "none")
 # "In the last N days": a window that moves with today, so that a saved segment
 # ("wrote in the last 30 days") means the same thing next month.
 WITHIN_DAYS = (7, 30, 90, 365)
+# What a recipient of a campaign did: received it (Meta accepted it), did not
+# read it, did not reply — the audience of "again, to those who did not read".
+CAMPAIGN_OUTCOMES = ("received", "not_read", "not_replied")
+ACCEPTED = ("sent", "delivered", "read", "held")
 
 
 @dataclass(frozen=True)
@@ -47,11 +53,14 @@ class ContactFilters:
     lead_form: int | None = None  # sent this lead form
     channel: int | None = None  # last in touch through this number
     duplicates: bool = False
+    campaign: int | None = None  # a recipient of this campaign …
+    campaign_outcome: str = ""  # … who CAMPAIGN_OUTCOMES
 
     @classmethod
     def from_args(cls, args) -> "ContactFilters":
         """Unknown or malformed values fall back to "no filter" instead of an error."""
         consent = args.get("consent", "")
+        outcome = args.get("campaign_outcome", "")
         return cls(
             q=args.get("q", "").strip()[:100],
             consent=consent if consent in CONSENT_CHOICES else "",
@@ -67,6 +76,8 @@ class ContactFilters:
             lead_form=args.get("lead_form", type=int),
             channel=args.get("channel", type=int),
             duplicates=args.get("duplicates") == "1",
+            campaign=args.get("campaign", type=int),
+            campaign_outcome=outcome if outcome in CAMPAIGN_OUTCOMES else "",
         )
 
     def args(self, **changes) -> dict:
@@ -171,7 +182,25 @@ def conditions(workspace_id: int, filters: ContactFilters) -> list:
         found.append(last_contact() >= days_ago(filters.contacted_within))
     if filters.duplicates:
         found.append(has_duplicate())
+    if filters.campaign:
+        found.append(campaign_outcome(filters.campaign, filters.campaign_outcome))
     return found
+
+
+def campaign_outcome(campaign_id: int, outcome: str):
+    """The contact got this campaign's message (and did not read or reply to it)."""
+    received = [
+        CampaignRecipient.contact_id == Contact.id,
+        CampaignRecipient.campaign_id == campaign_id,
+        CampaignRecipient.state == "queued",
+        Message.id == CampaignRecipient.message_id,
+        Message.status.in_(ACCEPTED),
+    ]
+    if outcome == "not_read":
+        received.append(Message.status != "read")
+    elif outcome == "not_replied":
+        received.append(CampaignRecipient.replied_at.is_(None))
+    return exists().where(*received)
 
 
 def search(q: str, region: str):

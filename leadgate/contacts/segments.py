@@ -8,12 +8,21 @@ from here.
 
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..models import Channel, ContactField, Label, LeadForm, Segment
+from ..models import Campaign, Channel, ContactField, Label, LeadForm, Segment
 from .listing import ContactFilters
+
+# How a campaign filter reads, by outcome ("" : received it).
+CAMPAIGN_OUTCOMES = {
+    "": _l("Kampagne erhalten"),
+    "received": _l("Kampagne erhalten"),
+    "not_read": _l("Kampagne nicht gelesen"),
+    "not_replied": _l("Auf Kampagne nicht geantwortet"),
+}
 
 
 def filters_of(segment: Segment) -> ContactFilters:
@@ -48,6 +57,7 @@ def ids_are_ours(workspace_id: int, filters: ContactFilters) -> bool:
         (Label, filters.label),
         (LeadForm, filters.lead_form),
         (Channel, filters.channel),
+        (Campaign, filters.campaign),
     ):
         if object_id is not None and name_of(model, workspace_id, object_id) is None:
             return False
@@ -91,6 +101,7 @@ def describe(workspace_id: int, filters: ContactFilters) -> list[str]:
         (Label, filters.label, _("Label")),
         (LeadForm, filters.lead_form, _("Lead-Formular")),
         (Channel, filters.channel, _("Zuletzt über Nummer")),
+        (Campaign, filters.campaign, CAMPAIGN_OUTCOMES[filters.campaign_outcome]),
     ):
         if object_id is not None:
             name = name_of(model, workspace_id, object_id) or _("gelöscht")

@@ -5,6 +5,7 @@ here (`from leadgate.models import Message`), which is the package's public face
 """
 
 from .accounts import Invite, Membership, Role, User, Workspace
+from .campaigns import Campaign, CampaignRecipient
 from .canned_responses import CannedResponse
 from .channels import Channel, ChannelEvent
 from .columns import BigId, as_utc, utcnow
@@ -25,6 +26,8 @@ __all__ = [
     "AccessLog",
     "AuditEvent",
     "BigId",
+    "Campaign",
+    "CampaignRecipient",
     "CannedResponse",
     "Channel",
     "ChannelEvent",

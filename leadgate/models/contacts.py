@@ -78,13 +78,7 @@ class Contact(db.Model):
 
     @property
     def display_name(self) -> str:
-        if self.name:
-            return self.name
-        if self.profile_name:
-            return self.profile_name
-        if self.phone_e164 or self.wa_id:
-            return pretty(self.phone_e164 or f"+{self.wa_id}")
-        return self.username or self.bsuid or "?"
+        return display_name_of(self)
 
     def take_wa_id(self, wa_id: str) -> None:
         """Take this WhatsApp id unless another contact of the workspace holds it.
@@ -161,3 +155,14 @@ class ContactImport(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     created_by: Mapped[User | None] = relationship()
+
+
+def display_name_of(contact) -> str:
+    """How the team sees a contact: a Contact, or a row with its name and id columns."""
+    if contact.name:
+        return contact.name
+    if contact.profile_name:
+        return contact.profile_name
+    if contact.phone_e164 or contact.wa_id:
+        return pretty(contact.phone_e164 or f"+{contact.wa_id}")
+    return contact.username or contact.bsuid or "?"

@@ -196,25 +196,32 @@ def button_label(template: MessageTemplate, kind: str, name: str) -> str:
 
 def prefill(found: list[Placeholder], contact) -> dict[str, str]:
     """Values the contact already has, by placeholder key (only those it has)."""
-    full = (contact.name or contact.profile_name or "").strip()
-    parts = full.split()
-    values = {
-        "first_name": parts[0] if parts else "",
-        "last_name": parts[-1] if len(parts) > 1 else "",
-        "full_name": full,
-        "email": contact.email or "",
-    }
-    attributes = contact.attributes or {}
     filled = {}
     for placeholder in found:
-        source = placeholder.source or ""
-        if source.startswith("attr:"):
-            value = str(attributes.get(source[5:]) or "")
-        else:
-            value = values.get(source, "")
+        value = contact_value(placeholder.source, contact)
         if value:
             filled[placeholder.key] = value
     return filled
+
+
+def contact_value(source: str | None, contact) -> str:
+    """The contact's value for a source (first_name, …, attr:<key>); "" if none.
+
+    Takes a Contact or a row with its name, profile_name, email and attributes.
+    """
+    if not source:
+        return ""
+    if source.startswith("attr:"):
+        return str((contact.attributes or {}).get(source[5:]) or "").strip()
+    if source == "email":
+        return contact.email or ""
+    full = (contact.name or contact.profile_name or "").strip()
+    parts = full.split()
+    if source == "first_name":
+        return parts[0] if parts else ""
+    if source == "last_name":
+        return parts[-1] if len(parts) > 1 else ""
+    return full if source == "full_name" else ""
 
 
 def outline(template: MessageTemplate) -> str:

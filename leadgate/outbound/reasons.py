@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 UNCONFIRMED = "unconfirmed"
 # Stored when the contact objected or was restricted while the message waited.
 WITHHELD = "withheld"
+# Stored when its campaign was cancelled before the message went out.
+CAMPAIGN_CANCELLED = "campaign_cancelled"
 # Stored (with Meta's template status after it) when a waiting message's template
 # was disabled, deleted or rejected before it could go out.
 TEMPLATE_WITHDRAWN = "template:"
@@ -36,6 +38,8 @@ def failure_reason(code: int | None, title: str | None) -> str:
             "Nicht gesendet: Der Kontakt hat widersprochen oder die Verarbeitung "
             "wurde eingeschränkt, während die Nachricht wartete."
         )
+    if title == CAMPAIGN_CANCELLED:
+        return _("Nicht gesendet: Die Kampagne wurde vorher abgebrochen.")
     if code == 131047:
         return _(
             "Mehr als 24 Stunden seit der letzten Nachricht des Kontakts: "

@@ -5,17 +5,20 @@ it; each step arrives as a message_template_status_update webhook (and shows in
 the hourly sync). Queued messages of a paused template wait as `paused`: neither
 sent nor failed, and not holding up their conversation's later messages. When
 the template is approved again they are queued once more; when it is disabled
-or otherwise withdrawn they fail, with the reason in plain words.
+or otherwise withdrawn they fail, with the reason in plain words. A running
+campaign of the template pauses with the reason (its page says why); the team
+resumes it once the template is approved again.
 
 Callers commit, then enqueue delivery for the channels `set_status` returns.
 """
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from .. import audit
 from ..extensions import db
-from ..models import Message, MessageTemplate, utcnow
+from ..models import Campaign, Message, MessageTemplate, utcnow
 from ..models.message_state import MessageState as S
 from ..models.message_state import columns
 from .reasons import TEMPLATE_WITHDRAWN
@@ -66,12 +69,26 @@ def set_status(
         template.reason = plain(reason)
     template.updated_at = utcnow()
     if status == PAUSED:
+        hold_campaigns(template, "template_paused")
         return park(template)
     if status == SENDABLE:
         return release(template)
     if status in WITHDRAWN:
+        hold_campaigns(template, "template_withdrawn")
         return withdraw(template)
     return Change()
+
+
+def hold_campaigns(template: MessageTemplate, reason: str) -> None:
+    """Running campaigns of the template pause, saying why; the trail records it."""
+    for campaign in db.session.scalars(
+        select(Campaign).where(
+            Campaign.template_id == template.id, Campaign.state == "running"
+        )
+    ):
+        campaign.move_to("paused")
+        campaign.paused_reason = reason
+        audit.record(campaign.workspace_id, "campaign.paused", campaign, reason=reason)
 
 
 def webhook_reason(value: dict) -> str | None:

@@ -20,7 +20,15 @@ from sqlalchemy import select
 from .. import wording
 from ..audit import ACTIONS
 from ..extensions import db
-from ..models import AuditEvent, Channel, Contact, ContactImport, Conversation, User
+from ..models import (
+    AuditEvent,
+    Campaign,
+    Channel,
+    Contact,
+    ContactImport,
+    Conversation,
+    User,
+)
 
 # What an event's object or a detail refers to: (model, endpoint, its id argument).
 LINKED = {
@@ -28,6 +36,7 @@ LINKED = {
     "channel": (Channel, "channels.show", "channel_id"),
     "contactimport": (ContactImport, "contacts.import_result", "import_id"),
     "conversation": (Conversation, "inbox.show", "conversation_id"),
+    "campaign": (Campaign, "campaigns.show", "campaign_id"),
 }
 NAMED = re.compile(r"%\((\w+)\)s")
 # Details that name another object: detail key -> object type.
@@ -60,7 +69,7 @@ class Page:
     def _existing(kind: str, ids: set[int], workspace_id: int | None) -> dict:
         """{id: name or None} of the objects that still exist (in this workspace)."""
         model = LINKED[kind][0]
-        name = model.name if model is Channel else None
+        name = model.name if model in (Channel, Campaign) else None
         query = select(model.id, name).where(model.id.in_(ids))
         if workspace_id is not None:
             query = query.where(model.workspace_id == workspace_id)
@@ -130,7 +139,9 @@ def actor(event: AuditEvent) -> str:
         return event.actor.name
     if (event.details or {}).get("via") == "cli":
         return _("Ein Server-Administrator")
-    if event.actor_id is None and event.action == "purge.run":
+    if event.actor_id is None and (
+        event.action == "purge.run" or event.action.startswith("campaign.")
+    ):
         return "LeadGate"
     return _("Ein ehemaliges Teammitglied")
 
@@ -144,6 +155,10 @@ def subject(event: AuditEvent, page: Page, removed: bool) -> Markup | str:
         name = page.existing.get("channel", {}).get(object_id)
         text = _("WhatsApp-Nummer „%(name)s“", name=name) if name else None
         text = text or _("WhatsApp-Nummer #%(id)s", id=object_id)
+    elif kind == "campaign":
+        name = page.existing.get("campaign", {}).get(object_id)
+        text = _("Kampagne „%(name)s“", name=name) if name else None
+        text = text or _("Kampagne #%(id)s", id=object_id)
     elif kind == "contactimport":
         text = _("Kontaktliste")
         return page.link(kind, object_id, text) or text
@@ -252,6 +267,7 @@ COUNTS: dict[str, Callable[[int], str]] = {
     "messages": lambda n: ngettext("%(num)d Nachricht", "%(num)d Nachrichten", n),
     "consents": lambda n: ngettext("%(num)d Einwilligung", "%(num)d Einwilligungen", n),
     "files": lambda n: ngettext("%(num)d Datei", "%(num)d Dateien", n),
+    "recipients": lambda n: ngettext("%(num)d Empfänger", "%(num)d Empfänger", n),
     "conversations": lambda n: ngettext("%(num)d Gespräch", "%(num)d Gespräche", n),
     "notes": lambda n: ngettext("%(num)d Notiz", "%(num)d Notizen", n),
     "submissions": lambda n: ngettext(

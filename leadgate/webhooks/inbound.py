@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ..campaigns.replies import CampaignReplies
 from ..consent.first_contact import FirstContacts
 from ..consent.keywords import apply_keyword, opt_out_reply
 from ..dbutil import bulk_insert_ignoring_conflicts, one_of
@@ -60,6 +61,7 @@ class InboundBuffer:
         self.touched: set[tuple[int, int]] = set()  # (workspace, conversation)
         self.replies: set[int] = set()  # channels with queued confirmations
         self.first_contacts = FirstContacts()
+        self.campaign_replies = CampaignReplies()
 
     def add(self, channel, contact, message, result, **placement) -> None:
         """Buffer a message; placement: origin, direction and status (Pending)."""
@@ -122,6 +124,7 @@ class InboundBuffer:
         coexistence.replay_statuses(new_outbound)
         media_ids += self.apply_again(again)
         self.first_contacts.record()
+        self.campaign_replies.record()
         return media_ids
 
     def apply_new(self, item: Pending, conversation: Conversation) -> None:
@@ -130,6 +133,7 @@ class InboundBuffer:
         if item.origin == LIVE:
             apply_side_effects(channel, contact, message)
             self.first_contacts.add(contact, message.type, message.wamid, channel.id)
+            self.campaign_replies.add(channel.id, contact.id, conversation)
             touch_conversation(conversation, contact, message)
             if message.type == "text":
                 self.apply_keyword(item, conversation)

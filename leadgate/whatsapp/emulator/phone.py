@@ -42,7 +42,12 @@ def identity_from(values) -> Identity:
     numbers = store.numbers()
     number = store.number(values.get("number", "")) or (numbers[0] if numbers else None)
     name = values.get("name", "").strip()[:60] or DEFAULT_NAME
-    return Identity(number, name, digits(values.get("wa_id", ""))[:20] or DEFAULT_WA_ID)
+    wa_id = digits(values.get("wa_id", ""))[:20] or DEFAULT_WA_ID
+    if number is not None:
+        # A person reads and answers this chat here, so the simulated recipient
+        # (recipients.py) must not leave messages unread or answer for them.
+        store.drive_manually(number.phone_number_id, wa_id)
+    return Identity(number, name, wa_id)
 
 
 def context(identity: Identity, **extra) -> dict:

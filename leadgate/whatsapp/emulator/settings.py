@@ -92,9 +92,22 @@ NUMBERS = {
     "webhook_concurrency": int,
     "phone_poll_seconds": float,
     "marketing_limit_share": float,
+    "delivered_share": float,
+    "read_share": float,
+    "reply_share": float,
+    "reply_delay": float,
 }
-# Lists of names or recipients, given as JSON arrays.
-STRING_LISTS = ("held_templates", "marketing_limited_recipients")
+# Lists of names, recipients or texts, given as JSON arrays.
+STRING_LISTS = ("held_templates", "marketing_limited_recipients", "reply_texts")
+# Shares of recipients: a value outside 0..1 would silently mean "all" or "none".
+SHARES = ("marketing_limit_share", "delivered_share", "read_share", "reply_share")
+# Neutral on purpose: a STOP-like default would opt every replying contact out.
+DEFAULT_REPLY_TEXTS = (
+    "Ja, gerne!",
+    "Wann haben Sie Zeit?",
+    "Danke, ich schaue es mir an.",
+    "Können Sie mich bitte anrufen?",
+)
 
 
 @dataclass
@@ -126,6 +139,14 @@ class Settings:
     # (wa_id or BSUID), or to this share of all recipients, fail with 131049.
     marketing_limited_recipients: list[str] = field(default_factory=list)
     marketing_limit_share: float = 0.0
+    # How simulated recipients behave (recipients.py): the share of accepted
+    # sends that reach a phone (the rest stay "sent"), of those that are read,
+    # and of read ones answered reply_delay seconds after the read.
+    delivered_share: float = 1.0
+    read_share: float = 1.0
+    reply_share: float = 0.0
+    reply_delay: float = 2.0
+    reply_texts: list[str] = field(default_factory=lambda: list(DEFAULT_REPLY_TEXTS))
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Settings":
@@ -135,13 +156,17 @@ class Settings:
         return settings
 
     def update(self, changes: Mapping) -> None:
-        """Apply config-style keys; an unknown key raises ValueError."""
+        """Apply config-style keys; an unknown key or bad value raises ValueError."""
         names = {f.name for f in fields(self)}
+        coerced = {}
         for key, value in changes.items():
             name = key.lower()
             if name not in names:
                 raise ValueError(f"unknown setting {key!r}")
-            setattr(self, name, self._coerce(name, value))
+            coerced[name] = self._coerce(name, value)
+        # Only after every value passed: a rejected change leaves nothing half set.
+        for name, value in coerced.items():
+            setattr(self, name, value)
 
     def _coerce(self, name: str, value):
         # Admin JSON may carry "5" for 5; bad values raise ValueError/TypeError.
@@ -153,10 +178,21 @@ class Settings:
         if name in STRING_LISTS:
             if not isinstance(value, list):
                 raise TypeError(f"{name} must be a list")
+            if name == "reply_texts" and not value:
+                raise ValueError("reply_texts needs at least one text")
             return [str(item) for item in value]
         if name in NUMBERS and value is not None:
-            return NUMBERS[name](value)
+            return _checked(name, NUMBERS[name](value))
         return value
 
     def to_dict(self) -> dict:
         return {key.upper(): value for key, value in asdict(self).items()}
+
+
+def _checked(name: str, number: float) -> float:
+    # `not 0 <= x <= 1` also rejects NaN, which every comparison fails.
+    if name in SHARES and not 0.0 <= number <= 1.0:
+        raise ValueError(f"{name.upper()} must be between 0 and 1")
+    if name == "reply_delay" and not number >= 0.0:
+        raise ValueError("REPLY_DELAY must be 0 or more seconds")
+    return number

@@ -5,6 +5,7 @@ from functools import partial
 from .envelopes import messages_envelope, status_item, webhook_errors
 from .errors import title
 from .models import SentMessage
+from .recipients import Fate, fate_for, schedule_reply
 from .state import Emulator
 from .webhooks import dispatch
 
@@ -13,11 +14,13 @@ STATUSES = (*STATUS_ORDER, "failed", "played")
 
 
 def schedule_statuses(emulator: Emulator, message: SentMessage) -> None:
-    """Schedule the configured statuses; delays count from the send request."""
-    delays = emulator.settings.status_delays
-    steps = [(s, delays.get(s)) for s in STATUS_ORDER if delays.get(s) is not None]
-    if message.type == "reaction":
-        steps = [step for step in steps if step[0] == "sent"]  # Meta sends no more
+    """Schedule the configured statuses; delays count from the send request.
+
+    The recipient's fate (recipients.py) drops the statuses its phone would not
+    produce and may add an answer after the read.
+    """
+    fate = fate_for(emulator, message)
+    steps = status_steps(emulator, message, fate)
     # Pricing rides on `sent` and on exactly one of delivered/read.
     priced = {"sent", next((s for s, _ in steps if s != "sent"), "")}
     if emulator.faults.take("webhook_out_of_order"):
@@ -28,6 +31,24 @@ def schedule_statuses(emulator: Emulator, message: SentMessage) -> None:
             fire_status, emulator, message.id, status, priced=status in priced
         )
         emulator.dispatcher.call_later(delay, fire)
+    read_at = dict(steps).get("read")
+    if fate.replies and read_at is not None:
+        schedule_reply(emulator, message, read_at)
+
+
+def status_steps(
+    emulator: Emulator, message: SentMessage, fate: Fate
+) -> list[tuple[str, float]]:
+    """(status, delay) for each configured status the recipient's phone produces."""
+    delays = emulator.settings.status_delays
+    steps = [
+        (status, delay)
+        for status in STATUS_ORDER
+        if (delay := delays.get(status)) is not None and fate.allows(status)
+    ]
+    if message.type == "reaction":
+        steps = [step for step in steps if step[0] == "sent"]  # Meta sends no more
+    return steps
 
 
 def fire_status(

@@ -23,6 +23,8 @@ class Store:
             self._sent: dict[str, SentMessage] = {}
             self._inbound: dict[str, InboundMessage] = {}
             self._last_inbound: dict[tuple[str, str], float] = {}
+            # Chats a person plays on the Kundenhandy page: no simulated recipient.
+            self._manual: set[tuple[str, str]] = set()
             # One sequence for both directions keeps a conversation in order.
             self._order: dict[str, int] = {}
             self._sequence = itertools.count()
@@ -88,6 +90,14 @@ class Store:
     def last_inbound_at(self, phone_number_id: str, contact: str) -> float | None:
         with self._lock:
             return self._last_inbound.get((phone_number_id, contact))
+
+    def drive_manually(self, phone_number_id: str, contact: str) -> None:
+        with self._lock:
+            self._manual.add((phone_number_id, contact))
+
+    def driven_manually(self, phone_number_id: str, contact: str) -> bool:
+        with self._lock:
+            return (phone_number_id, contact) in self._manual
 
     def inbound_messages(
         self, phone_number_id: str | None = None
