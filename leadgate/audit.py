@@ -47,6 +47,7 @@ PURGED = (
     "conversations",
     "lead_submissions",
     "contacts",
+    "campaign_recipients",
     # the platform's own records (an event without workspace)
     "access_logs",
     "cookie_consents",
@@ -74,7 +75,7 @@ ACTIONS = {
         _l("Kontakt gelöscht"),
         _l("%(actor)s hat den %(object)s gelöscht"),
         ("conversations", "messages", "notes", "consents", "submissions", "files")
-        + ("suppressed",),
+        + ("campaigns", "suppressed"),
         removes=True,
     ),
     "contact.merged": Action(

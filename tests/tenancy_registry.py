@@ -105,6 +105,7 @@ REGISTRY = {
         get(q="Lena", expect=200),
         get(q="Interesse", expect=200),  # words of her message
         get(q="+49 170 1234567", expect=200, shows="Anna Ahorn"),  # her number
+        get(campaign=THEIRS.campaign, state="all", expect=200),  # Lena got it
     ),
     "inbox.events": workspace(
         unprobed={

@@ -252,6 +252,7 @@ def test_old_messages_and_their_files_go_recent_ones_stay(app):
             "conversations": 1,
             "lead_submissions": 0,
             "contacts": 0,
+            "campaign_recipients": 0,
         }
         texts = db.session.scalars(select(Message.text).order_by(Message.id)).all()
         assert texts == [None, None, "Neue Frage", "Notiz"]
@@ -502,6 +503,7 @@ def test_the_dry_run_counts_exactly_and_changes_nothing(app, monkeypatch, batch)
             "conversations": 3,
             "lead_submissions": 0,
             "contacts": 3,
+            "campaign_recipients": 0,
         }
         assert all(dry["platform"].values())
         assert purge(now=LATER) == dry

@@ -16,6 +16,8 @@ from ..extensions import db
 from ..listing import Cursor, newest_first  # noqa: F401 (API)
 from ..models import (
     STATES,
+    Campaign,
+    CampaignRecipient,
     Conversation,
     ConversationLabel,
     ConversationRead,
@@ -35,6 +37,7 @@ class Filters:
     label: int | None = None
     channel: int | None = None
     q: str = ""
+    campaign: int | None = None  # replies to this campaign (its page links here)
 
     @classmethod
     def from_args(cls, args) -> "Filters":
@@ -49,6 +52,7 @@ class Filters:
             label=_int(args.get("label")),
             channel=_int(args.get("channel")),
             q=args.get("q", "").strip()[:100],
+            campaign=_int(args.get("campaign")),
         )
 
     def args(self, **changes) -> dict:
@@ -140,7 +144,21 @@ def conditions(workspace_id: int, user_id: int, filters: Filters) -> list:
         found.append(Conversation.channel_id == filters.channel)
     if filters.q:
         found.append(matches(workspace_id, filters.q))
+    if filters.campaign is not None:
+        found.append(replied_to(filters.campaign))
     return found
+
+
+def replied_to(campaign_id: int):
+    """The conversation's contact answered the campaign, on the campaign's number."""
+    return exists().where(
+        CampaignRecipient.campaign_id == campaign_id,
+        CampaignRecipient.contact_id == Conversation.contact_id,
+        CampaignRecipient.replied_at.is_not(None),
+        Campaign.id == CampaignRecipient.campaign_id,
+        Campaign.workspace_id == Conversation.workspace_id,
+        Campaign.channel_id == Conversation.channel_id,
+    )
 
 
 def labels_of(conversation_ids: list[int]) -> dict[int, list[Label]]:

@@ -268,12 +268,18 @@ COUNTS: dict[str, Callable[[int], str]] = {
     "consents": lambda n: ngettext("%(num)d Einwilligung", "%(num)d Einwilligungen", n),
     "files": lambda n: ngettext("%(num)d Datei", "%(num)d Dateien", n),
     "recipients": lambda n: ngettext("%(num)d Empfänger", "%(num)d Empfänger", n),
+    "campaigns": lambda n: ngettext(
+        "Empfänger einer Kampagne", "Empfänger von %(num)d Kampagnen", n
+    ),
     "conversations": lambda n: ngettext("%(num)d Gespräch", "%(num)d Gespräche", n),
     "notes": lambda n: ngettext("%(num)d Notiz", "%(num)d Notizen", n),
     "submissions": lambda n: ngettext(
         "%(num)d Formulareingang", "%(num)d Formulareingänge", n
     ),
     "media": lambda n: ngettext("%(num)d Anhang", "%(num)d Anhänge", n),
+    "campaign_recipients": lambda n: ngettext(
+        "%(num)d Kampagnen-Empfänger", "%(num)d Kampagnen-Empfänger", n
+    ),
     "lead_submissions": lambda n: ngettext(
         "%(num)d Lead-Einsendung", "%(num)d Lead-Einsendungen", n
     ),

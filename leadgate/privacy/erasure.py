@@ -2,7 +2,8 @@
 
 The database goes first and at once: the contact row is deleted and its
 foreign keys cascade to conversations, messages (with notes, events, send
-attempts), reactions, consent records, labels and lead submissions; delivery
+attempts), reactions, consent records, labels, lead submissions and campaign
+recipient rows (the campaign's evidence then lacks the person); delivery
 statuses, which know a message only by its wamid, are deleted explicitly. The
 media files follow after the commit, in a job that retries until they are
 gone (files.py); a file another message still names stays.
@@ -17,6 +18,7 @@ from .. import audit
 from ..dbutil import delete_in_database
 from ..extensions import db
 from ..models import (
+    CampaignRecipient,
     ConsentRecord,
     Contact,
     Conversation,
@@ -60,6 +62,7 @@ def counts_of(contact_id: int) -> dict[str, int]:
         "notes": per_direction.get("note", 0),
         "consents": _count(ConsentRecord, contact_id),
         "submissions": _count(LeadSubmission, contact_id),
+        "campaigns": _count(CampaignRecipient, contact_id),
     }
 
 

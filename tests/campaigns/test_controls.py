@@ -179,6 +179,10 @@ def test_a_reply_is_marked_with_the_campaign_and_shown_in_the_thread(
     page = client.get(f"/campaigns/{campaign_id}", query_string={"filter": "replied"})
     assert "Kunde 0" in page.get_data(as_text=True)
     assert "Kunde 1" not in page.get_data(as_text=True)
+    inbox = client.get("/inbox", query_string={"campaign": campaign_id, "state": "all"})
+    html = inbox.get_data(as_text=True)
+    assert "Antworten auf „Frühjahrsangebot“" in html
+    assert "Kunde 0" in html and "Kunde 1" not in html
 
 
 def test_the_evidence_names_each_recipients_consent_and_each_left_out_reason(
@@ -250,3 +254,4 @@ def test_agents_see_campaigns_but_only_owners_and_admins_run_them(
         assert client.get(path).status_code == 403, path
     for action in ("launch", "pause", "resume", "cancel"):
         assert client.post(f"/campaigns/{campaign_id}/{action}").status_code == 403
+

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from ...errors import valid_form
 from ...extensions import db
-from ...models import STATES, Channel, as_utc
+from ...models import STATES, Campaign, Channel, as_utc
 from ...tenancy import current_membership, workspace_required
 from ...urls import url_for_each
 from ...wording import CONVERSATION_STATE
@@ -86,6 +86,15 @@ def filter_choices(filters: Filters, teammates, labels, channels) -> FilterChoic
         if value != getattr(defaults, key):
             text = dict(options).get(str(value), fallback)
             choices.chips.append((text, filters.args(**{key: getattr(defaults, key)})))
+    if filters.campaign is not None:
+        name = db.session.scalar(
+            select(Campaign.name).where(
+                Campaign.id == filters.campaign,
+                Campaign.workspace_id == current_membership().workspace_id,
+            )
+        )
+        text = _("Antworten auf „%(name)s“", name=name or "?")
+        choices.chips.append((text, filters.args(campaign=None)))
     return choices
 
 

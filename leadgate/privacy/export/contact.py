@@ -9,12 +9,15 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import (
+    Campaign,
+    CampaignRecipient,
     ConsentRecord,
     Contact,
     ContactLabel,
     Label,
     LeadForm,
     LeadSubmission,
+    Message,
     User,
     Workspace,
     utcnow,
@@ -25,7 +28,7 @@ FORMAT = "leadgate.contact-export/1"
 
 
 def contact_document(contact: Contact) -> dict:
-    """Build contact.json: the contact, consents, conversations, notes, submissions."""
+    """Build contact.json: contact, consents, conversations, notes, submissions, campaigns."""
     workspace = db.session.get(Workspace, contact.workspace_id)
     conversations, notes, events = conversations_of(contact)
     return {
@@ -43,6 +46,7 @@ def contact_document(contact: Contact) -> dict:
         "notes": notes,
         "events": events,
         "lead_submissions": submissions_of(contact),
+        "campaigns": campaigns_of(contact),
     }
 
 
@@ -89,6 +93,27 @@ def consents_of(contact: Contact) -> list[dict]:
         .outerjoin(User, User.id == ConsentRecord.recorded_by_id)
         .where(ConsentRecord.contact_id == contact.id)
         .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+    )
+
+
+def campaigns_of(contact: Contact) -> list[dict]:
+    """The campaigns meant for the contact: sent, held back or left out, and why."""
+    return records(
+        select(
+            Campaign.name.label("campaign"),
+            CampaignRecipient.state,
+            CampaignRecipient.reason,
+            CampaignRecipient.lawful_basis,
+            CampaignRecipient.consent_record_id,
+            CampaignRecipient.queued_at,
+            CampaignRecipient.replied_at,
+            Message.wamid.label("message_wamid"),
+            Message.status.label("message_status"),
+        )
+        .join(Campaign, Campaign.id == CampaignRecipient.campaign_id)
+        .outerjoin(Message, Message.id == CampaignRecipient.message_id)
+        .where(CampaignRecipient.contact_id == contact.id)
+        .order_by(CampaignRecipient.id)
     )
 
 

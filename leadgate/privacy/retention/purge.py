@@ -9,7 +9,10 @@ Per workspace, in this order (each rule in batches, batches.py):
 3. resolved conversations without activity for retention_resolved_days (no
    message, note or event since), entirely: messages, notes, events;
 4. messages, notes and events stored more than retention_messages_days ago,
-   with their files, and the conversations this leaves empty.
+   with their files, and the conversations this leaves empty;
+5. the recipient rows (and so the consent evidence) of campaigns that ended
+   more than retention_messages_days ago: their messages went with rule 4.
+   The campaign itself stays, with its counts and no person in it.
 
 No rule selects by what an earlier one deleted in the same run (a contact
 whose last conversation goes tonight is idle tomorrow), so a dry run, which
@@ -26,6 +29,8 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
 from ... import audit
 from ...extensions import db
 from ...models import (
+    Campaign,
+    CampaignRecipient,
     ConsentRecord,
     Contact,
     Conversation,
@@ -55,7 +60,14 @@ SETTINGS = (
     "retention_submissions_days",
     "retention_idle_contacts_days",
 )
-COUNTS = ("messages", "media", "conversations", "lead_submissions", "contacts")
+COUNTS = (
+    "messages",
+    "media",
+    "conversations",
+    "lead_submissions",
+    "contacts",
+    "campaign_recipients",
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,16 @@ def idle_contacts(c: Cutoffs) -> list[ColumnElement[bool]]:
     ]
 
 
+def ended_campaign_rows(c: Cutoffs) -> list[ColumnElement[bool]]:
+    ended = select(Campaign.id).where(
+        Campaign.workspace_id == c.workspace_id, Campaign.finished_at < c.messages
+    )
+    return [
+        CampaignRecipient.workspace_id == c.workspace_id,
+        CampaignRecipient.campaign_id.in_(ended),
+    ]
+
+
 def inactive_resolved(c: Cutoffs) -> list[ColumnElement[bool]]:
     # Notes do not move last_activity_at: a recent one keeps the conversation.
     return [
@@ -139,6 +161,9 @@ def purge_workspace(c: Cutoffs, **details) -> dict:
     counts["contacts"] = delete_idle_contacts(c)
     removed = delete_resolved(c) + delete_old_messages(c.workspace_id, c.messages)
     counts.update(asdict(removed))
+    counts["campaign_recipients"] = delete_rows(
+        CampaignRecipient, *ended_campaign_rows(c)
+    )
     audit.record(c.workspace_id, "purge.run", **counts, **details)
     commit()
     return counts
@@ -212,6 +237,7 @@ def count_expired(c: Cutoffs) -> dict:
         + count(Conversation, *emptied),
         "lead_submissions": count(LeadSubmission, *expired_submissions(c)),
         "contacts": count(Contact, *idle_contacts(c)),
+        "campaign_recipients": count(CampaignRecipient, *ended_campaign_rows(c)),
     }
 
 

@@ -25,6 +25,7 @@ COUNT_LABELS = (
     _l("Gespräche"),
     _l("Lead-Einsendungen"),
     _l("Kontakte"),
+    _l("Kampagnen-Empfänger"),
 )
 
 
