@@ -54,7 +54,7 @@ def dev(host: str, port: int) -> None:
     """Start the whole embedded stack: migrations, web, worker, scheduler, cron, emulator."""
     # Imported here, like in `emulator` and `demo-seed`: the production app
     # registers these commands but never loads the emulator (tests/test_production_app.py).
-    from . import dev_stack
+    from . import demo_campaign, dev_stack
     from .whatsapp.emulator import emulator_of
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -67,6 +67,7 @@ def dev(host: str, port: int) -> None:
     )
     embedded.start(app, jobs.names())
     dev_stack.sync_templates_soon(app)
+    demo_campaign.seed_demo_campaigns_soon(app)
     click.echo(f"LeadGate läuft auf {base_url}  (Strg+C beendet)")
     click.echo(
         f"Kundenhandy (Cloud-API-Emulator): {base_url}{dev_stack.EMULATOR_PREFIX}/phone"

@@ -30,6 +30,8 @@ def mount_emulator(app: Flask, base_url: str, use_for_graph: bool):
             f"{base_url}{EMULATOR_PREFIX}/{GRAPH_VERSION}"
         )
     register_channels(app, emulator_app, base_url)
+    # The demo's campaign answers from its recipients' phones (demo_campaign.py).
+    app.extensions["leadgate_dev_emulator"] = emulator_of(emulator_app)
     db.session.remove()  # end the read: SQLite's write lock must not stay taken
     mounts = {
         EMULATOR_PREFIX: emulator_app,

@@ -21,6 +21,7 @@ from .campaigns.feed import feed_campaign
 from .campaigns.launch import sweep_campaigns
 from .channels.services import refresh_all_numbers, refresh_number
 from .contacts.importing.writes import purge_contact_imports
+from .demo_campaign import answer_demo_campaign, seed_demo_campaigns
 from .inbox.team import wake_snoozed
 from .mail import send_invite
 from .media import download_media
@@ -59,6 +60,9 @@ JOBS: tuple[Callable, ...] = (
     nightly_purge,
     purge_contact_imports,
     purge_expired_invites,
+    # `leadgate dev` only: the demo's campaign (demo_campaign.py).
+    seed_demo_campaigns,
+    answer_demo_campaign,
 )
 
 

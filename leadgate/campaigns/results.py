@@ -72,6 +72,12 @@ class Progress:
         whole = self.total if of is None else of
         return round(100 * self[key] / whole) if whole else 0
 
+    def matching(self, key: str) -> int:
+        """How many recipients a filter of the recipients table shows."""
+        if key == "not_read":
+            return self["sent"] + self["delivered"]
+        return self[key]
+
     def step(self, key: str) -> int:
         """The share in steps of 5 % (CSS classes share-0 … share-100: no inline styles
         under the CSP); a part that exists shows at least one step."""

@@ -212,10 +212,13 @@ def template_step(campaign: Campaign):
         form.header_file.errors = [problem]
         db.session.rollback()
     fields = workspace_fields(campaign.workspace_id)
+    # The template chosen before is no longer offered (withdrawn at Meta).
+    gone = campaign.template_id is not None and template is None
     return render_step(
         campaign,
         "template",
         form,
+        gone=gone,
         template=template,
         slots=found,
         sources=source_choices(fields),

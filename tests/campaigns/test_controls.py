@@ -254,4 +254,3 @@ def test_agents_see_campaigns_but_only_owners_and_admins_run_them(
         assert client.get(path).status_code == 403, path
     for action in ("launch", "pause", "resume", "cancel"):
         assert client.post(f"/campaigns/{campaign_id}/{action}").status_code == 403
-

@@ -65,7 +65,9 @@ def test_erasing_a_recipient_removes_their_campaign_rows(
     assert [r.contact_id for r in recipients(campaign_id)] == [contact_named("Carla")]
     [erased] = read(select(AuditEvent).where(AuditEvent.action == "contact.erased"))
     assert erased.details["campaigns"] == 1
-    evidence = client.get(f"/campaigns/{campaign_id}/evidence.csv").get_data(as_text=True)
+    evidence = client.get(f"/campaigns/{campaign_id}/evidence.csv").get_data(
+        as_text=True
+    )
     assert "+491701000001" not in evidence and "+491701000003" in evidence
 
 

@@ -1,6 +1,7 @@
 """Identifiers shaped like Meta's: wamids, numeric object ids, trace ids."""
 
 import base64
+import hashlib
 import secrets
 import string
 
@@ -16,6 +17,17 @@ def new_wamid(contact: str) -> str:
 def new_object_id() -> str:
     """Return a 16-digit numeric id like Meta's media and template ids."""
     return str(10**15 + secrets.randbelow(9 * 10**15))
+
+
+def stable_object_id(*parts: str) -> str:
+    """A 16-digit id that is the same for the same parts, run after run.
+
+    The default templates of a WABA get one: `leadgate dev` keeps LeadGate's
+    database across restarts while the emulator starts afresh, and a template
+    whose id changed would look deleted and created anew at the next sync.
+    """
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return str(10**15 + int.from_bytes(digest[:8], "big") % (9 * 10**15))
 
 
 def fbtrace_id() -> str:

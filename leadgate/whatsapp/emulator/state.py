@@ -9,7 +9,7 @@ from flask import current_app
 from .clock import Clock
 from .delivery import Dispatcher
 from .faults import Faults
-from .ids import new_object_id
+from .ids import new_object_id, stable_object_id
 from .limits import Limits
 from .models import Number, Template
 from .settings import DEFAULT_TEMPLATES, DEMO_NUMBER, Settings
@@ -54,7 +54,10 @@ class Emulator:
         number = self.store.upsert_number(data)
         if waba_is_new and "waba_id" in data:
             for template in self.config.get("TEMPLATES", DEFAULT_TEMPLATES):
-                self.add_template(number.waba_id, template)
+                stable = stable_object_id(
+                    number.waba_id, template["name"], template["language"]
+                )
+                self.add_template(number.waba_id, {"id": stable, **template})
         return number
 
     def add_template(self, waba_id: str, data: Mapping) -> Template:
