@@ -12,6 +12,7 @@ Screenshots of the settings, contact and account pages: tests/artifacts/pages-*.
 """
 
 import re
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -19,8 +20,10 @@ import pytest
 from sqlalchemy import select
 
 from leadgate.demo import DEMO_EMAIL, DEMO_LEAD_FORM, DEMO_PASSWORD, EARLIER_CONTACT
+from leadgate.demo_campaign import DRAFT_NAME, SENT_NAME
 from leadgate.extensions import db
 from leadgate.models import (
+    Campaign,
     Channel,
     Contact,
     Conversation,
@@ -57,6 +60,7 @@ SKIP = {
     "inbox.newer_messages": "an htmx fragment of the thread (newer messages)",
     "inbox.older_messages": "an htmx fragment of the thread (older messages)",
     "contacts.export": "a CSV download",
+    "campaigns.evidence_csv": "a CSV download (the campaign's consent evidence)",
     "contacts.import_invalid_csv": "a CSV download (the rows left out)",
     "webhooks.verify": "Meta's webhook handshake: plain text for Meta",
     "account.confirm_email": (
@@ -92,6 +96,7 @@ REDIRECTED = {
     "auth.password_reset": "no valid reset token: to the reset request",
 }
 NO_TOKEN = "kein-gueltiger-token"
+WIZARD_STEPS = ("basics", "audience", "template", "schedule", "review")
 SIZES = [(360, 640), (1280, 800)]
 SCHEMES = ["light", "dark"]
 
@@ -122,7 +127,10 @@ def demo_ids(app) -> dict:
         form = db.session.scalars(
             select(LeadForm).where(LeadForm.slug == DEMO_LEAD_FORM)
         ).one()
+        sent, draft = demo_campaigns(app)
         return {
+            "campaign_id": sent,
+            "draft_id": draft,
             "contact_id": contact.id,
             "conversation_id": conversation.id,
             "channel_id": channel.id,
@@ -130,6 +138,27 @@ def demo_ids(app) -> dict:
             "slug": DEMO_LEAD_FORM,
             "token": NO_TOKEN,
         }
+
+
+def demo_campaigns(app, timeout: float = 60) -> tuple[int, int]:
+    """The demo's sent campaign (once finished) and its draft (demo_campaign.py).
+
+    `leadgate dev` seeds them with a job a few seconds after it starts.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = dict(
+            db.session.execute(
+                select(Campaign.name, Campaign.id).where(
+                    Campaign.state.in_(("finished", "draft"))
+                )
+            ).all()
+        )
+        if SENT_NAME in rows and DRAFT_NAME in rows:
+            return rows[SENT_NAME], rows[DRAFT_NAME]
+        assert time.monotonic() < deadline, f"the demo campaigns did not appear: {rows}"
+        db.session.rollback()
+        time.sleep(0.5)
 
 
 def url_for_rule(rule, values: dict) -> str:
@@ -197,6 +226,11 @@ def walk(dev_server, owner_page) -> Walk:
         values = {**ids, "import_id": import_ids.get(rule.endpoint)}
         if rule.endpoint == "consent.withdraw_objection":
             values["contact_id"] = objected_id
+        if rule.endpoint == "campaigns.edit":  # the draft's steps, each a page
+            for step in WIZARD_STEPS:
+                url = url_for_rule(rule, {"campaign_id": ids["draft_id"], "step": step})
+                owner[f"campaigns.edit {step}"] = url
+            continue
         missing = [name for name in rule.arguments if values.get(name) is None]
         assert not missing, f"{rule.endpoint}: no demo value for {missing}"
         url = url_for_rule(rule, values)
@@ -282,6 +316,10 @@ SCREENSHOTS = {
     "contact-import": "contacts.import_mapping",
     "segments": "contacts.segment_list",
     "campaign-review": "campaigns.review",
+    "campaigns": "campaigns.index",
+    "campaign": "campaigns.show",
+    "campaign-wizard-template": "campaigns.edit template",
+    "campaign-wizard-review": "campaigns.edit review",
     "account": "account.index",
     "settings-workspace": "workspaces.settings",
     "settings-team": "workspaces.members",

@@ -43,6 +43,7 @@ from ..models import (
 )
 from ..outbound import attachments
 from ..outbound.service import stored_media
+from ..outbound.placeholders import outline as template_outline
 from ..outbound.templates import header_media
 from ..security import serves_files
 from ..tenancy import (
@@ -220,6 +221,7 @@ def template_step(campaign: Campaign):
         form,
         gone=gone,
         template=template,
+        outline=template_outline(template) if template else "",
         slots=found,
         sources=source_choices(fields),
         needs_file=bool(template and header_media(template)),
