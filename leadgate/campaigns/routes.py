@@ -42,8 +42,8 @@ from ..models import (
     utcnow,
 )
 from ..outbound import attachments
-from ..outbound.service import stored_media
 from ..outbound.placeholders import outline as template_outline
+from ..outbound.service import stored_media
 from ..outbound.templates import header_media
 from ..security import serves_files
 from ..tenancy import (
