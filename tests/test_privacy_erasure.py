@@ -114,6 +114,7 @@ def test_the_erasure_is_audited_without_name_or_number(client, app, team, people
             "notes": 1,
             "consents": 2,
             "submissions": 1,
+            "campaigns": 0,
             "files": 2,
             "suppressed": True,
         }

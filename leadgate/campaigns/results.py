@@ -24,7 +24,9 @@ PAGE = 50
 # Progress buckets, in the bar's order, with the message states each covers.
 BUCKETS = {
     "waiting": ("queued", "sending", "paused"),
-    "sent": ("sent", "held"),
+    "sent": ("sent",),
+    # Meta's pacing of a template it is unsure of: accepted, delivered later.
+    "held": ("held",),
     "delivered": ("delivered",),
     "read": ("read",),
     "limited": ("limited",),
@@ -37,6 +39,7 @@ LABELS = {
     "delivered": _l("zugestellt"),
     "read": _l("gelesen"),
     "replied": _l("geantwortet"),
+    "held": _l("von Meta zurückgehalten (Qualitätsprüfung)"),
     "limited": _l("von Meta begrenzt (Marketing-Limit)"),
     "failed": _l("fehlgeschlagen"),
     "skipped": _l("beim Senden zurückgehalten"),
@@ -60,8 +63,8 @@ class Progress:
 
     @property
     def reached(self) -> int:
-        """Accepted by Meta: sent, delivered or read."""
-        return self["sent"] + self["delivered"] + self["read"]
+        """Accepted by Meta: sent, held, delivered or read."""
+        return self["sent"] + self["held"] + self["delivered"] + self["read"]
 
     @property
     def total(self) -> int:
@@ -175,6 +178,7 @@ def filter_condition(key: str):
 
 FILTERS = (
     "sent",
+    "held",
     "delivered",
     "read",
     "not_read",

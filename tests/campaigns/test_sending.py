@@ -5,7 +5,7 @@ from sqlalchemy import select
 from leadgate.consent import ledger
 from leadgate.models import ConsentRecord, Message, utcnow
 
-from ..outbound.helpers import read, sent_at_emulator
+from ..outbound.helpers import post_webhook, read, sent_at_emulator
 from .helpers import campaign, create, launch, people, recipients, reviewed
 
 ANNA, BERND, CARLA, DORA, EMIL = (
@@ -70,3 +70,38 @@ def test_a_campaign_reaches_the_consented_and_proves_each_consent(
     messages = read(select(Message).where(Message.direction == "out"))
     assert {m.status for m in messages} == {"sent"}
     assert all(m.details["campaign_id"] == campaign_id for m in messages)
+
+
+def test_metas_holds_and_limits_are_kept_apart_with_their_reasons(
+    client, app, emulator, receiver, channel_key
+):
+    label = people(app, FAIR[:2] + [{"name": "Fritz", "number": "+491701000006"}])
+    emulator.admin(
+        "PATCH",
+        "settings",
+        json={
+            "HELD_TEMPLATES": ["angebot_nachfassen"],
+            "MARKETING_LIMITED_RECIPIENTS": ["491701000006"],
+        },
+    )
+    campaign_id = create(
+        client, label, "angebot_nachfassen", **{"src-BODY:1": "first_name"}
+    )
+    launch(client, campaign_id)
+    # Meta took all three, pacing (holding) its template …
+    page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert 'data-count="held">' in page and 'data-count="limited"' not in page
+    held = client.get(f"/campaigns/{campaign_id}", query_string={"filter": "held"})
+    assert "von Meta zurückgehalten (Qualitätsprüfung)" in held.get_data(as_text=True)
+    # … and then reported as not delivered: its marketing limit (a status webhook);
+    # the held ones move on with their statuses.
+    emulator.wait_idle()
+    for entry in list(receiver.received):
+        post_webhook(client, channel_key, entry.body)
+    page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert 'data-count="limited">1<' in page and 'data-count="held"' not in page
+    limited = client.get(
+        f"/campaigns/{campaign_id}", query_string={"filter": "limited"}
+    ).get_data(as_text=True)
+    assert "Fritz" in limited and "Marketing-Limit" in limited
+    assert "Anna" not in limited
