@@ -112,8 +112,13 @@ class SendAttempt(db.Model):
     )
     number: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set (committed) just before the request leaves, a wave of a batch at a time:
+    # an attempt without it never reached Meta, so a killed worker's claim may be
+    # sent again (outbound/recovery.py); one with it waits for Meta's word.
+    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # accepted | retry | failed | unknown (no answer: the request may have arrived)
+    # | not_sent (claimed by a worker that died before the request left)
     # | limited (131049, Meta's marketing limit) | paused (132015, template paused)
     # | throttled (130429/131057: the number's pace; the attempt does not count)
     outcome: Mapped[str | None] = mapped_column(String(16))

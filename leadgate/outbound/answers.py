@@ -9,7 +9,7 @@ queue as if they had never been claimed.
 import logging
 from collections import Counter
 
-from sqlalchemy import bindparam, case, delete, update
+from sqlalchemy import bindparam, case, delete, exists, select, update
 
 from .. import live, metrics
 from ..extensions import db
@@ -116,25 +116,37 @@ def record(
 
 
 def give_back(jobs: list[sender.SendJob]) -> None:
-    """Never sent (the pace stopped the batch): queued again, no attempt made."""
+    """Never sent (the pace stopped the batch): queued again, no attempt made.
+
+    Only while the attempt is still this job's: one the sweeper gave back
+    meanwhile (recovery.give_back_unsent) may be claimed and sent by another job
+    already, and must not be queued a second time.
+    """
     messages, attempts = Message.__table__, SendAttempt.__table__
-    ids = [{"b_id": job.message_id} for job in jobs]
+    current = select(attempts.c.id).where(
+        attempts.c.id == bindparam("b_attempt"), attempts.c.outcome.is_(None)
+    )
+    rows = [{"b_id": job.message_id, "b_attempt": job.attempt_id} for job in jobs]
     db.session.execute(
         update(messages)
         .where(
             messages.c.id == bindparam("b_id"),
             messages.c.status == MessageState.SENDING,
             messages.c.wamid.is_(None),
+            exists(current),
         )
         .values(
             **columns(MessageState.QUEUED, MessageState.SENDING),
             attempts=messages.c.attempts - 1,
             sending_since=None,
         ),
-        ids,
+        rows,
     )
     db.session.execute(
-        delete(attempts).where(attempts.c.id.in_([job.attempt_id for job in jobs]))
+        delete(attempts).where(
+            attempts.c.id.in_([job.attempt_id for job in jobs]),
+            attempts.c.outcome.is_(None),
+        )
     )
 
 

@@ -21,6 +21,10 @@ Pace: each number's slots come from its learned pace (throughput.py): below
 min(WHATSAPP_RATE_PER_SECOND, its Meta level), lowered at once by a 130429 and
 paused by 131057. Neither costs a message an attempt or fails it (settle.py).
 
+A worker killed mid-batch: its requests were let go a wave at a time, each wave
+recorded just before it left (let_go). Claims never let go are given back by
+the sweeper and sent again (recovery.py); the wave in the air is in doubt:
+
 Ambiguous answers: when the request went out but no answer came (read timeout,
 dropped connection, worker killed mid-call), Meta may have accepted the message.
 LeadGate does not guess. The message stays `sending`; each send carries our message
@@ -41,7 +45,7 @@ from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Channel, Contact, Message, utcnow
+from ..models import Channel, Contact, Message, SendAttempt, utcnow
 from ..models.message_state import MessageState, columns
 from ..queue import enqueue, get_queue, redis_connection
 from ..retry import ONCE
@@ -224,13 +228,34 @@ def deliver_batch(line: Line, candidates: list, outcomes: Counter) -> int:
         return 0
     meter = throughput.Meter(line.channel_id, line.ceiling, slots.now)
     results = sender.send_all(
-        line.client, line.phone_number_id, jobs, slots.interval, meter
+        line.client, line.phone_number_id, jobs, slots.interval, meter, let_go
     )
     for delay in answers.record(
         line.channel_id, line.workspace_id, jobs, results, outcomes
     ):
         enqueue_delivery(line.channel_id, delay)
     return len(jobs)
+
+
+def let_go(attempt_ids: list[int]) -> set[int]:
+    """Record that these requests leave now; the ids recorded (committed).
+
+    Conditional: an attempt the sweeper gave back meanwhile (recovery.py, its
+    worker presumed dead) is not let go, so one message never goes out twice.
+    """
+    attempts = SendAttempt.__table__
+    recorded = db.session.scalars(
+        update(attempts)
+        .where(
+            attempts.c.id.in_(attempt_ids),
+            attempts.c.outcome.is_(None),
+            attempts.c.requested_at.is_(None),
+        )
+        .values(requested_at=utcnow())
+        .returning(attempts.c.id)
+    ).all()
+    db.session.commit()
+    return set(recorded)
 
 
 def relay(channel_id: int) -> None:

@@ -2,16 +2,19 @@
 
 - A `failed` status webhook gets the same rules as that error in the send answer.
 - The sweeper (rq cron, every 30 s) re-enqueues queued messages whose job got lost,
-  and settles sends that never got an answer nor a status (see delivery.py).
+  gives back claims a dead worker never let go (their requests never left: they
+  are queued again), and settles sends that never got an answer nor a status
+  (see delivery.py).
 """
 
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Channel, Message, SendAttempt, utcnow
+from ..models.message_state import MessageState, columns
 from ..whatsapp.client import WhatsAppError
 from .delivery import enqueue_delivery
 from .reasons import UNCONFIRMED
@@ -21,6 +24,10 @@ log = logging.getLogger(__name__)
 
 UNCONFIRMED_AFTER = timedelta(minutes=5)
 LOST_JOB_AFTER = timedelta(seconds=30)
+# A live batch lets its last wave go about a second after its claim; a claim
+# still not let go after a minute belongs to a dead worker. Even a worker that
+# only stalled cannot send it later: let_go is conditional on the same row.
+NEVER_LEFT_AFTER = timedelta(seconds=60)
 
 
 def handle_failed_statuses(failures: list[dict]) -> list[tuple[int, float]]:
@@ -79,6 +86,7 @@ def sweep_outbound() -> dict:
             | (Message.next_attempt_at < now - LOST_JOB_AFTER),
         )
     ).all()
+    unsent_channels = give_back_unsent(now)
     stuck = db.session.scalars(
         select(Message).where(
             Message.status == "sending",
@@ -89,12 +97,55 @@ def sweep_outbound() -> dict:
     for message in stuck:
         fail(message, None, UNCONFIRMED)
     db.session.commit()
-    for channel_id in due:
+    for channel_id in sorted(set(due) | set(unsent_channels)):
         enqueue_delivery(channel_id, force=True)  # its marked job may be lost
-    if due or stuck:
+    if due or stuck or unsent_channels:
         log.warning(
-            "Outbound sweep: %d channels re-enqueued, %d unconfirmed",
+            "Outbound sweep: %d channels re-enqueued, %d unconfirmed, %d given back",
             len(due),
             len(stuck),
+            len(unsent_channels),
         )
-    return {"requeued": len(due), "unconfirmed": len(stuck)}
+    return {
+        "requeued": len(due),
+        "unconfirmed": len(stuck),
+        "given_back": len(unsent_channels),
+    }
+
+
+def give_back_unsent(now) -> list[int]:
+    """Claims of a dead worker whose requests never left: queued again; their channels.
+
+    The attempt row decides, conditionally (let_go races this UPDATE on the same
+    row; one of them wins): outcome `not_sent`, and the attempt does not count.
+    """
+    attempts = SendAttempt.__table__
+    message_ids = db.session.scalars(
+        update(attempts)
+        .where(
+            attempts.c.outcome.is_(None),
+            attempts.c.requested_at.is_(None),
+            attempts.c.started_at < now - NEVER_LEFT_AFTER,
+        )
+        .values(outcome="not_sent", finished_at=now)
+        .returning(attempts.c.message_id)
+    ).all()
+    if not message_ids:
+        return []
+    messages = Message.__table__
+    channels = db.session.scalars(
+        update(messages)
+        .where(
+            messages.c.id.in_(message_ids),
+            messages.c.status == MessageState.SENDING,
+            messages.c.wamid.is_(None),
+        )
+        .values(
+            **columns(MessageState.QUEUED, MessageState.SENDING),
+            attempts=messages.c.attempts - 1,
+            sending_since=None,
+            next_attempt_at=None,
+        )
+        .returning(messages.c.channel_id)
+    ).all()
+    return sorted(set(channels))

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from leadgate.campaigns.launch import sweep_campaigns
-from leadgate.models import Message, utcnow
+from leadgate.models import Message, SendAttempt, utcnow
 from leadgate.outbound.recovery import sweep_outbound
 from leadgate.queue import redis_connection
 
@@ -57,22 +57,30 @@ def test_a_killed_worker_and_a_lost_redis_lose_nobody_and_send_nobody_twice(
         redis_connection().flushdb()  # Redis restarted: every job and mark gone
     worker = start_worker(app, database_url)
     try:
-        # What rq cron runs every 15 and 30 s: lost feeds and lost sends come back
-        # (a queued message counts as lost after half a minute: time passes here).
+        # What rq cron runs every 15 and 30 s: lost feeds and lost sends come back,
+        # and the dead worker's claims that never left are given back (a queued
+        # message counts as lost after half a minute, a claim never let go after
+        # a minute: the time passes here).
         change(
             Message,
             Message.status == "queued",
             sent_at=utcnow() - timedelta(minutes=1),
         )
+        change(
+            SendAttempt,
+            SendAttempt.outcome.is_(None),
+            SendAttempt.requested_at.is_(None),
+            started_at=utcnow() - timedelta(minutes=2),
+        )
         run(sweep_campaigns)
-        run(sweep_outbound)
+        given_back = run(sweep_outbound)["given_back"]
         wait_for(lambda: campaign(campaign_id).state == "finished", timeout=60)
         wait_for(lambda: not waiting_messages(), timeout=60)
     finally:
         processes.stop(worker)
     app.config["QUEUE_IS_ASYNC"] = False
     # Sends cut off by the kill got no answer: Meta's status webhooks tell which
-    # arrived (our message id rides along); the rest were claimed, never sent.
+    # arrived (our message id rides along).
     emulator.wait_idle()
     for entry in list(receiver.received):
         post_webhook(client, channel_key, entry.body)
@@ -97,6 +105,17 @@ def test_a_killed_worker_and_a_lost_redis_lose_nobody_and_send_nobody_twice(
         (m.status, m.error_title) == ("failed", "unconfirmed") for m in unconfirmed
     )
     assert len(accepted) + len(unconfirmed) == COUNT
+    # In doubt is only what was in the air: at most a wave (a quarter second of
+    # slots, 5 messages at 20/s) of each of the two jobs a number's batch may run.
+    print(
+        "accepted",
+        len(accepted),
+        "unconfirmed",
+        len(unconfirmed),
+        "given back",
+        given_back,
+    )
+    assert len(unconfirmed) <= 10, (len(unconfirmed), given_back)
 
 
 def waiting_messages() -> list:

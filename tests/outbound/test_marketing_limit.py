@@ -71,7 +71,7 @@ def test_a_marketing_limit_reported_by_webhook_is_kept_apart_and_resent_later(
     # No automatic retry: not by the send job, not by the sweeper.
     assert deliver() == {}
     change(Message, Message.id == message.id, sent_at=utcnow() - timedelta(hours=2))
-    assert run(sweep_outbound) == {"requeued": 0, "unconfirmed": 0}
+    assert run(sweep_outbound) == {"requeued": 0, "unconfirmed": 0, "given_back": 0}
     assert template_message().status == "limited" and len(templates_sent(emulator)) == 1
     # A day later Meta lets it through: "Erneut senden" works for it.
     emulator.admin("PATCH", "settings", json={"MARKETING_LIMITED_RECIPIENTS": []})

@@ -7,8 +7,9 @@ status webhooks the emulator delivers to a receiver are relayed as they came.
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from leadgate.extensions import db
 from leadgate.models import (
     Channel,
     Conversation,
@@ -16,6 +17,8 @@ from leadgate.models import (
     SendAttempt,
     utcnow,
 )
+from leadgate.models.message_state import RANK
+from leadgate.outbound.delivery import let_go
 from leadgate.outbound.reasons import UNCONFIRMED
 from leadgate.outbound.recovery import sweep_outbound
 from leadgate.outbound.settle import MAX_ATTEMPTS
@@ -258,6 +261,44 @@ def test_the_sweeper_sends_a_message_whose_job_was_lost_exactly_once(
     assert run(sweep_outbound)["requeued"] == 1  # runs inline: sends
     assert run(sweep_outbound)["requeued"] == 0
     assert outbound().status == "sent" and len(sent_at_emulator(emulator)) == 1
+
+
+def test_a_claim_a_dead_worker_never_let_go_is_sent_again_and_only_once(
+    client, app, emulator, channel_key
+):
+    """The worker claimed the message (an attempt, `sending`) and died before the
+    request left: no record of letting it go, so the sweeper gives it back."""
+    conversation_id = customer_writes(client, emulator, channel_key)
+    app.config["QUEUE_IS_ASYNC"] = True  # the job goes to a queue no worker serves
+    send_text(client, conversation_id)
+    app.config["QUEUE_IS_ASYNC"] = False
+    [message_id] = read(select(Message.id).where(Message.direction == "out"))
+    with app.app_context():
+        db.session.add(
+            SendAttempt(
+                message_id=message_id,
+                number=1,
+                started_at=utcnow() - timedelta(minutes=2),
+            )
+        )
+        db.session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(status="sending", status_rank=RANK["sending"], attempts=1,
+                    sending_since=utcnow() - timedelta(minutes=2))
+        )  # fmt: skip
+        db.session.commit()
+    [stale] = read(select(SendAttempt.id))
+    assert run(sweep_outbound)["given_back"] == 1  # queued again, and sent (inline)
+    assert outbound().status == "sent" and len(sent_at_emulator(emulator)) == 1
+    attempts = read(select(SendAttempt).order_by(SendAttempt.id))
+    assert [(a.outcome, a.requested_at is not None) for a in attempts] == [
+        ("not_sent", False),
+        ("accepted", True),
+    ]
+    assert outbound().attempts == 1  # the claim that never left does not count
+    # The dead worker, had it only stalled, may not let its old claim go now.
+    assert run(let_go, [stale]) == set()
 
 
 def test_messages_of_a_conversation_go_out_in_order(client, app, emulator, channel_key):

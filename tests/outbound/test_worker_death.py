@@ -35,6 +35,7 @@ def start_worker(app, database_url: str) -> subprocess.Popen:
         "SECRET_KEY": "test",
         "WHATSAPP_GRAPH_URL": app.config["WHATSAPP_GRAPH_URL"],
         "WHATSAPP_TIMEOUT_SECONDS": "10",
+        "WHATSAPP_RATE_PER_SECOND": str(app.config["WHATSAPP_RATE_PER_SECOND"]),
     }
     return processes.start(
         [Path(sys.executable).parent / "leadgate", "worker", "--queue", "default"],
