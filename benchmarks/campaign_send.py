@@ -28,8 +28,6 @@ number). Needs PostgreSQL and Redis like benchmarks/webhook_ingest.py.
 import argparse
 import collections
 import json
-import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -43,13 +41,13 @@ from outbound_send import (  # noqa: E402
     EMULATOR_PORT,
     SECRET,
     TOKEN,
-    exit_on_signal,
+    sending_environment,
     start,
     start_emulator,
     stop,
     stop_all,
 )
-from webhook_ingest import BIN, database_url, environment  # noqa: E402
+from webhook_ingest import BIN, database_url  # noqa: E402
 
 PHONE_ID = "106540352240001"
 WABA_ID = "102290129340398"
@@ -263,14 +261,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     limit = args.emulator_limit or args.rate
-    env = {
-        **environment(),
-        "WHATSAPP_GRAPH_URL": f"http://127.0.0.1:{EMULATOR_PORT}/v25.0",
-        "WHATSAPP_RATE_PER_SECOND": str(args.rate),
-    }
-    os.environ.update(env)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, exit_on_signal)
+    env = sending_environment(args.rate)
     try:
         run(args, env, limit)
     finally:

@@ -92,6 +92,20 @@ def stop_all() -> None:
         stop(process)
 
 
+def sending_environment(rate: float) -> dict:
+    """The environment of this process and its workers: the emulator as Meta, the
+    rate; SIGTERM and SIGHUP end the benchmark like Ctrl-C (its `finally` runs)."""
+    env = {
+        **environment(),
+        "WHATSAPP_GRAPH_URL": f"http://127.0.0.1:{EMULATOR_PORT}/v25.0",
+        "WHATSAPP_RATE_PER_SECOND": str(rate),
+    }
+    os.environ.update(env)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, exit_on_signal)
+    return env
+
+
 def exit_on_signal(signum, frame) -> None:
     """SIGTERM/SIGHUP end the benchmark like Ctrl-C: the `finally` blocks run."""
     raise SystemExit(128 + signum)
@@ -347,14 +361,7 @@ def main() -> None:
         help="channels read their throughput level from the emulator first",
     )
     args = parser.parse_args()
-    env = {
-        **environment(),
-        "WHATSAPP_GRAPH_URL": f"http://127.0.0.1:{EMULATOR_PORT}/v25.0",
-        "WHATSAPP_RATE_PER_SECOND": str(args.rate),
-    }
-    os.environ.update(env)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, exit_on_signal)
+    env = sending_environment(args.rate)
     try:
         run(args, env)
     finally:

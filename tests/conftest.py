@@ -93,6 +93,33 @@ def patient_backoff(monkeypatch):
 
 
 @pytest.fixture
+def receiver():
+    """Stands in for LeadGate's webhook endpoint (the emulator's webhooks land here)."""
+    from .emulator_support import WebhookReceiver
+
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def make_emulator(receiver):
+    """Start an emulator whose config is the test config plus overrides."""
+    from .emulator_support import EmulatorHarness, emulator_config
+
+    started = []
+
+    def make(**overrides):
+        harness = EmulatorHarness({**emulator_config(receiver.url), **overrides})
+        started.append(harness)
+        return harness
+
+    yield make
+    for harness in started:
+        harness.stop()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -21,35 +21,11 @@ from .emulator_support import (
     PNG,
     SECRET,
     WABA_ID,
-    EmulatorHarness,
     LiveServer,
-    WebhookReceiver,
     emulator_config,
     meta_error,
     value_of,
 )
-
-
-@pytest.fixture
-def receiver():
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def make_emulator(receiver):
-    """Start an emulator whose config is the test config plus overrides."""
-    started = []
-
-    def make(**overrides) -> EmulatorHarness:
-        harness = EmulatorHarness({**emulator_config(receiver.url), **overrides})
-        started.append(harness)
-        return harness
-
-    yield make
-    for harness in started:
-        harness.stop()
 
 
 @pytest.fixture

@@ -13,34 +13,11 @@ from .emulator_support import (
     PHONE_ID,
     EmulatorHarness,
     WebhookReceiver,
-    emulator_config,
     value_of,
 )
 
 BUSINESS_DISPLAY = "49301234567"  # emulator_config's "+49 30 1234567" as digits
 BSUID = "DE.4711000000000000001"
-
-
-@pytest.fixture
-def receiver():
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def make_emulator(receiver):
-    """Start an emulator whose config is the test config plus overrides."""
-    started = []
-
-    def make(**overrides) -> EmulatorHarness:
-        harness = EmulatorHarness({**emulator_config(receiver.url), **overrides})
-        started.append(harness)
-        return harness
-
-    yield make
-    for harness in started:
-        harness.stop()
 
 
 def recipients(count: int) -> list[str]:

@@ -3,7 +3,6 @@
 from ..outbound.conftest import (  # noqa: F401 (fixtures)
     channel_key,
     emulator,
-    receiver,
     remember_app,
     unhurried_retries,
 )

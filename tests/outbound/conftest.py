@@ -8,7 +8,6 @@ from ..emulator_support import (
     TOKEN,
     WABA_ID,
     EmulatorHarness,
-    WebhookReceiver,
     emulator_config,
 )
 from ..support import owner_with_channel
@@ -26,13 +25,6 @@ def remember_app(app):
     write lock between the test client's requests."""
     helpers.APP = app
     yield
-
-
-@pytest.fixture
-def receiver():
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture
