@@ -16,7 +16,8 @@ prints the figures, and as its last line one JSON object:
 - lost: recipients with neither a message Meta accepted nor a failure with a
   reason (a planned or queued row left over);
 - max_per_second: the most sends the emulator counted for the number in any one
-  of its seconds; rate_per_second: sends / (last - first send).
+  of its seconds; rate_per_second: the sends of the whole seconds between the
+  first and the last send (both partial), per second.
 
     .venv/bin/python benchmarks/campaign_send.py [--recipients 10000] [--rate 80]
         [--emulator-limit 80] [--workers 2]
@@ -234,8 +235,11 @@ def figures(campaign_id: int, sent: list) -> dict:
         ).fetchone()[0]
     per_number = collections.Counter(item["to"] for item in sent)
     per_second = collections.Counter(item["timestamp"] for item in sent)
-    times = sorted(item["timestamp"] for item in sent)
-    span = (times[-1] - times[0]) if len(times) > 1 else 0
+    first, last = min(per_second, default=0), max(per_second, default=0)
+    # The steady rate: the whole seconds between the first and the last, which
+    # are partial (Meta's timestamps are whole seconds).
+    inner = sum(count for second, count in per_second.items() if first < second < last)
+    span = last - first - 1
     return {
         "recipients": recipients,
         "sent": len(per_number),
@@ -244,8 +248,7 @@ def figures(campaign_id: int, sent: list) -> dict:
         "failed": failed,
         "throttled": throttled,
         "max_per_second": max(per_second.values(), default=0),
-        # Whole seconds at the emulator: the first and last second are partial.
-        "rate_per_second": round(len(sent) / span, 1) if span else 0.0,
+        "rate_per_second": round(inner / span, 1) if span > 0 else 0.0,
     }
 
 
