@@ -121,7 +121,9 @@ def template_needs_file(template: MessageTemplate) -> bool:
 
 
 def launch(campaign: Campaign, by: User) -> None:
-    """Start now, or at its time if one is set (caller commits, then `after_launch`)."""
+    """Start now, or at its time if one is set (caller commits, then enqueue_feed)."""
+    if not campaign.editable:  # launched before (a second click, another tab)
+        raise CampaignRefused(_("Diese Kampagne ist schon gestartet."))
     problem = missing(campaign)
     if problem:
         raise CampaignRefused(problem)

@@ -112,6 +112,18 @@ def test_cancel_ends_it_for_everyone_whose_message_has_not_gone_out(
     assert len(sent_at_emulator(emulator)) == sent_before
 
 
+def test_a_second_launch_is_refused_and_plans_nobody_twice(
+    client, app, emulator, channel_key
+):
+    label = people(app, MANY[:3])
+    campaign_id = create(client, label, OFFER, **MAPPING)
+    assert launch(client, campaign_id).status_code == 303
+    again = client.post(f"/campaigns/{campaign_id}/launch", follow_redirects=True)
+    assert "Diese Kampagne ist schon gestartet." in again.get_data(as_text=True)
+    assert len(recipients(campaign_id)) == 3
+    assert len(sent_at_emulator(emulator)) == 3
+
+
 def test_meta_pausing_the_template_pauses_the_campaign_and_says_why(
     client, app, emulator, channel_key
 ):
