@@ -28,6 +28,7 @@ from .browser_support import (
     format_violations,
     require_chromium,
     screenshot,
+    wait_until_wired,
 )
 from .support import PASSWORD
 
@@ -107,6 +108,7 @@ def test_an_objection_asks_first_and_is_taken_back_with_a_record(
     dialog.get_by_role("button", name="Widerspruch erfassen", exact=True).click()
     expect(page.locator("#flashes")).to_contain_text("Der Widerspruch ist erfasst")
     assert read(dev_db, Contact, id=contact_id).opted_out_at is not None
+    wait_until_wired(page)  # the page the form loaded, before its next dialog
 
     # Taken back: the reason is asked on the page, the dialog names what follows.
     privacy.get_by_text("Irrtümlich erfasst? Zurücknehmen …").click()
@@ -162,6 +164,9 @@ def test_restriction_and_lifting_ask_first(browser, dev_server, dev_db):
     assert read(dev_db, Contact, id=contact_id).restricted_reason == (
         "Richtigkeit bestritten"
     )
+    # The confirmed form loaded the contact page anew: its script must be running
+    # before the next button opens anything (a busy CI machine clicked too early).
+    wait_until_wired(page)
 
     lift = page.get_by_role("button", name="Einschränkung aufheben …")
     title = "Einschränkung für Rolf Rast aufheben?"
