@@ -10,9 +10,8 @@ recipient is left out with the reason — Meta refuses an empty parameter, and a
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from ..extensions import db
+from ..contacts.fields import fields_of
 from ..models import ContactField, MessageTemplate
 from ..outbound import placeholders as template_placeholders
 from ..outbound.placeholders import Placeholder, contact_value
@@ -69,17 +68,7 @@ def campaign_slots(
     workspace_id: int, template: MessageTemplate, mapping: dict
 ) -> list[Slot]:
     """The campaign's slots, with the workspace's custom fields for its defaults."""
-    return slots(template, mapping, workspace_fields(workspace_id))
-
-
-def workspace_fields(workspace_id: int) -> list[ContactField]:
-    return list(
-        db.session.scalars(
-            select(ContactField)
-            .where(ContactField.workspace_id == workspace_id)
-            .order_by(ContactField.label)
-        )
-    )
+    return slots(template, mapping, list(fields_of(workspace_id)))
 
 
 def values_for(found: list[Slot], contact) -> dict[str, str]:

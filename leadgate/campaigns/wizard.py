@@ -16,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
 
+from ..contacts.fields import fields_of
+from ..contacts.listing import launched_campaigns
 from ..contacts.segments import segments_of
 from ..extensions import db
 from ..models import Campaign, Channel, Label, MessageTemplate, Segment, as_utc, utcnow
@@ -30,7 +32,6 @@ from .personalise import (
     campaign_slots,
     mapping_of,
     source_choices,
-    workspace_fields,
 )
 
 STEPS = ("basics", "audience", "template", "schedule", "review")
@@ -105,7 +106,7 @@ def template_step(campaign: Campaign):
             )
         form.header_file.errors = [problem]
         db.session.rollback()
-    fields = workspace_fields(campaign.workspace_id)
+    fields = list(fields_of(campaign.workspace_id))
     # The template chosen before is no longer offered (withdrawn at Meta).
     gone = campaign.template_id is not None and template is None
     return render_step(
@@ -126,7 +127,7 @@ def posted_slots(campaign: Campaign, template: MessageTemplate):
     found = campaign_slots(campaign.workspace_id, template, {})
     allowed = {
         value
-        for value, _label in source_choices(workspace_fields(campaign.workspace_id))
+        for value, _label in source_choices(list(fields_of(campaign.workspace_id)))
     }
     mapping = {}
     for slot in found:
@@ -304,11 +305,7 @@ def audience_choices(workspace_id: int) -> list[SelectChoice]:
         .where(Label.workspace_id == workspace_id)
         .order_by(func.lower(Label.name))
     ).all()
-    earlier = db.session.scalars(
-        select(Campaign)
-        .where(Campaign.workspace_id == workspace_id, Campaign.launched_at.is_not(None))
-        .order_by(Campaign.id.desc())
-    ).all()
+    earlier = launched_campaigns(workspace_id)
     segments, groups, again = _("Zielgruppen"), _("Labels"), _("Aus einer Kampagne")
     return [
         *(

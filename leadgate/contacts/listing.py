@@ -15,6 +15,7 @@ from ..extensions import db
 from ..inbox.search import like_pattern, number_matches, region_of
 from ..listing import Cursor, date_conditions, newest_first, parse_date_arg
 from ..models import (
+    Campaign,
     CampaignRecipient,
     Contact,
     ContactLabel,
@@ -185,6 +186,21 @@ def conditions(workspace_id: int, filters: ContactFilters) -> list:
     if filters.campaign:
         found.append(campaign_outcome(filters.campaign, filters.campaign_outcome))
     return found
+
+
+def launched_campaigns(workspace_id: int) -> list[Campaign]:
+    """Campaigns that sent something, newest first: the campaign filter's choices
+    (and the wizard's "again, to those who …" audiences)."""
+    return list(
+        db.session.scalars(
+            select(Campaign)
+            .where(
+                Campaign.workspace_id == workspace_id,
+                Campaign.launched_at.is_not(None),
+            )
+            .order_by(Campaign.id.desc())
+        )
+    )
 
 
 def campaign_outcome(campaign_id: int, outcome: str):

@@ -143,7 +143,7 @@ def send_all(
     jobs: list[SendJob],
     spacing: float,
     meter: Meter,
-    let_go: Callable[[list[int]], set[int]] | None = None,
+    let_go: Callable[[list[int]], set[int]],
 ) -> list[SendResult]:
     """Send every job at its slot, never closer than `spacing`; results in order.
 
@@ -159,10 +159,6 @@ def send_all(
     def one(job: SendJob) -> SendResult:
         return paced(meter, gate, send_one(client, phone_number_id, job, gate))
 
-    if let_go is None:
-        if len(jobs) == 1:  # the usual single answer: no thread hop
-            return [one(jobs[0])]
-        return list(_pool().map(one, jobs))
     results: dict[int, SendResult | Future] = {}
     for leaves, wave in waves(jobs, spacing):
         time.sleep(max(0.0, leaves - WAVE_LEAD - time.monotonic()))
@@ -170,7 +166,7 @@ def send_all(
         for job in wave:
             if job.attempt_id not in allowed:
                 results[job.attempt_id] = SendResult(skipped=True)
-            elif len(jobs) == 1:
+            elif len(jobs) == 1:  # the usual single answer: no thread hop
                 results[job.attempt_id] = one(job)
             else:
                 results[job.attempt_id] = _pool().submit(one, job)

@@ -14,7 +14,7 @@ from ...htmx import is_fragment_request, render_page_or_fragment
 from ...inbox import team
 from ...inbox.forms import ReasonForm
 from ...inbox.listing import Cursor
-from ...models import Campaign, Channel, Contact, Conversation, Label, LeadForm
+from ...models import Channel, Contact, Conversation, Label, LeadForm
 from ...tenancy import current_membership, get_scoped_or_404, workspace_required
 from .. import services
 from ..fields import fields_of
@@ -25,6 +25,7 @@ from ..listing import (
     contact_page,
     labels_of,
     last_contacts,
+    launched_campaigns,
     match_count,
 )
 from ..merge import duplicates_of, merge
@@ -200,20 +201,6 @@ def conversations_of(contact_id: int) -> list[tuple[Conversation, Channel]]:
         .where(Conversation.contact_id == contact_id)
         .order_by(Conversation.last_activity_at.desc())
     ).all()
-
-
-def launched_campaigns(workspace_id: int) -> list[Campaign]:
-    """Campaigns that sent something, newest first (the list's campaign filter)."""
-    return list(
-        db.session.scalars(
-            select(Campaign)
-            .where(
-                Campaign.workspace_id == workspace_id,
-                Campaign.launched_at.is_not(None),
-            )
-            .order_by(Campaign.id.desc())
-        )
-    )
 
 
 def workspace_labels(workspace_id: int) -> list[Label]:
