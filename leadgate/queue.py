@@ -18,6 +18,7 @@ from typing import Any
 import redis
 from flask import Flask, current_app
 from rq import Queue, SimpleWorker, Worker
+from rq.job import Job
 
 from . import retry
 from .config import require_production_services
@@ -69,6 +70,23 @@ def enqueue(func: Callable, *args: Any, queue: str = "default", **options: Any) 
     options.setdefault("retry", retry.JOB.rq())
     options.setdefault("result_ttl", 0)
     get_queue(queue).enqueue(func, *args, **options)
+
+
+def other_work_waiting(func: Callable, *args: Any) -> bool:
+    """Whether a queued job is anything but `func(*args)` (a long job's own relays).
+
+    A long-running job asks before it carries on: while other work waits for a
+    worker, it should hand over; while only copies of itself wait, carrying on
+    loses nothing and saves the pause of a handover.
+    """
+    name = f"{func.__module__}.{func.__qualname__}"
+    connection = redis_connection()
+    for queue_name in QUEUE_NAMES:
+        ids = Queue(queue_name, connection=connection).get_job_ids()
+        for job in Job.fetch_many(ids, connection=connection) if ids else ():
+            if job is not None and (job.func_name != name or tuple(job.args) != args):
+                return True
+    return False
 
 
 class UnknownJob(Exception):

@@ -36,18 +36,20 @@ duplicate to a customer is worse than a visible question.
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from typing import Literal, cast
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import Engine, Table, bindparam, exists, select, update
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Channel, Contact, Message, SendAttempt, utcnow
 from ..models.message_state import MessageState, columns
-from ..queue import enqueue, get_queue, redis_connection
+from ..queue import enqueue, get_queue, other_work_waiting, redis_connection
 from ..retry import ONCE
 from ..whatsapp.channels import client_for
 from ..whatsapp.client import WhatsAppClient
@@ -61,9 +63,15 @@ QUEUE = "default"
 BATCH_SIZE = 40  # half a second of a number's default rate
 MAX_PACING_SLEEP = 1.0  # a later channel slot: the job waits in the queue instead
 MIN_PAIR_WAIT_SECONDS = 0.5
-MAX_JOB_SECONDS = 5  # then the job hands over, so other work gets a turn
+# Then the job hands over if other work waits for a worker (it gets its turn),
+# and after MAX_JOB_SECONDS_ALONE in any case (well within RQ's job timeout). A
+# handover leaves the number's schedule to the other job for a moment: each
+# one costs about a tenth of a second of sending (benchmarks/campaign_send.py).
+MAX_JOB_SECONDS = 5
+MAX_JOB_SECONDS_ALONE = 60
 PENDING_KEY = "leadgate:deliver:pending:{}"
 PENDING_TTL_MS = 60_000  # a lost job's mark expires; the sweeper covers the gap
+NOT_YET: Literal["not_yet"] = "not_yet"  # start_batch: finish the batch out first
 RELAY_KEY = "leadgate:deliver:relay:{}"
 RELAY_TTL_MS = 2_000  # at most one relay job per channel this often
 
@@ -106,22 +114,47 @@ def deliver_due(channel_id: int) -> dict[str, int]:
     )
     started = time.monotonic()
     withhold_blocked(channel_id, outcomes)
-    while True:
-        candidates = due_messages(channel_id)
-        if not candidates:
-            # Clear the mark, then look once more: a message committed before the
-            # clear is found now, one committed after it enqueues a new job.
-            redis_connection().delete(PENDING_KEY.format(channel_id))
+    # One batch is out while the next is claimed (sender.start_all): the
+    # number's schedule never waits for answers to be recorded.
+    in_flight: deque[Batch] = deque()
+    gate = sender.Gate()  # the job's requests, of all its batches, kept apart
+    try:
+        while True:
             candidates = due_messages(channel_id)
+            if not candidates and in_flight:
+                # Its answers may make more due (a conversation's next message).
+                finish_batch(line, in_flight.popleft(), outcomes)
+                continue
             if not candidates:
+                # Clear the mark, then look once more: a message committed before
+                # the clear is found now, one committed after it enqueues a job.
+                redis_connection().delete(PENDING_KEY.format(channel_id))
+                candidates = due_messages(channel_id)
+                if not candidates:
+                    break
+            batch = start_batch(line, gate, candidates, outcomes, bool(in_flight))
+            if batch == NOT_YET:  # its slots would start too late: first the one out
+                finish_batch(line, in_flight.popleft(), outcomes)
+                continue
+            if not isinstance(batch, Batch):
+                break  # paced or taken by another job, which carries on from here
+            in_flight.append(batch)
+            if len(in_flight) == sender.BATCHES_IN_FLIGHT:
+                finish_batch(line, in_flight.popleft(), outcomes)
+            if time_to_hand_over(channel_id, time.monotonic() - started):
+                enqueue_delivery(channel_id, force=True)
                 break
-        if not deliver_batch(line, candidates, outcomes):
-            break  # paced or taken by another job, which carries on from here
-        if time.monotonic() - started > MAX_JOB_SECONDS:
-            enqueue_delivery(channel_id, force=True)
-            break
+    finally:
+        while in_flight:
+            finish_batch(line, in_flight.popleft(), outcomes)
     db.session.commit()
     return dict(outcomes)
+
+
+def time_to_hand_over(channel_id: int, seconds: float) -> bool:
+    if seconds > MAX_JOB_SECONDS_ALONE:
+        return True
+    return seconds > MAX_JOB_SECONDS and other_work_waiting(deliver_due, channel_id)
 
 
 @dataclass(frozen=True)
@@ -193,16 +226,35 @@ def due_messages(channel_id: int) -> list:
     ).all()
 
 
-def deliver_batch(line: Line, candidates: list, outcomes: Counter) -> int:
-    """Pace, claim, send and record one batch; return how many were claimed."""
+@dataclass(frozen=True)
+class Batch:
+    jobs: list[sender.SendJob]
+    sending: sender.Sending
+
+
+def start_batch(
+    line: Line,
+    gate: sender.Gate,
+    candidates: list,
+    outcomes: Counter,
+    ahead: bool = False,
+) -> Batch | Literal["not_yet"] | None:
+    """Pace, claim and start sending one batch; None if nothing was claimed.
+
+    `ahead`: a batch of this job is still out. If the next slots start later
+    than MAX_PACING_SLEEP, NOT_YET: the job finishes that batch and asks again
+    (without one out, it leaves the wait to a delayed job instead).
+    """
     slots = throughput.channel_slots(
         line.channel_id, line.ceiling, len(candidates), MAX_PACING_SLEEP
     )
     reserved_at = time.monotonic()
     if not slots.reserved:
         db.session.rollback()
+        if ahead:
+            return NOT_YET
         enqueue_delivery(line.channel_id, slots.wait())
-        return 0
+        return None
     taken = candidates[: slots.granted]  # the rest stays due for the next batch
     pair = pacing.recipient_slots(line.channel_id, [c.contact_id for c in taken])
     postponed = [
@@ -225,36 +277,52 @@ def deliver_batch(line: Line, candidates: list, outcomes: Counter) -> int:
     for _, delay in postponed:
         enqueue_delivery(line.channel_id, delay)
     if not jobs:
-        return 0
+        return None
     meter = throughput.Meter(line.channel_id, line.ceiling, slots.now)
-    results = sender.send_all(
-        line.client, line.phone_number_id, jobs, slots.interval, meter, let_go
+    gate.spacing = slots.interval
+    sending = sender.start_all(
+        line.client,
+        line.phone_number_id,
+        jobs,
+        gate,
+        meter,
+        partial(let_go, engine=db.engine),
     )
+    return Batch(jobs, sending)
+
+
+def finish_batch(line: Line, batch: Batch, outcomes: Counter) -> None:
+    """Wait for the batch's answers and record them."""
+    # No transaction open while waiting: the batch's thread lets its waves go
+    # on its own connection (on SQLite a transaction holds the write lock).
+    db.session.commit()
+    results = batch.sending.results()
     for delay in answers.record(
-        line.channel_id, line.workspace_id, jobs, results, outcomes
+        line.channel_id, line.workspace_id, batch.jobs, results, outcomes
     ):
         enqueue_delivery(line.channel_id, delay)
-    return len(jobs)
 
 
-def let_go(attempt_ids: list[int]) -> set[int]:
+def let_go(attempt_ids: list[int], engine: Engine | None = None) -> set[int]:
     """Record that these requests leave now; the ids recorded (committed).
 
     Conditional: an attempt the sweeper gave back meanwhile (recovery.py, its
     worker presumed dead) is not let go, so one message never goes out twice.
+    On a connection of its own: the batch's thread calls it while the job
+    claims the next batch in its session.
     """
-    attempts = SendAttempt.__table__
-    recorded = db.session.scalars(
-        update(attempts)
-        .where(
-            attempts.c.id.in_(attempt_ids),
-            attempts.c.outcome.is_(None),
-            attempts.c.requested_at.is_(None),
-        )
-        .values(requested_at=utcnow())
-        .returning(attempts.c.id)
-    ).all()
-    db.session.commit()
+    attempts = cast(Table, SendAttempt.__table__)
+    with (engine or db.engine).begin() as connection:
+        recorded = connection.scalars(
+            update(attempts)
+            .where(
+                attempts.c.id.in_(attempt_ids),
+                attempts.c.outcome.is_(None),
+                attempts.c.requested_at.is_(None),
+            )
+            .values(requested_at=utcnow())
+            .returning(attempts.c.id)
+        ).all()
     return set(recorded)
 
 

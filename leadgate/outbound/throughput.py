@@ -10,7 +10,9 @@ sliding second and answers 130429 "until you are within your allowed level again
   second (our accepted sends and the inbound messages; what Meta's window held),
   and the schedule waits until enough of that second has left the window
   ("hold"). Once per congestion epoch: sends reserved before the cut fail too,
-  but tell nothing new.
+  but tell nothing new. If the window held the number's known level, that level
+  is Meta's limit and the arrivals bunched on the way: the pace drops by only
+  3 % (BUNCHED), the hold does the rest.
 - While the number sends, the pace creeps back up by `step` per second of
   sending (STEP_SHARE of the cut pace, at least 1/s) up to the ceiling.
 - 131057 (the number is being upgraded): nothing goes out for PAUSE_SECONDS.
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 ARRIVAL_MARGIN = 0.95
 FLOOR = 1.0  # messages/s: the pace never drops below
 BETA = 0.9  # the cut: this share of what Meta's window held
+BUNCHED = 0.97  # the cut when the window held the number's known level (bunching)
 STEP_SHARE = 0.025  # additive increase per second of sending, of the cut pace
 PAUSE_SECONDS = 60.0  # 131057: Meta's upgrade takes up to a minute
 # Ten minutes after the last 130429 the learned limit is forgotten and the pace
@@ -125,7 +128,8 @@ return {granted, exact(offset), exact(now), exact(interval)}
 )
 
 # KEYS: learned, sent, inbound, schedule. ARGV: ceiling, reserved_at, floor, beta,
-# step share, ttl, evidence. Returns {cut (1) or same epoch (0), pace, hold}.
+# step share, ttl, evidence, bunched cut. Returns {cut (1) or same epoch (0), pace,
+# hold}.
 THROTTLED = (
     COMMON
     + """
@@ -136,7 +140,13 @@ local counts = {}
 for j = 0, 10 do counts[j] = sent[j] + inbound[j] end
 local seen = total(counts)
 local pace, limit
-if seen >= tonumber(ARGV[7]) then
+local known = tonumber(ARGV[1]) / MARGIN  -- the number's level, as far as we know
+if seen >= tonumber(ARGV[4]) * known then
+  -- The window held the level we know: Meta's limit is that level and our
+  -- arrivals bunched (a stall on the way). A small cut and the hold suffice;
+  -- the full cut would cost seconds of sending for nothing.
+  pace, limit = tonumber(ARGV[8]) * rate, known
+elseif seen >= tonumber(ARGV[7]) then
   -- What the window held is Meta's limit: stay below it from now on. Within
   -- BETA of the limit learned before it is the same limit (arrivals bunched);
   -- taken as a new one, each such error would lower it a little further.
@@ -342,6 +352,7 @@ class Meter:
                 STEP_SHARE,
                 LEARNED_TTL_MS,
                 EVIDENCE,
+                BUNCHED,
             ],
         )
         return float(hold)

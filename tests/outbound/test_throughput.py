@@ -27,6 +27,7 @@ from leadgate.outbound import throughput
 from leadgate.outbound.delivery import deliver_due
 from leadgate.outbound.service import stage
 from leadgate.outbound.settle import MAX_ATTEMPTS
+from leadgate.queue import redis_connection
 
 from ..emulator_support import PHONE_ID, SECRET, TOKEN, WABA_ID, meta_error
 from ..webhook_fixtures import meta_bytes
@@ -356,3 +357,23 @@ def test_the_emulator_answers_131057_while_a_number_is_upgraded(emulator):
     assert emulator.send_template().status_code == 200
     answer = emulator.graph("GET", PHONE_ID, params={"fields": "throughput"})
     assert answer.json()["throughput"] == {"level": "HIGH"}
+
+
+def test_a_refusal_at_the_known_level_cuts_a_little_a_lower_one_cuts_deep(
+    app, emulator, channel_key
+):
+    """Meta's window held 80 of a number at 80/s: arrivals bunched, the limit is
+    the one we know, the pace drops 3 %. It held 40: Meta grants less, 10 % below."""
+    with app.app_context():
+        ceiling = throughput.ceiling(None)  # 80/s less the arrival margin: 76
+        connection = redis_connection()
+        for seen, expected in ((80, 0.97 * ceiling), (40, 0.9 * 40)):
+            for key in (throughput.LEARNED, throughput.SENT, throughput.TAT):
+                connection.delete(key.format(channel_id()))
+            meter = throughput.Meter(channel_id(), ceiling, reserved_at=0.0)
+            for _ in range(seen):  # what Meta's window held: our accepted sends
+                meter.accepted()
+            meter.refused(throughput.THROUGHPUT_REACHED)
+            pace = throughput.pace_of(channel_id(), ceiling)
+            assert pace.throttled
+            assert pace.rate == pytest.approx(expected, abs=0.5), seen
