@@ -21,6 +21,7 @@ from .models import Channel, Workspace
 from .privacy.export.cli import contact as contact_command
 from .privacy.retention.cli import purge as purge_command
 from .queue import QUEUE_NAMES, AppWorker, ForkingAppWorker, redis_connection
+from .urls import DEV_BASE_URL
 
 
 def main() -> None:
@@ -140,7 +141,7 @@ def demo_seed() -> None:
 
     seed_demo()
     # Without BASE_URL: the address `leadgate dev` serves by default.
-    base = current_app.config["BASE_URL"] or "http://127.0.0.1:5000"
+    base = current_app.config["BASE_URL"] or DEV_BASE_URL
     click.echo(
         f"Demo workspace ready: {base}/login  E-Mail: {DEMO_EMAIL}  Passwort: {DEMO_PASSWORD}"
     )

@@ -3,6 +3,7 @@
 from rq import cron
 
 from .campaigns.launch import sweep_campaigns
+from .campaigns.notices import notify_stopped_campaigns
 from .channels.services import refresh_all_numbers
 from .contacts.importing.writes import purge_contact_imports
 from .inbox.team import wake_snoozed
@@ -17,6 +18,8 @@ cron.register(sweep_outbound, queue_name="default", interval=30)
 cron.register(wake_snoozed, queue_name="default", interval=60)
 # Scheduled campaigns start on time (to the quarter minute); lost feeds restart.
 cron.register(sweep_campaigns, queue_name="default", interval=15)
+# A campaign that stopped by itself (template paused by Meta …): owners are mailed.
+cron.register(notify_stopped_campaigns, queue_name="default", interval=60)
 cron.register(sync_all_templates, queue_name="low", cron="17 * * * *")
 # Each number's throughput level (and name, quality): the pace follows it.
 cron.register(refresh_all_numbers, queue_name="low", cron="40 4 * * *")

@@ -19,6 +19,7 @@ from .auth.mails import send_email_change, send_password_reset
 from .auth.registration import send_sign_up_mail
 from .campaigns.feed import feed_campaign
 from .campaigns.launch import sweep_campaigns
+from .campaigns.notices import mail_campaign_stopped, notify_stopped_campaigns
 from .channels.services import refresh_all_numbers, refresh_number
 from .contacts.importing.writes import purge_contact_imports
 from .demo_campaign import answer_demo_campaign, seed_demo_campaigns
@@ -46,7 +47,9 @@ JOBS: tuple[Callable, ...] = (
     wake_snoozed,
     feed_campaign,
     sweep_campaigns,
+    notify_stopped_campaigns,
     # Mail.
+    mail_campaign_stopped,
     send_sign_up_mail,
     send_password_reset,
     send_email_change,

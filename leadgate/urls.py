@@ -17,6 +17,10 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
 
+# Where `leadgate dev` serves by default: links in dev mails and messages when
+# BASE_URL is not set and no request names an address (production requires it).
+DEV_BASE_URL = "http://127.0.0.1:5000"
+
 
 def base_url() -> str:
     """The installation's address, without a trailing slash."""

@@ -322,7 +322,9 @@ REGISTRY = {
     "privacy.export_contact": workspace(post(contact_id=THEIRS.contact)),
     # Contact import
     "contacts.import_upload": workspace(
-        get(expect=200), unprobed={"POST": "uploads a file into the current workspace"}
+        get(expect=200),
+        get(campaign=THEIRS.campaign),  # a list for their campaign: not found
+        unprobed={"POST": "uploads a file into the current workspace"},
     ),
     "contacts.import_mapping": workspace(
         get(import_id=THEIRS.contact_import),

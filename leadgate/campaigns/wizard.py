@@ -63,7 +63,13 @@ def audience_step(campaign: Campaign):
     form = AudienceForm()
     form.audience.choices = audience_choices(campaign.workspace_id)
     if request.method == "GET":
-        form.audience.data = choice_of_audience(campaign.audience or {})
+        offered = request.args.get("audience")  # e.g. a CSV import's label
+        values = {choice.value for choice in form.audience.choices}
+        form.audience.data = (
+            offered
+            if offered in values
+            else choice_of_audience(campaign.audience or {})
+        )
     if form.validate_on_submit():
         campaign.audience = audience_of_choice(form.audience.data)
         db.session.commit()

@@ -60,6 +60,9 @@ class Campaign(Model):
     # Why it stopped by itself ("template_paused", "template_withdrawn",
     # "number_unusable"); None when the team paused it or it runs.
     paused_reason: Mapped[str | None] = mapped_column(String(32))
+    # When owners and admins were mailed about that stop (campaigns/notices.py);
+    # cleared when it runs again, so the next stop is mailed too.
+    stop_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     channel_id: Mapped[int | None] = mapped_column(
         ForeignKey("channel.id", ondelete="SET NULL")
     )
@@ -98,6 +101,7 @@ class Campaign(Model):
         self.state = state
         if state in ("running", "draft", "scheduled"):
             self.paused_reason = None
+            self.stop_notified_at = None
         if state in ("finished", "cancelled"):
             self.finished_at = utcnow()
 

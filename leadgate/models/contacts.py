@@ -153,6 +153,14 @@ class ContactImport(db.Model):
         DateTime(timezone=True), default=utcnow
     )
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An import for one campaign's audience (a one-off list): every contact it
+    # writes gets a label of its own, which the campaign wizard then offers.
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign.id", ondelete="SET NULL")
+    )
+    label_id: Mapped[int | None] = mapped_column(
+        ForeignKey("label.id", ondelete="SET NULL")
+    )
 
     created_by: Mapped[User | None] = relationship()
 

@@ -9,6 +9,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 from ..extensions import db
 from .columns import utcnow
 
+LABEL_NAME_LENGTH = 40
+
 
 class Label(db.Model):
     __table_args__ = (
@@ -19,7 +21,7 @@ class Label(db.Model):
     workspace_id: Mapped[int] = mapped_column(
         ForeignKey("workspace.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(LABEL_NAME_LENGTH))
     color: Mapped[str] = mapped_column(String(16), default="teal")
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow

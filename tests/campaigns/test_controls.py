@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from leadgate.campaigns.launch import sweep_campaigns
+from leadgate.campaigns.notices import notify_stopped_campaigns
 from leadgate.models import AuditEvent, Campaign, Message, utcnow
 
 from ..outbound.helpers import arm, change, post_webhook, read, run, sent_at_emulator
@@ -143,6 +144,52 @@ def test_meta_pausing_the_template_pauses_the_campaign_and_says_why(
     assert client.post(f"/campaigns/{campaign_id}/resume").status_code == 303
     assert campaign(campaign_id).state == "finished"
     assert {r.state for r in recipients(campaign_id)} == {"queued"}
+
+
+def test_owners_and_admins_are_mailed_once_per_stop_in_their_language(
+    client, app, emulator, channel_key, outbox
+):
+    from leadgate.extensions import db
+    from leadgate.models import Role, User
+
+    from ..support import make_user, workspace_of
+
+    slow_number(app)  # each feed queues 20 of the 45
+    with app.app_context():
+        owner = db.session.scalars(select(User)).first()
+        workspace = workspace_of(owner)
+        admin = make_user("admin@example.com", workspace=workspace, role=Role.ADMIN)
+        admin.locale = "en"
+        make_user("agent@example.com", workspace=workspace, role=Role.AGENT)
+        db.session.commit()
+        owner_address = owner.email
+    many = [{"name": f"Kundin {n}", "number": f"+4917020{n:05d}"} for n in range(45)]
+    campaign_id = create(client, people(app, many), OFFER, **MAPPING)
+    launch(client, campaign_id)
+    assert run(notify_stopped_campaigns) == 0  # running: nothing to tell
+    # A pause by the team is no news to the team: no mail.
+    assert client.post(f"/campaigns/{campaign_id}/pause").status_code == 303
+    assert run(notify_stopped_campaigns) == 0
+    assert client.post(f"/campaigns/{campaign_id}/resume").status_code == 303
+    assert campaign(campaign_id).state == "running"
+    template_webhook(client, emulator, channel_key, OFFER, "PAUSED")
+    assert run(notify_stopped_campaigns) == 1
+    mails = {mail["To"]: mail for mail in outbox}
+    assert sorted(mails) == sorted([owner_address, "admin@example.com"])  # no agent
+    german = mails[owner_address].get_content()
+    assert mails[owner_address]["Subject"] == "Kampagne „Frühjahrsangebot“ angehalten"
+    assert "Meta hat die Vorlage wegen negativer Rückmeldungen pausiert" in german
+    assert f"/campaigns/{campaign_id}" in german
+    english = mails["admin@example.com"]
+    assert english["Subject"] == 'Campaign "Frühjahrsangebot" stopped'
+    assert "Meta has paused the template" in english.get_content()
+    assert run(notify_stopped_campaigns) == 0 and len(outbox) == 2  # once per stop
+    page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "Inhaber und Admins wurden per E-Mail benachrichtigt." in page
+    # Running again clears the mark, so the next stop is mailed too.
+    template_webhook(client, emulator, channel_key, OFFER, "REINSTATED")
+    assert client.post(f"/campaigns/{campaign_id}/resume").status_code == 303
+    assert campaign(campaign_id).stop_notified_at is None
 
 
 def test_a_scheduled_campaign_starts_at_its_time_with_whoever_matches_then(

@@ -85,13 +85,21 @@ class Plan:
 
 
 def start_import(
-    workspace_id: int, user: User, filename: str, raw: bytes
+    workspace_id: int,
+    user: User,
+    filename: str,
+    raw: bytes,
+    campaign_id: int | None = None,
 ) -> ContactImport:
-    """Keep an uploaded file for mapping; ImportFileError if it cannot be imported."""
+    """Keep an uploaded file for mapping; ImportFileError if it cannot be imported.
+
+    `campaign_id`: the file is that campaign's audience (writes.label_for_campaign).
+    """
     table = read_table(raw)
     contact_import = ContactImport(
         workspace_id=workspace_id,
         created_by_id=user.id,
+        campaign_id=campaign_id,
         filename=clean_filename(filename, "import.csv"),
         file_sha256=hashlib.sha256(raw).hexdigest(),
         content=raw,

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...models import ContactField, utcnow
+from ...models.labels import LABEL_NAME_LENGTH
 from ...phones import InvalidPhone, normalise
 from ..values import GERMAN_DATES, custom_value
 from .files import ATTRIBUTE, Table
@@ -164,7 +165,7 @@ def check_labels(text: str, warnings: list[str]) -> list[str]:
     names: dict[str, str] = {}
     for name in re.split(r"[,;]", text):
         name = name.strip()
-        if len(name) > 40:
+        if len(name) > LABEL_NAME_LENGTH:
             warnings.append(
                 left_out(RowProblem(_("Ein Label ist länger als 40 Zeichen.")))
             )

@@ -23,6 +23,7 @@ from ...models import (
     Workspace,
     utcnow,
 )
+from ...models.labels import LABEL_NAME_LENGTH
 from ...phones import e164_of_wa_id, wa_id_of
 from .changes import values_after
 from .plan import Plan, existing_contacts, load_table, plan_import
@@ -52,6 +53,8 @@ def run_import(contact_import: ContactImport, workspace: Workspace, user: User) 
     plan = plan_import(contact_import, workspace, load_table(contact_import))
     ids, created = write_contacts(workspace.id, plan, contact_import.update_mode)
     add_labels(workspace.id, plan.writable(), ids)
+    if contact_import.campaign_id is not None:
+        label_for_campaign(contact_import, plan.writable(), ids)
     add_consent_records(contact_import, plan, ids, user)
     finish(contact_import, plan, created)
     return True
@@ -136,6 +139,36 @@ def add_labels(workspace_id: int, rows: list[Row], ids: dict[str, int]) -> None:
     bulk_insert_ignoring_conflicts(
         ContactLabel.__table__,
         [{"contact_id": c, "label_id": label} for c, label in sorted(pairs)],
+    )
+
+
+def label_for_campaign(
+    contact_import: ContactImport, rows: list[Row], ids: dict[str, int]
+) -> None:
+    """A label of its own on every contact the file wrote: the campaign's audience.
+
+    Named after the import ("CSV #12 messe.csv"), so it is never an existing
+    label with other people on it; the contact list shows who was in the file.
+    """
+    workspace_id = contact_import.workspace_id
+    taken = label_ids_by_name(workspace_id)
+    stem = f"CSV #{contact_import.id} {contact_import.filename}"
+    name = stem[:LABEL_NAME_LENGTH]
+    suffix = 1
+    while name.casefold() in taken:
+        suffix += 1
+        tail = f" ({suffix})"
+        name = stem[: LABEL_NAME_LENGTH - len(tail)] + tail
+    label = Label(workspace_id=workspace_id, name=name)
+    db.session.add(label)
+    db.session.flush()
+    contact_import.label_id = label.id
+    bulk_insert_ignoring_conflicts(
+        ContactLabel.__table__,
+        [
+            {"contact_id": contact_id, "label_id": label.id}
+            for contact_id in sorted({ids[r.phone] for r in rows})
+        ],
     )
 
 

@@ -5,7 +5,7 @@ Owners and admins only: an import writes consent records for many people at once
 
 import io
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,7 +19,7 @@ from ...extensions import db
 from ...files import clean_filename
 from ...forms import form_status, strip
 from ...htmx import is_fragment_request, render_page_or_fragment
-from ...models import ContactImport
+from ...models import Campaign, ContactImport
 from ...security import serves_files
 from ...tenancy import current_membership, get_scoped_or_404, manager_required
 from ..importing import plan, writes
@@ -109,6 +109,11 @@ def mapping_form(
 @bp.route("/import", methods=["GET", "POST"])
 @manager_required
 def import_upload():
+    """Upload a file; with ?campaign=<id> it becomes that campaign's audience."""
+    campaign = campaign_of_import()
+    if campaign is not None and not campaign.editable:
+        flash(_("Die Zielgruppe einer gestarteten Kampagne ändert sich nicht mehr."))
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id), 303)
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -118,6 +123,7 @@ def import_upload():
                 current_user,
                 upload.filename,
                 upload.read(MAX_BYTES + 1),
+                campaign_id=campaign.id if campaign else None,
             )
         except ImportFileError as error:
             form.file.errors.append(str(error))
@@ -126,7 +132,24 @@ def import_upload():
             return redirect(
                 url_for("contacts.import_mapping", import_id=contact_import.id), 303
             )
-    return render_template("contacts/import_upload.html", form=form), form_status(form)
+    return render_template(
+        "contacts/import_upload.html", form=form, campaign=campaign
+    ), form_status(form)
+
+
+def campaign_of(contact_import: ContactImport) -> Campaign | None:
+    """The campaign the file is the audience of (checked in the workspace at upload)."""
+    if contact_import.campaign_id is None:
+        return None
+    return db.session.get(Campaign, contact_import.campaign_id)
+
+
+def campaign_of_import() -> Campaign | None:
+    """The campaign named by ?campaign=, in this workspace (else 404), or None."""
+    campaign_id = request.args.get("campaign", type=int)
+    if campaign_id is None:
+        return None
+    return get_scoped_or_404(Campaign, campaign_id)
 
 
 @bp.route("/import/<int:import_id>", methods=["GET", "POST"])
@@ -151,6 +174,7 @@ def import_mapping(import_id: int):
         "contacts/import_mapping.html",
         "contacts/_import_preview.html",
         contact_import=contact_import,
+        campaign=campaign_of(contact_import),
         form=form,
         columns=list(zip(form.column_fields(), samples(table), strict=True)),
         problems=problems,
@@ -215,6 +239,7 @@ def import_result(import_id: int):
     return render_template(
         "contacts/import_result.html",
         contact_import=contact_import,
+        campaign=campaign_of(contact_import),
         rejected=plan.rejected_rows(contact_import),
         can_download=plan.has_download(contact_import),
     )
