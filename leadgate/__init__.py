@@ -26,6 +26,7 @@ from .leadforms.public import bp as leadform_public_bp
 from .leadforms.routes import bp as leadforms_bp
 from .privacy.routes import bp as privacy_bp
 from .public.routes import bp as public_bp
+from .teams.routes import bp as teams_bp
 from .webhooks.app import PREFIX as WEBHOOK_PREFIX
 from .webhooks.app import create_webhook_app
 from .webhooks.routes import bp as webhooks_bp
@@ -68,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         inbox_bp,
         canned_bp,
         labels_bp,
+        teams_bp,
         contacts_bp,
         campaigns_bp,
         consent_bp,

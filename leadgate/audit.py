@@ -164,6 +164,31 @@ ACTIONS = {
         _l("%(actor)s hat Zugangsdaten der %(object)s ersetzt"),
         ("access_token", "app_secret"),
     ),
+    "team.created": Action(
+        _l("Team angelegt"),
+        _l("%(actor)s hat das %(object)s angelegt"),
+    ),
+    "team.updated": Action(
+        _l("Team umbenannt"),
+        _l("%(actor)s hat das %(object)s geändert"),
+        ("fields",),
+    ),
+    "team.members_changed": Action(
+        _l("Mitglieder eines Teams geändert"),
+        _l("%(actor)s hat die Mitglieder für das %(object)s geändert"),
+        ("added", "removed"),
+    ),
+    "team.numbers_changed": Action(
+        _l("WhatsApp-Nummern eines Teams geändert"),
+        _l("%(actor)s hat die WhatsApp-Nummern für das %(object)s geändert"),
+        ("added", "removed", "taken", "moved"),
+    ),
+    "team.deleted": Action(
+        _l("Team gelöscht"),
+        _l("%(actor)s hat das %(object)s gelöscht"),
+        ("members", "channels", "conversations"),
+        removes=True,
+    ),
     "campaign.created": Action(
         _l("Kampagne angelegt"),
         _l("%(actor)s hat die %(object)s angelegt"),

@@ -20,11 +20,13 @@ from .models import (
     Message,
     Role,
     Segment,
+    Team,
     User,
     Workspace,
     utcnow,
 )
 from .searchdoc import add_words
+from .teams import services as teams
 from .whatsapp.emulator import DEMO_NUMBER
 
 DEMO_EMAIL = "demo@leadgate.example"
@@ -71,7 +73,20 @@ def seed_demo() -> None:
         seed_earlier_conversation(workspace, channel)
     seed_lead_form(workspace, channel)
     seed_segments(workspace, user)
+    seed_teams(workspace, user, channel)
     db.session.commit()
+
+
+def seed_teams(workspace: Workspace, user: User, channel: Channel) -> None:
+    """Vertrieb works the demo number (everyone in it), Recruiting has none yet."""
+    if db.session.scalar(select(Team.id).where(Team.workspace_id == workspace.id)):
+        return
+    everyone = [person.id for person in teams.people_of(workspace.id)]
+    sales = teams.create_team(workspace.id, "Vertrieb", user)
+    teams.set_members(sales, everyone, user)
+    teams.set_numbers(sales, [channel.id], user)
+    recruiting = teams.create_team(workspace.id, "Recruiting", user)
+    teams.set_members(recruiting, [user.id], user)
 
 
 def seed_segments(workspace: Workspace, user: User) -> None:

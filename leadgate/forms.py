@@ -1,7 +1,7 @@
 """Validators and fields shared by several forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, StringField
+from wtforms import EmailField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -37,3 +37,10 @@ def name_field(label=None) -> StringField:
 def form_status(form) -> int:
     """422 for a submitted form that failed, so htmx and tests can tell."""
     return 422 if form.is_submitted() else 200
+
+
+class CheckboxList(SelectMultipleField):
+    """A multiple choice as a list of checkboxes (labels, a team's members …)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()

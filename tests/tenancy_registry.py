@@ -163,6 +163,15 @@ REGISTRY = {
             shows="Diese Person gehört nicht zum Team.",
         ),
     ),
+    "inbox.move_to_team": workspace(
+        post({"team": ""}, conversation_id=THEIRS.conversation),
+        post(
+            {"team": THEIRS.team},
+            conversation_id=OURS.conversation,
+            expect=303,
+            shows="Dieses Team gibt es in diesem Workspace nicht.",
+        ),
+    ),
     "inbox.change_state": workspace(
         post({"state": "resolved"}, conversation_id=THEIRS.conversation)
     ),
@@ -195,6 +204,28 @@ REGISTRY = {
         get(expect=200, shows="Ahorn-Label"), unprobed={"POST": NEW_ONLY}
     ),
     "labels.delete": workspace(post(label_id=THEIRS.label)),
+    # Teams: who works which numbers' conversations
+    "teams.index": workspace(
+        get(expect=200, shows="Ahorn-Team"), unprobed={"POST": NEW_ONLY}
+    ),
+    "teams.show": workspace(
+        get(team_id=THEIRS.team),
+        post({"name": "x"}, team_id=THEIRS.team),
+        # Their agent or their number are no choice on our team's page.
+        post(
+            {"name": "Ahorn-Team", "members": THEIRS.agent},
+            team_id=OURS.team,
+            expect=422,
+        ),
+        post(
+            {"name": "Ahorn-Team", "channels": THEIRS.channel},
+            team_id=OURS.team,
+            expect=422,
+        ),
+        # Our team's choices: none of their people, numbers or teams.
+        get(team_id=OURS.team, expect=200, shows="Ahorn-Team"),
+    ),
+    "teams.delete": workspace(post(team_id=THEIRS.team)),
     # Contacts
     "contacts.index": workspace(
         get(expect=200, shows="Anna Ahorn"),

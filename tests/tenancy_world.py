@@ -4,8 +4,9 @@ Theirs is the target of every foreign request: a team (owner, agent, invite), tw
 numbers, a contact with conversations, media, notes, events, labels, a lead form
 with a submission and consent records (erasure_support.lena), plus a canned
 response, a custom field, an import, a template, a suppression, an audit event,
-a channel event, a failed webhook event, and their owner's login, remembered
-device and recovery code. Ours holds what a mixed request needs (our
+a channel event, a failed webhook event, one of the workspace's Teams (their
+agent, their first number and its conversations), and their owner's login,
+remembered device and recovery code. Ours holds what a mixed request needs (our
 conversation with their label, our contact merged into theirs …); our contact
 shares Lena's number, as the same person known to both teams would.
 
@@ -15,7 +16,7 @@ Everything of theirs that a page could show carries one of FOREIGN_TEXTS.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from leadgate import audit
 from leadgate.channels.services import create_channel
@@ -26,6 +27,7 @@ from leadgate.models import (
     Campaign,
     CampaignRecipient,
     CannedResponse,
+    Channel,
     ChannelEvent,
     Contact,
     ContactField,
@@ -42,6 +44,8 @@ from leadgate.models import (
     RememberedDevice,
     Segment,
     Suppression,
+    Team,
+    TeamMember,
     User,
     WebhookEvent,
     Workspace,
@@ -50,7 +54,7 @@ from leadgate.models import (
 from leadgate.workspaces.services import create_invite
 
 from .erasure_support import lena
-from .inbox_support import make_team
+from .inbox_support import AGENT, make_team
 from .support import make_user, membership_of, workspace_of
 
 OUR_EMAIL = "alice@example.com"
@@ -79,6 +83,7 @@ class Ours:
     lead_form: int
     contact_import: int  # uploaded, not yet mapped
     campaign: int  # a draft on our number
+    team: int  # "Ahorn-Team", with our owner, no number
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ class Theirs:
     remembered_device: int  # their owner's, valid
     segment: int  # "Zebra-Zielgruppe": their label's contacts
     campaign: int  # "Zebra-Kampagne": finished, to their segment
+    team: int  # "Zebra-Team": their agent, their number and her conversation
 
     @property
     def field_target(self) -> str:
@@ -203,10 +209,12 @@ def add_theirs_extras(workspace: Workspace, owner: User, channel_id: int) -> dic
         channel_id=channel_id, body=b'{"zebra": 1}', state="failed", attempts=3
     )
     segment = Segment(workspace_id=ws, name="Zebra-Zielgruppe", filters={"q": "Zebra"})
+    team = Team(workspace_id=ws, name="Zebra-Team", visibility="team")
     db.session.add_all(
-        [canned, field, contact_import, template, webhook_event, segment]
+        [canned, field, contact_import, template, webhook_event, segment, team]
     )
     db.session.flush()
+    add_to_team(team, channel_id)
     campaign = Campaign(
         workspace_id=ws,
         name="Zebra-Kampagne",
@@ -234,7 +242,22 @@ def add_theirs_extras(workspace: Workspace, owner: User, channel_id: int) -> dic
         "remembered_device": device.id,
         "segment": segment.id,
         "campaign": campaign.id,
+        "team": team.id,
     }
+
+
+def add_to_team(team: Team, channel_id: int) -> None:
+    """Their agent, their number and its conversations join their team."""
+    agent = db.session.scalar(select(User.id).where(User.email == AGENT))
+    db.session.add(TeamMember(team_id=team.id, user_id=agent))
+    db.session.execute(
+        update(Channel).where(Channel.id == channel_id).values(team_id=team.id)
+    )
+    db.session.execute(
+        update(Conversation)
+        .where(Conversation.channel_id == channel_id)
+        .values(team_id=team.id)
+    )
 
 
 def add_login_of(user: User) -> tuple[LoginSession, RememberedDevice]:
@@ -273,10 +296,11 @@ def build_ours() -> Ours:
         name="Anna Ahorn",
     )
     label = Label(workspace_id=ws, name="Ahorn-Label")
+    team = Team(workspace_id=ws, name="Ahorn-Team")
     lead_form = LeadForm(
         workspace_id=ws, channel_id=channel.id, slug="ahorn", name="Ahorn", fields=[]
     )
-    db.session.add_all([contact, label, lead_form])
+    db.session.add_all([contact, label, lead_form, team])
     db.session.flush()
     conversation = Conversation(
         workspace_id=ws, channel_id=channel.id, contact_id=contact.id
@@ -294,6 +318,7 @@ def build_ours() -> Ours:
     contact_import = plan.start_import(
         ws, owner, "ahorn.csv", b"Telefon;Name\n+4915112345678;Anna\n"
     )
+    db.session.add(TeamMember(team_id=team.id, user_id=owner.id))
     db.session.commit()
     return Ours(
         workspace=ws,
@@ -307,6 +332,7 @@ def build_ours() -> Ours:
         lead_form=lead_form.id,
         contact_import=contact_import.id,
         campaign=campaign.id,
+        team=team.id,
     )
 
 

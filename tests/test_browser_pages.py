@@ -28,6 +28,7 @@ from leadgate.models import (
     Contact,
     Conversation,
     LeadForm,
+    Team,
     Workspace,
     utcnow,
 )
@@ -127,6 +128,11 @@ def demo_ids(app) -> dict:
         form = db.session.scalars(
             select(LeadForm).where(LeadForm.slug == DEMO_LEAD_FORM)
         ).one()
+        team = db.session.scalars(
+            select(Team).where(
+                Team.workspace_id == channel.workspace_id, Team.name == "Vertrieb"
+            )
+        ).one()
         sent, draft = demo_campaigns(app)
         return {
             "campaign_id": sent,
@@ -135,6 +141,7 @@ def demo_ids(app) -> dict:
             "conversation_id": conversation.id,
             "channel_id": channel.id,
             "form_id": form.id,
+            "team_id": team.id,
             "slug": DEMO_LEAD_FORM,
             "token": NO_TOKEN,
         }
@@ -332,6 +339,8 @@ SCREENSHOTS = {
     "settings-templates": "channels.templates",
     "settings-canned": "canned.index",
     "settings-labels": "labels.index",
+    "settings-teams": "teams.index",
+    "settings-team-numbers": "teams.show",
     "settings-contact-fields": "contact_fields.index",
     "settings-lead-forms": "leadforms.index",
     "settings-lead-form": "leadforms.edit",

@@ -37,6 +37,7 @@ LAYERS = {
     "outbound": "feature",
     "privacy": "feature",
     "public": "feature",
+    "teams": "feature",
     "webhooks": "feature",
     "workspaces": "feature",
     # Models and shared services.

@@ -613,3 +613,20 @@ def test_the_submissions_page_lists_leads_with_their_consent(client, auth, app, 
     consent = '<td data-label="WhatsApp-Einwilligung">'
     assert page.count(f"{consent}Ja</td>") == 1
     assert page.count(f"{consent}Nein</td>") == 1
+
+
+def test_a_lead_opens_a_conversation_in_the_team_of_the_forms_number(client, app, team):
+    from leadgate.models import Channel
+    from leadgate.models import Team as WorkTeam
+
+    add_form(app, team)
+    with app.app_context():
+        recruiting = WorkTeam(workspace_id=team.workspace_id, name="Recruiting")
+        db.session.add(recruiting)
+        db.session.flush()
+        db.session.get(Channel, team.channel_id).team_id = recruiting.id
+        db.session.commit()
+        recruiting_id = recruiting.id
+    assert submit(client, lead(app)).status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(Conversation.team_id)).all() == [recruiting_id]

@@ -321,6 +321,7 @@ def conversations_of(channel: Channel, contact_ids: list[int]) -> dict[int, int]
             "workspace_id": channel.workspace_id,
             "channel_id": channel.id,
             "contact_id": contact_id,
+            "team_id": channel.team_id,
             "state": "resolved",
         }
         for contact_id in contact_ids

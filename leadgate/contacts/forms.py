@@ -6,24 +6,17 @@ from wtforms import (
     EmailField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import strip
+from ..forms import CheckboxList, strip
 from ..models import ContactField, Label
 from ..phones import InvalidPhone, normalise
 from .values import custom_value
 
 ATTRIBUTE_PREFIX = "attr_"
-
-
-class CheckboxList(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class PhoneNumber:

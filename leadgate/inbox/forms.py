@@ -37,6 +37,17 @@ class AssignForm(FlaskForm):
         return my_id if choice == "me" else int(choice) if choice else None
 
 
+class TeamMoveForm(FlaskForm):
+    # A team's id, or empty for none; team.move_to_team knows the workspace's teams.
+    team = StringField(
+        _l("Team"),
+        validators=[Optional(), Regexp(r"^[1-9][0-9]{0,17}$", message=NOT_A_CHOICE)],
+    )
+
+    def team_id(self) -> int | None:
+        return int(self.team.data) if self.team.data else None
+
+
 class StateForm(FlaskForm):
     # Snoozing has its own action: it needs a time.
     state = SelectField(

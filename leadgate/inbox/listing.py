@@ -38,6 +38,7 @@ class Filters:
     channel: int | None = None
     q: str = ""
     campaign: int | None = None  # replies to this campaign (its page links here)
+    team: int | None = None
 
     @classmethod
     def from_args(cls, args) -> "Filters":
@@ -53,6 +54,7 @@ class Filters:
             channel=_int(args.get("channel")),
             q=args.get("q", "").strip()[:100],
             campaign=_int(args.get("campaign")),
+            team=_int(args.get("team")),
         )
 
     def args(self, **changes) -> dict:
@@ -100,6 +102,7 @@ def conversation_page(
             joinedload(Conversation.contact),
             joinedload(Conversation.channel),
             joinedload(Conversation.assignee),
+            joinedload(Conversation.team),
         )
         .where(Conversation.workspace_id == workspace_id)
         .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
@@ -142,6 +145,8 @@ def conditions(workspace_id: int, user_id: int, filters: Filters) -> list:
         )
     if filters.channel is not None:
         found.append(Conversation.channel_id == filters.channel)
+    if filters.team is not None:
+        found.append(Conversation.team_id == filters.team)
     if filters.q:
         found.append(matches(workspace_id, filters.q))
     if filters.campaign is not None:

@@ -24,6 +24,7 @@ from ..models import (
     Label,
     Membership,
     Message,
+    Team,
     User,
     as_utc,
     utcnow,
@@ -86,6 +87,25 @@ def assign(conversation: Conversation, author: User, assignee_id: int | None) ->
         # The id, not the name: the thread shows the member's current name,
         # and "former team member" once they leave or delete their account.
         record_event(conversation, author, "assigned", to_id=member.id)
+    db.session.commit()
+
+
+def move_to_team(conversation: Conversation, author: User, team_id: int | None) -> None:
+    """Hand the conversation to another team of the workspace, or to none."""
+    team = None
+    if team_id is not None:
+        team = db.session.scalar(
+            select(Team).where(
+                Team.workspace_id == conversation.workspace_id, Team.id == team_id
+            )
+        )
+        if team is None:
+            raise TeamError(_("Dieses Team gibt es in diesem Workspace nicht."))
+    if conversation.team_id == team_id:
+        return
+    conversation.team_id = team_id
+    # The name then, as for labels: the timeline tells what happened at the time.
+    record_event(conversation, author, "team_moved", team=team.name if team else None)
     db.session.commit()
 
 

@@ -15,7 +15,15 @@ from ..consent import ledger
 from ..contacts.services import contact_for_phone
 from ..extensions import db
 from ..inbox.team import record_event
-from ..models import Contact, Conversation, LeadForm, LeadSubmission, Workspace, utcnow
+from ..models import (
+    Channel,
+    Contact,
+    Conversation,
+    LeadForm,
+    LeadSubmission,
+    Workspace,
+    utcnow,
+)
 from ..privacy.suppression import is_suppressed
 from ..searchdoc import add_words
 
@@ -127,6 +135,9 @@ def lead_conversation(
             workspace_id=contact.workspace_id,
             channel_id=lead_form.channel_id,
             contact_id=contact.id,
+            team_id=db.session.scalar(
+                select(Channel.team_id).where(Channel.id == lead_form.channel_id)
+            ),
             state="open",
         )
         db.session.add(conversation)

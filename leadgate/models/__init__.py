@@ -19,6 +19,7 @@ from .messages import Message, MessageStatus, Reaction, SendAttempt
 from .platform import AccessLog, CookieConsent, Inquiry, PageView
 from .privacy import AuditEvent, Suppression
 from .segments import Segment
+from .teams import Team, TeamMember
 from .templates import MessageTemplate
 from .webhooks import WebhookEvent
 
@@ -58,6 +59,8 @@ __all__ = [
     "STATES",
     "Segment",
     "SendAttempt",
+    "Team",
+    "TeamMember",
     "Suppression",
     "User",
     "WebhookEvent",

@@ -41,6 +41,11 @@ class Channel(db.Model):
     throughput_checked_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True)
     )
+    # The team that works this number (models/teams.py); its new conversations
+    # get that team.
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("team.id", ondelete="SET NULL")
+    )
 
     workspace: Mapped[Workspace] = relationship()
 

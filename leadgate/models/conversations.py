@@ -16,6 +16,7 @@ from .accounts import User
 from .channels import Channel
 from .columns import utcnow
 from .contacts import Contact
+from .teams import Team
 
 # Conversation states, in the order the filters show them.
 STATES = ("open", "pending", "snoozed", "resolved")
@@ -45,6 +46,13 @@ class Conversation(db.Model):
             "last_activity_at",
             "id",
         ),
+        Index(
+            "ix_conversation_workspace_team_activity",
+            "workspace_id",
+            "team_id",
+            "last_activity_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +69,10 @@ class Conversation(db.Model):
     snoozed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL")
+    )
+    # From its number's team when created; moved by the team (models/teams.py).
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("team.id", ondelete="SET NULL")
     )
     # Unread by the whole team (read receipts); per agent see ConversationRead.
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -85,6 +97,7 @@ class Conversation(db.Model):
     channel: Mapped[Channel] = relationship()
     contact: Mapped[Contact] = relationship()
     assignee: Mapped[User | None] = relationship()
+    team: Mapped[Team | None] = relationship()
 
 
 class ConversationRead(db.Model):

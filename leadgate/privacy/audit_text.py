@@ -27,6 +27,7 @@ from ..models import (
     Contact,
     ContactImport,
     Conversation,
+    Team,
     User,
 )
 
@@ -37,6 +38,7 @@ LINKED = {
     "contactimport": (ContactImport, "contacts.import_result", "import_id"),
     "conversation": (Conversation, "inbox.show", "conversation_id"),
     "campaign": (Campaign, "campaigns.show", "campaign_id"),
+    "team": (Team, "teams.show", "team_id"),
 }
 NAMED = re.compile(r"%\((\w+)\)s")
 # Details that name another object: detail key -> object type.
@@ -69,7 +71,7 @@ class Page:
     def _existing(kind: str, ids: set[int], workspace_id: int | None) -> dict:
         """{id: name or None} of the objects that still exist (in this workspace)."""
         model = LINKED[kind][0]
-        name = model.name if model in (Channel, Campaign) else None
+        name = model.name if model in (Channel, Campaign, Team) else None
         query = select(model.id, name).where(model.id.in_(ids))
         if workspace_id is not None:
             query = query.where(model.workspace_id == workspace_id)
@@ -159,6 +161,10 @@ def subject(event: AuditEvent, page: Page, removed: bool) -> Markup | str:
         name = page.existing.get("campaign", {}).get(object_id)
         text = _("Kampagne „%(name)s“", name=name) if name else None
         text = text or _("Kampagne #%(id)s", id=object_id)
+    elif kind == "team":
+        name = page.existing.get("team", {}).get(object_id)
+        text = _("Team „%(name)s“", name=name) if name else None
+        text = text or _("Team #%(id)s", id=object_id)
     elif kind == "contactimport":
         text = _("Kontaktliste")
         return page.link(kind, object_id, text) or text
@@ -255,6 +261,17 @@ def period(key: str) -> Callable[[object, Page], str | None]:
     return phrase
 
 
+FIELDS = {
+    "name": lambda: _("Name"),
+    "visibility": lambda: _("Sichtbarkeit"),
+}
+
+
+def fields(value, _page) -> str | None:
+    names = [FIELDS[key]() for key in value or () if key in FIELDS]
+    return ", ".join(names) or None
+
+
 def conversation(value, page: Page) -> Markup | str | None:
     if not isinstance(value, int):
         return None
@@ -296,6 +313,14 @@ COUNTS: dict[str, Callable[[int], str]] = {
         "in %(num)d Workspace", "in %(num)d Workspaces", n
     ),
     "count": lambda n: ngettext("%(num)d Webhook", "%(num)d Webhooks", n),
+    "added": lambda n: ngettext("%(num)d hinzugefügt", "%(num)d hinzugefügt", n),
+    "removed": lambda n: ngettext("%(num)d entfernt", "%(num)d entfernt", n),
+    "taken": lambda n: ngettext(
+        "davon %(num)d aus einem anderen Team", "davon %(num)d aus anderen Teams", n
+    ),
+    "moved": lambda n: ngettext(
+        "%(num)d Gespräch wechselte mit", "%(num)d Gespräche wechselten mit", n
+    ),
     "access_logs": lambda n: ngettext(
         "%(num)d Zugriffsprotokoll", "%(num)d Zugriffsprotokolle", n
     ),
@@ -323,6 +348,7 @@ PHRASES: dict[str, Callable[[object, Page], object]] = {
     "app_secret": flag(lambda: _("App-Geheimnis")),
     "via": via,
     "filters": filters,
+    "fields": fields,
     "conversation_id": conversation,
     **{key: period(key) for key in RETENTION_WORDS},
 }

@@ -175,6 +175,7 @@ def conversations_for(pairs: dict[tuple[Channel, int], Contact]) -> tuple[dict, 
             "workspace_id": channel.workspace_id,
             "channel_id": channel.id,
             "contact_id": contact_id,
+            "team_id": channel.team_id,  # the number's team works it
         }
         for channel, contact_id in pairs
         if (channel.id, contact_id) not in found

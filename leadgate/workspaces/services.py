@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from .. import audit
 from ..extensions import db
 from ..models import Invite, Membership, Role, User, Workspace, utcnow
+from ..teams.services import leave_teams
 
 
 class TeamRuleError(Exception):
@@ -134,6 +135,7 @@ def set_role(actor: Membership, target: Membership, role: str, **details) -> Non
 def remove_member(actor: Membership, target: Membership) -> None:
     _check_may_change(actor, target)
     record_removal(target, actor.user)
+    leave_teams(target.workspace_id, target.user_id)
     db.session.delete(target)
 
 

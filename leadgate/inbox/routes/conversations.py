@@ -16,7 +16,7 @@ from ...extensions import db
 from ...files import clean_filename
 from ...htmx import is_fragment_request, render_page_or_fragment
 from ...media import INLINE_TYPES, media_path
-from ...models import Channel, Conversation, Label, Membership, Message, User
+from ...models import Channel, Conversation, Label, Membership, Message, Team, User
 from ...outbound.receipts import enqueue_receipt, receipt_due
 from ...security import serves_files
 from ...tenancy import current_membership, get_scoped_or_404, workspace_required
@@ -61,6 +61,9 @@ def list_context(filters: Filters, page) -> dict:
             select(Channel)
             .where(Channel.workspace_id == workspace_id)
             .order_by(Channel.name)
+        ).all(),
+        "teams": db.session.scalars(
+            select(Team).where(Team.workspace_id == workspace_id).order_by(Team.name)
         ).all(),
     }
 

@@ -58,10 +58,13 @@ class FilterChoices:
     assignee: Options
     label: Options
     channel: Options
+    team: Options
     chips: list[tuple[str, dict]] = field(default_factory=list)
 
 
-def filter_choices(filters: Filters, teammates, labels, channels) -> FilterChoices:
+def filter_choices(
+    filters: Filters, teammates, labels, channels, teams=()
+) -> FilterChoices:
     """What the filter bar and the phone's filter sheet offer; what is set."""
     choices = FilterChoices(
         state=[(state, str(CONVERSATION_STATE[state])) for state in STATES]
@@ -74,6 +77,7 @@ def filter_choices(filters: Filters, teammates, labels, channels) -> FilterChoic
         + [(str(user.id), user.name) for user in teammates],
         label=[("", _("Alle Labels"))] + [(str(x.id), x.name) for x in labels],
         channel=[("", _("Alle Nummern"))] + [(str(x.id), x.name) for x in channels],
+        team=[("", _("Alle Teams"))] + [(str(x.id), x.name) for x in teams],
     )
     defaults = Filters()
     for key, options, fallback in (
@@ -81,6 +85,7 @@ def filter_choices(filters: Filters, teammates, labels, channels) -> FilterChoic
         ("assignee", choices.assignee, _("Ehemaliges Teammitglied")),
         ("label", choices.label, _("Label")),
         ("channel", choices.channel, _("Nummer")),
+        ("team", choices.team, _("Team")),
     ):
         value = getattr(filters, key)
         if value != getattr(defaults, key):

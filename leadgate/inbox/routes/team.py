@@ -25,6 +25,7 @@ from ..forms import (
     ReasonForm,
     SnoozeForm,
     StateForm,
+    TeamMoveForm,
 )
 from ..team import TeamError
 from .blueprint import bp
@@ -51,6 +52,18 @@ def assign(conversation_id: int):
     form = valid_form(AssignForm)
     assignee_id = form.assignee_id(current_user.id)
     act(conversation, lambda: team.assign(conversation, current_user, assignee_id))
+    return back_to(conversation)
+
+
+@bp.post("/<int:conversation_id>/team")
+@workspace_required()
+def move_to_team(conversation_id: int):
+    conversation = get_scoped_or_404(Conversation, conversation_id)
+    form = valid_form(TeamMoveForm)
+    act(
+        conversation,
+        lambda: team.move_to_team(conversation, current_user, form.team_id()),
+    )
     return back_to(conversation)
 
 

@@ -1,0 +1,48 @@
+"""Teams (Vertrieb, Recruiting …): who works which numbers' conversations.
+
+A number belongs to at most one team, and a conversation gets the team of its
+number when it is created (a team member or manager can move it to another).
+A team's `visibility` will say who sees its conversations: everyone in the
+workspace ("workspace", the default) or only its members and the owners and
+admins ("team"). The settings offer it once the tenancy scope enforces it
+(issue 18); until then it is always "workspace".
+"""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import Model
+from .columns import utcnow
+
+TEAM_NAME_LENGTH = 60
+VISIBILITIES = ("workspace", "team")
+
+
+class Team(Model):
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name", name="uq_team_workspace_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(TEAM_NAME_LENGTH))
+    visibility: Mapped[str] = mapped_column(String(16), default="workspace")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
+
+
+class TeamMember(Model):
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", name="uq_team_member_team_user"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )

@@ -1,0 +1,1 @@
+"""Teams: who works which numbers' conversations (Einstellungen → Teams)."""

@@ -1,0 +1,71 @@
+"""Settings → Teams: owners and admins make teams, and say who is in them and
+which numbers they work (services.py: what follows a number)."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms import form_status
+from ..models import Team
+from ..tenancy import current_workspace_id, get_scoped_or_404, manager_required
+from . import services
+from .forms import new_team_form, settings_form
+
+bp = Blueprint("teams", __name__, url_prefix="/settings/teams")
+
+
+@bp.route("", methods=["GET", "POST"])
+@manager_required
+def index():
+    workspace_id = current_workspace_id()
+    form = new_team_form(workspace_id)
+    if form.validate_on_submit():
+        team = services.create_team(workspace_id, form.settings(), current_user)
+        db.session.commit()
+        flash(_("Team „%(name)s“ angelegt.", name=team.name), "success")
+        return redirect(url_for("teams.show", team_id=team.id), 303)
+    page = render_template(
+        "teams/index.html",
+        form=form,
+        rows=services.overview(workspace_id),
+    )
+    return page, form_status(form)
+
+
+@bp.route("/<int:team_id>", methods=["GET", "POST"])
+@manager_required
+def show(team_id: int):
+    team = get_scoped_or_404(Team, team_id)
+    people = services.people_of(team.workspace_id)
+    channels = services.channels_of(team.workspace_id)
+    form = settings_form(team, people, channels, services.member_ids(team))
+    if form.validate_on_submit():
+        members, numbers = form.chosen()
+        services.rename_team(team, form.settings(), current_user)
+        services.set_members(team, members, current_user)
+        services.set_numbers(team, numbers, current_user)
+        db.session.commit()
+        flash(_("Team „%(name)s“ gespeichert.", name=team.name), "success")
+        return redirect(url_for("teams.show", team_id=team.id), 303)
+    page = render_template(
+        "teams/show.html",
+        team=team,
+        form=form,
+        people={person.id: person for person in people},
+        channels={channel.id: channel for channel in channels},
+        team_names={t.id: t.name for t in services.teams_of(team.workspace_id)},
+    )
+    return page, form_status(form)
+
+
+@bp.post("/<int:team_id>/delete")
+@manager_required
+def delete(team_id: int):
+    """Its numbers and conversations stay, without a team."""
+    team = get_scoped_or_404(Team, team_id)
+    name = team.name
+    services.delete_team(team, current_user)
+    db.session.commit()
+    flash(_("Team „%(name)s“ gelöscht.", name=name), "success")
+    return redirect(url_for("teams.index"), 303)
