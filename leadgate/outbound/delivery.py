@@ -12,7 +12,10 @@ moving them from `queued` to `sending` in one conditional UPDATE (so two jobs, o
 a job and the sweeper's copy, never both send one, and a message with a wamid is
 never sent again; claim.py), records the attempts, sends concurrently (sender.py)
 and stores the answers with a few bulk statements (answers.py). Per message, a
-batch costs a slot and an HTTP call, not a job and a dozen round trips.
+batch costs a slot and an HTTP call, not a job and a dozen round trips. While
+one batch is out (its requests leave from a thread of their own), the job
+reserves and claims the next, so the number's schedule never waits for answers
+to be stored; it hands over after MAX_JOB_SECONDS only if other work waits.
 
 Order: a message waits while an earlier one of its conversation is queued or
 sending, so a conversation's messages leave one by one, in order.
