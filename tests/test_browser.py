@@ -57,6 +57,9 @@ def test_register_login_invite_and_accept_in_a_browser(browser, dev_server):
     expect(page.locator("main")).to_contain_text("Browser GmbH")
 
     page.get_by_role("button", name="Abmelden").click()
+    # Wait for the sign-out to land: a navigation started at once cut the inbox
+    # page's live stream mid-logout, and its reconnect got the login page (CI).
+    expect(page.get_by_text("Sie sind abgemeldet.")).to_be_visible()
     page.goto(dev_server.url + "/login")
     page.get_by_label("E-Mail-Adresse").fill("bea@example.com")
     page.get_by_label("Passwort").fill(PASSWORD)
