@@ -23,6 +23,7 @@ from .models import (
     Team,
     User,
     Workspace,
+    members_of,
     utcnow,
 )
 from .searchdoc import add_words
@@ -81,7 +82,7 @@ def seed_teams(workspace: Workspace, user: User, channel: Channel) -> None:
     """Vertrieb works the demo number (everyone in it), Recruiting has none yet."""
     if db.session.scalar(select(Team.id).where(Team.workspace_id == workspace.id)):
         return
-    everyone = [person.id for person in teams.people_of(workspace.id)]
+    everyone = [person.id for person in members_of(workspace.id)]
     sales = teams.create_team(workspace.id, "Vertrieb", user)
     teams.set_members(sales, everyone, user)
     teams.set_numbers(sales, [channel.id], user)

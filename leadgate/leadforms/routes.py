@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..forms import form_status
-from ..models import LeadForm
+from ..models import LeadForm, channels_of
 from ..tenancy import (
     current_membership,
     delete_scoped,
@@ -14,7 +14,6 @@ from ..tenancy import (
 )
 from .forms import LeadFormSettings, settings_form
 from .services import (
-    channels_of,
     custom_fields,
     embed_snippet,
     forms_of,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Channel, Contact, ContactField, LeadForm, LeadSubmission, Workspace
+from ..models import Contact, ContactField, LeadForm, LeadSubmission, Workspace
 from ..urls import external_url
 
 # Fields every form can show besides the phone number (always shown, required).
@@ -63,14 +63,6 @@ def custom_fields(workspace_id: int) -> list[ContactField]:
         )
         if field.key not in BUILTIN_KEYS
     ]
-
-
-def channels_of(workspace_id: int) -> list[Channel]:
-    return db.session.scalars(
-        select(Channel)
-        .where(Channel.workspace_id == workspace_id)
-        .order_by(Channel.name)
-    ).all()
 
 
 def forms_of(workspace_id: int) -> list[LeadForm]:

@@ -4,10 +4,10 @@ One module per kind of record, named after what it holds; import models from
 here (`from leadgate.models import Message`), which is the package's public face.
 """
 
-from .accounts import Invite, Membership, Role, User, Workspace
+from .accounts import Invite, Membership, Role, User, Workspace, members_of
 from .campaigns import Campaign, CampaignRecipient
 from .canned_responses import CannedResponse
-from .channels import Channel, ChannelEvent
+from .channels import Channel, ChannelEvent, channels_of
 from .columns import BigId, as_utc, utcnow
 from .consent import ConsentRecord
 from .contacts import Contact, ContactField, ContactImport
@@ -64,6 +64,8 @@ __all__ = [
     "Suppression",
     "User",
     "WebhookEvent",
+    "channels_of",
+    "members_of",
     "Workspace",
     "as_utc",
     "utcnow",

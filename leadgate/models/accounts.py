@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
@@ -192,3 +193,15 @@ class Invite(db.Model):
             and self.revoked_at is None
             and as_utc(self.expires_at) > utcnow()
         )
+
+
+def members_of(workspace_id: int) -> list[User]:
+    """The workspace's members by name: the choices of assignees, teams, the trail."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.workspace_id == workspace_id)
+            .order_by(User.name, User.id)
+        )
+    )

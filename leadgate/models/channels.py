@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -48,6 +48,17 @@ class Channel(db.Model):
     )
 
     workspace: Mapped[Workspace] = relationship()
+
+
+def channels_of(workspace_id: int) -> list[Channel]:
+    """The workspace's numbers by name: the choices of filters, forms and teams."""
+    return list(
+        db.session.scalars(
+            select(Channel)
+            .where(Channel.workspace_id == workspace_id)
+            .order_by(Channel.name, Channel.id)
+        )
+    )
 
 
 class ChannelEvent(db.Model):

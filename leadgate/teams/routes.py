@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms import form_status
-from ..models import Team
+from ..models import Team, channels_of, members_of
 from ..tenancy import current_workspace_id, get_scoped_or_404, manager_required
 from . import services
 from .forms import new_team_form, settings_form
@@ -37,8 +37,8 @@ def index():
 @manager_required
 def show(team_id: int):
     team = get_scoped_or_404(Team, team_id)
-    people = services.people_of(team.workspace_id)
-    channels = services.channels_of(team.workspace_id)
+    people = members_of(team.workspace_id)
+    channels = channels_of(team.workspace_id)
     form = settings_form(team, people, channels, services.member_ids(team))
     if form.validate_on_submit():
         members, numbers = form.chosen()

@@ -18,7 +18,15 @@ from sqlalchemy import CursorResult, and_, delete, func, or_, select, update
 
 from .. import audit
 from ..extensions import db
-from ..models import Channel, Conversation, Membership, Team, TeamMember, User
+from ..models import (
+    Channel,
+    Conversation,
+    Membership,
+    Team,
+    TeamMember,
+    User,
+    channels_of,
+)
 
 
 @dataclass(frozen=True)
@@ -79,28 +87,6 @@ def member_ids(team: Team) -> list[int]:
             select(TeamMember.user_id)
             .join(Membership, in_workspace(team.workspace_id))
             .where(TeamMember.team_id == team.id)
-        )
-    )
-
-
-def people_of(workspace_id: int) -> list[User]:
-    """The workspace's members, the choices of a team's members."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.workspace_id == workspace_id)
-            .order_by(User.name, User.id)
-        )
-    )
-
-
-def channels_of(workspace_id: int) -> list[Channel]:
-    return list(
-        db.session.scalars(
-            select(Channel)
-            .where(Channel.workspace_id == workspace_id)
-            .order_by(Channel.name, Channel.id)
         )
     )
 

@@ -16,7 +16,7 @@ from ...extensions import db
 from ...files import clean_filename
 from ...htmx import is_fragment_request, render_page_or_fragment
 from ...media import INLINE_TYPES, media_path
-from ...models import Channel, Conversation, Label, Membership, Message, Team, User
+from ...models import Conversation, Label, Message, Team, channels_of, members_of
 from ...outbound.receipts import enqueue_receipt, receipt_due
 from ...security import serves_files
 from ...tenancy import current_membership, get_scoped_or_404, workspace_required
@@ -53,28 +53,15 @@ def list_context(filters: Filters, page) -> dict:
     return {
         "filters": filters,
         "listing": page,
-        "teammates": teammates(workspace_id),
+        "teammates": members_of(workspace_id),
         "labels": db.session.scalars(
             select(Label).where(Label.workspace_id == workspace_id).order_by(Label.name)
         ).all(),
-        "channels": db.session.scalars(
-            select(Channel)
-            .where(Channel.workspace_id == workspace_id)
-            .order_by(Channel.name)
-        ).all(),
+        "channels": channels_of(workspace_id),
         "teams": db.session.scalars(
             select(Team).where(Team.workspace_id == workspace_id).order_by(Team.name)
         ).all(),
     }
-
-
-def teammates(workspace_id: int) -> list[User]:
-    return db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.workspace_id == workspace_id)
-        .order_by(User.name)
-    ).all()
 
 
 @bp.get("/events")

@@ -9,9 +9,8 @@ from sqlalchemy.orm import joinedload
 
 from ...audit import ACTIONS
 from ...htmx import is_fragment_request, render_page_or_fragment
-from ...inbox.routes.conversations import teammates
 from ...listing import Cursor, date_conditions, newest_first, parse_date_arg
-from ...models import AuditEvent
+from ...models import AuditEvent, members_of
 from ...tenancy import current_membership, manager_required
 from .. import audit_text
 from .blueprint import bp
@@ -76,5 +75,5 @@ def audit_trail():
         "privacy/audit.html",
         "privacy/_audit_results.html",
         **context,
-        people=teammates(workspace_id),
+        people=members_of(workspace_id),
     )
