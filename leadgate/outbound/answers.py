@@ -14,10 +14,11 @@ from sqlalchemy import bindparam, case, delete, exists, select, update
 from .. import live, metrics
 from ..extensions import db
 from ..models import Channel, Message, SendAttempt, utcnow
-from ..models.message_state import RANK, MessageState, columns, moves_forward
+from ..models.message_state import RANK, MessageState, moves_forward
 from ..whatsapp.client import WhatsAppError
 from ..whatsapp.payloads.limits import ERROR_TITLE, fit
 from . import sender
+from .claim import unclaim
 from .progress import apply_recorded_statuses
 from .settle import settle
 
@@ -128,19 +129,7 @@ def give_back(jobs: list[sender.SendJob]) -> None:
     )
     rows = [{"b_id": job.message_id, "b_attempt": job.attempt_id} for job in jobs]
     db.session.execute(
-        update(messages)
-        .where(
-            messages.c.id == bindparam("b_id"),
-            messages.c.status == MessageState.SENDING,
-            messages.c.wamid.is_(None),
-            exists(current),
-        )
-        .values(
-            **columns(MessageState.QUEUED, MessageState.SENDING),
-            attempts=messages.c.attempts - 1,
-            sending_since=None,
-        ),
-        rows,
+        unclaim().where(messages.c.id == bindparam("b_id"), exists(current)), rows
     )
     db.session.execute(
         delete(attempts).where(

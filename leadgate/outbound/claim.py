@@ -6,8 +6,9 @@ SendAttempt row and a ready-to-send job for sender.py.
 """
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 
 from ..dbutil import one_of
 from ..extensions import db
@@ -75,6 +76,28 @@ def claim(starts: dict[int, float]) -> list[sender.SendJob]:
         for (message, wa_id, bsuid), attempt in zip(rows, attempts, strict=True)
     ]
     return sorted(jobs, key=lambda job: job.starts_at)
+
+
+def unclaim():
+    """UPDATE: sending → queued for claims whose requests never left.
+
+    The inverse of claim: the attempt does not count. Callers add which messages
+    (answers.give_back: a batch the pace stopped; recovery.give_back_unsent: a
+    dead worker's claims).
+    """
+    messages = cast(Table, Message.__table__)
+    return (
+        update(messages)
+        .where(
+            messages.c.status == MessageState.SENDING,
+            messages.c.wamid.is_(None),
+        )
+        .values(
+            **columns(MessageState.QUEUED, MessageState.SENDING),
+            attempts=messages.c.attempts - 1,
+            sending_since=None,
+        )
+    )
 
 
 def stored_copy(message: Message) -> sender.Upload | None:

@@ -40,6 +40,7 @@ duplicate to a customer is worse than a visible question.
 import logging
 import time
 from collections import Counter, deque
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -232,7 +233,7 @@ def due_messages(channel_id: int) -> list:
 @dataclass(frozen=True)
 class Batch:
     jobs: list[sender.SendJob]
-    sending: sender.Sending
+    sending: Future[list[sender.SendResult]]
 
 
 def start_batch(
@@ -299,7 +300,7 @@ def finish_batch(line: Line, batch: Batch, outcomes: Counter) -> None:
     # No transaction open while waiting: the batch's thread lets its waves go
     # on its own connection (on SQLite a transaction holds the write lock).
     db.session.commit()
-    results = batch.sending.results()
+    results = batch.sending.result()
     for delay in answers.record(
         line.channel_id, line.workspace_id, batch.jobs, results, outcomes
     ):

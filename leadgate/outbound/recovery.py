@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Channel, Message, SendAttempt, utcnow
-from ..models.message_state import MessageState, columns
 from ..whatsapp.client import WhatsAppError
+from .claim import unclaim
 from .delivery import enqueue_delivery
 from .reasons import UNCONFIRMED
 from .settle import fail, settle
@@ -134,18 +134,9 @@ def give_back_unsent(now) -> list[int]:
         return []
     messages = Message.__table__
     channels = db.session.scalars(
-        update(messages)
-        .where(
-            messages.c.id.in_(message_ids),
-            messages.c.status == MessageState.SENDING,
-            messages.c.wamid.is_(None),
-        )
-        .values(
-            **columns(MessageState.QUEUED, MessageState.SENDING),
-            attempts=messages.c.attempts - 1,
-            sending_since=None,
-            next_attempt_at=None,
-        )
+        unclaim()
+        .where(messages.c.id.in_(message_ids))
+        .values(next_attempt_at=None)
         .returning(messages.c.channel_id)
     ).all()
     return sorted(set(channels))

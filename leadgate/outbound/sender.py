@@ -191,18 +191,6 @@ def send_all(
     ]
 
 
-class Sending:
-    """A batch on its way (start_all); `results()` waits for Meta's answers."""
-
-    def __init__(self, outcome: "Future[list[SendResult]] | list[SendResult]"):
-        self._outcome = outcome
-
-    def results(self) -> list[SendResult]:
-        if isinstance(self._outcome, Future):
-            return self._outcome.result()
-        return self._outcome
-
-
 def start_all(
     client: WhatsAppClient,
     phone_number_id: str,
@@ -210,7 +198,7 @@ def start_all(
     gate: Gate,
     meter: Meter,
     let_go: Callable[[list[int]], set[int]],
-) -> Sending:
+) -> "Future[list[SendResult]]":
     """send_all on a thread of its own, so the job can prepare the next batch.
 
     The delivery job keeps a second batch reserved and claimed while this one is
@@ -220,9 +208,11 @@ def start_all(
     (a chat reply) is sent at once, without the thread hop.
     """
     if len(jobs) == 1:
-        return Sending(send_all(client, phone_number_id, jobs, gate, meter, let_go))
-    return Sending(
-        _batches().submit(send_all, client, phone_number_id, jobs, gate, meter, let_go)
+        done: Future[list[SendResult]] = Future()
+        done.set_result(send_all(client, phone_number_id, jobs, gate, meter, let_go))
+        return done
+    return _batches().submit(
+        send_all, client, phone_number_id, jobs, gate, meter, let_go
     )
 
 
