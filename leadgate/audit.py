@@ -173,6 +173,11 @@ ACTIONS = {
         _l("%(actor)s hat das %(object)s geändert"),
         ("fields",),
     ),
+    "team.visibility_changed": Action(
+        _l("Sichtbarkeit eines Teams geändert"),
+        _l("%(actor)s hat geändert, wer die Gespräche im %(object)s sieht"),
+        ("visibility",),
+    ),
     "team.members_changed": Action(
         _l("Mitglieder eines Teams geändert"),
         _l("%(actor)s hat die Mitglieder für das %(object)s geändert"),

@@ -18,9 +18,13 @@ from collections.abc import Iterable, Iterator
 
 import redis
 from flask import current_app
+from sqlalchemy import select
 
 from . import metrics
+from .extensions import db
+from .models import Conversation
 from .queue import redis_connection
+from .tenancy import teams_hidden_from
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +72,67 @@ def publish_conversations(changes: Iterable[tuple[int, int]]) -> None:
         publish(workspace_id, events)
 
 
-def stream(workspace_id: int) -> Iterator[str]:
-    """The SSE body for one browser (runs outside any app context)."""
-    connection = redis_connection(current_app._get_current_object())
+class TeamFilter:
+    """Leaves out events of conversations an agent's teams may not see (tenancy.py).
+
+    Which teams are hidden is read again every TEAMS_SECONDS, so a team made
+    "only the team" stops reaching an open stream within that time; the
+    conversations of a batch are looked up only while some team is hidden.
+    """
+
+    TEAMS_SECONDS = 30.0
+
+    def __init__(self, app, workspace_id: int, user_id: int | None):
+        self.app, self.workspace_id, self.user_id = app, workspace_id, user_id
+        self.hidden: frozenset[int] = frozenset()
+        self.read_at = float("-inf")
+
+    def __call__(self, events: set[str]) -> set[str]:
+        if self.user_id is None:  # owners and admins see every team
+            return events
+        with self.app.app_context():
+            try:
+                return self.visible(events)
+            finally:
+                db.session.remove()  # hold no connection between batches
+
+    def visible(self, events: set[str]) -> set[str]:
+        if time.monotonic() - self.read_at >= self.TEAMS_SECONDS:
+            self.hidden = teams_hidden_from(self.workspace_id, self.user_id)
+            self.read_at = time.monotonic()
+        about = {name: conversation_of(name) for name in events}
+        ids = {conversation_id for conversation_id in about.values() if conversation_id}
+        if not self.hidden or not ids:
+            return events
+        hidden = set(
+            db.session.scalars(
+                select(Conversation.id).where(
+                    Conversation.id.in_(ids), Conversation.team_id.in_(self.hidden)
+                )
+            )
+        )
+        return {name for name, of in about.items() if of not in hidden}
+
+
+def conversation_of(event: str) -> int | None:
+    """The conversation a thread or presence event is about; None for "list"."""
+    kind, _, conversation_id = event.partition("-")
+    if kind in ("conversation", "presence") and conversation_id.isdigit():
+        return int(conversation_id)
+    return None
+
+
+def stream(workspace_id: int, agent_id: int | None = None) -> Iterator[str]:
+    """The SSE body for one browser (runs outside any app context).
+
+    agent_id: the signed-in member when they are an agent, whose events are
+    limited to the teams they may see; None for owners and admins.
+    """
+    app = current_app._get_current_object()
+    connection = redis_connection(app)
     pubsub = connection.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(channel_name(connection, workspace_id))
+    only_visible = TeamFilter(app, workspace_id, agent_id)
 
     def body() -> Iterator[str]:
         metrics.SSE_CLIENTS.inc()
@@ -92,8 +152,12 @@ def stream(workspace_id: int) -> Iterator[str]:
                     more = pubsub.get_message(timeout=left)
                     if more is not None:
                         events.update(json.loads(more["data"]))
-                yield "".join(f"event: {name}\ndata: \n\n" for name in sorted(events))
-                last_beat = time.monotonic()
+                events = only_visible(events)
+                if events:
+                    yield "".join(
+                        f"event: {name}\ndata: \n\n" for name in sorted(events)
+                    )
+                    last_beat = time.monotonic()
         finally:
             metrics.SSE_CLIENTS.dec()
             pubsub.close()

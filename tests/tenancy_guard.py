@@ -188,17 +188,28 @@ def probes_of(app, endpoint: str, entry: Entry) -> list[Probe]:
     return [Probe(m, {}, {}, 404, "") for m in sorted(methods_of(app, endpoint))]
 
 
-def check(app, client, world: World, endpoint: str, entry: Entry) -> None:
-    """Send each probe (page and htmx); assert its answer and that nothing changed."""
+def check(
+    app,
+    client,
+    world: World,
+    endpoint: str,
+    entry: Entry,
+    probes: list[Probe] | None = None,
+    secrets: tuple[str, ...] = FOREIGN_TEXTS,
+) -> None:
+    """Send each probe (page and htmx); assert its answer and that nothing changed.
+
+    probes: instead of the entry's; secrets: the texts no answer may show.
+    """
     ignore = world.ours.workspace if entry.audited else None
     before = snapshot(app, ignore)
-    for probe in probes_of(app, endpoint, entry):
+    for probe in probes_of(app, endpoint, entry) if probes is None else probes:
         for headers in ({}, {"HX-Request": "true"}):
             response = send(app, client, world, endpoint, probe, headers)
             request = f"{probe.method} {response.request.url} {headers}"
             seen = seen_text(client, response)
             assert response.status_code == probe.expect, f"{request}: {response.status}"
-            leaked = [text for text in FOREIGN_TEXTS if text.lower() in seen.lower()]
+            leaked = [text for text in secrets if text.lower() in seen.lower()]
             assert not leaked, f"{request} shows their {leaked}"
             assert probe.shows in seen, f"{request} does not say {probe.shows!r}"
     after = snapshot(app, ignore)

@@ -40,11 +40,14 @@ def create(client, name: str) -> int:
         return db.session.scalar(select(Team.id).where(Team.name == name))
 
 
-def save(client, team_id: int, name: str, members=(), channels=()):
+def save(
+    client, team_id: int, name: str, members=(), channels=(), visibility="workspace"
+):
     return client.post(
         url_in(client.application, "teams.show", team_id=team_id),
         data={
             "name": name,
+            "visibility": visibility,
             "members": list(members),
             "channels": list(channels),
         },
@@ -259,17 +262,20 @@ def test_the_audit_trail_tells_each_change_with_ids_and_counts(client, app, peop
     save(client, team_id, "Vertrieb", members=[people.agent_id])
     save(client, team_id, "Vertrieb Süd", members=[people.agent_id])
     save(client, team_id, "Vertrieb Süd")  # the name stays: only the member leaves
+    save(client, team_id, "Vertrieb Süd", visibility="team")
     assert [(action, details) for action, _id, details in events(app)] == [
         ("team.created", {}),
         ("team.members_changed", {"added": 1, "removed": 0}),
         ("team.updated", {"fields": ["name"]}),
         ("team.members_changed", {"added": 0, "removed": 1}),
+        ("team.visibility_changed", {"visibility": "team"}),
     ]
     trail = page(client, "privacy.audit_trail")
     link = f'<a href="{url_in(app, "teams.show", team_id=team_id)}">'
     assert f"Olga Owner hat das {link}Team „Vertrieb Süd“</a> angelegt" in trail
     assert "geändert (Name)" in trail
     assert "</a> geändert (1 hinzugefügt)" in trail
+    assert "wer die Gespräche im " in trail and "(jetzt nur das Team)" in trail
     client.post(url_in(app, "teams.delete", team_id=team_id))
     trail = page(client, "privacy.audit_trail")
     assert f"Olga Owner hat das Team #{team_id} gelöscht" in trail

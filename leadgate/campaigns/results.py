@@ -19,6 +19,7 @@ from ..models import (
     Contact,
     Message,
 )
+from ..tenancy import visible
 
 PAGE = 50
 # Progress buckets, in the bar's order, with the message states each covers.
@@ -205,7 +206,7 @@ def recipients_page(campaign: Campaign, key: str, after: int | None):
         )
         .join(Contact, Contact.id == CampaignRecipient.contact_id)
         .outerjoin(Message, Message.id == CampaignRecipient.message_id)
-        .where(CampaignRecipient.campaign_id == campaign.id)
+        .where(CampaignRecipient.campaign_id == campaign.id, visible(Contact))
         .order_by(CampaignRecipient.id)
         .limit(PAGE + 1)
     )

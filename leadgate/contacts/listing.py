@@ -8,7 +8,7 @@ contact's conversations, read per page with one grouped query.
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -26,6 +26,7 @@ from ..models import (
     utcnow,
 )
 from ..models.labels import labels_by
+from ..tenancy import visible
 
 PAGE_SIZE = 50
 CONSENT_CHOICES = ("opt_in", "opt_out", "none")
@@ -138,7 +139,7 @@ def match_count(workspace_id: int, filters: ContactFilters) -> int:
     count = db.session.scalar(
         select(func.count())
         .select_from(Contact)
-        .where(*conditions(workspace_id, filters))
+        .where(*conditions(workspace_id, filters), visible(Contact))
     )
     return count or 0
 
@@ -254,7 +255,7 @@ def contact_page(
     workspace_id: int, filters: ContactFilters, after: Cursor | None = None
 ) -> tuple[list[Contact], Cursor | None]:
     """One page, newest first, and the cursor of the next page (None at the end)."""
-    query = select(Contact).where(*conditions(workspace_id, filters))
+    query = select(Contact).where(*conditions(workspace_id, filters), visible(Contact))
     return newest_first(query, Contact.created_at, Contact.id, after, PAGE_SIZE)
 
 
@@ -263,14 +264,21 @@ def labels_of(contact_ids: list[int]) -> dict[int, list[Label]]:
     return labels_by(ContactLabel.contact_id, contact_ids)
 
 
-def last_contacts(contact_ids: list[int]) -> dict[int, datetime]:
-    """The latest conversation activity of many contacts with one query."""
+def last_contacts(contact_ids: list[int], seen=None) -> dict[int, datetime]:
+    """The latest conversation activity of many contacts with one query.
+
+    seen: a condition on Conversation (tenancy.visible) that a page adds, so a
+    hidden team's conversation does not show when a contact last wrote.
+    """
     if not contact_ids:
         return {}
     return dict(
         db.session.execute(
             select(Conversation.contact_id, func.max(Conversation.last_activity_at))
-            .where(Conversation.contact_id.in_(contact_ids))
+            .where(
+                Conversation.contact_id.in_(contact_ids),
+                true() if seen is None else seen,
+            )
             .group_by(Conversation.contact_id)
         ).all()
     )

@@ -9,7 +9,7 @@ and identifiers — moves to the kept one, then the other is deleted. The person
 keeps one conversation per business number (merge_threads.py).
 """
 
-from sqlalchemy import and_, delete, or_, select, tuple_
+from sqlalchemy import and_, delete, or_, select, true, tuple_
 
 from ..consent import ledger
 from ..extensions import db
@@ -34,8 +34,12 @@ FILLED_IN = ("username", "parent_bsuid", "profile_name", "name", "email", "phone
 REFERENCING = (Conversation, Message, ConsentRecord, LeadSubmission)
 
 
-def duplicates_of(contact: Contact) -> list[Contact]:
-    """Other contacts of the workspace that are probably the same person."""
+def duplicates_of(contact: Contact, seen=None) -> list[Contact]:
+    """Other contacts of the workspace that are probably the same person.
+
+    seen: a condition on Contact (tenancy.visible) that a page adds, so a
+    duplicate only another team sees stays unnamed.
+    """
     numbers = {contact.phone_e164, e164_of_wa_id(contact.wa_id)} - {None}
     same = [Contact.phone_e164.in_(numbers)] if numbers else []
     if numbers:
@@ -54,6 +58,7 @@ def duplicates_of(contact: Contact) -> list[Contact]:
             Contact.workspace_id == contact.workspace_id,
             Contact.id != contact.id,
             or_(*same),
+            true() if seen is None else seen,
         )
         .order_by(Contact.id)
     ).all()

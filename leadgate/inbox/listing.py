@@ -24,6 +24,7 @@ from ..models import (
     Label,
 )
 from ..models.labels import labels_by
+from ..tenancy import visible
 from .search import matches
 
 PAGE_SIZE = 50
@@ -104,7 +105,7 @@ def conversation_page(
             joinedload(Conversation.assignee),
             joinedload(Conversation.team),
         )
-        .where(Conversation.workspace_id == workspace_id)
+        .where(Conversation.workspace_id == workspace_id, visible(Conversation))
         .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
         .limit(limit + 1)
     )

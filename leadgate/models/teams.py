@@ -2,10 +2,9 @@
 
 A number belongs to at most one team, and a conversation gets the team of its
 number when it is created (a team member or manager can move it to another).
-A team's `visibility` will say who sees its conversations: everyone in the
+A team's `visibility` says who sees its conversations: everyone in the
 workspace ("workspace", the default) or only its members and the owners and
-admins ("team"). The settings offer it once the tenancy scope enforces it
-(issue 18); until then it is always "workspace".
+admins ("team"), enforced where data is read (tenancy.py).
 """
 
 from datetime import datetime

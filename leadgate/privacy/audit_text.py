@@ -272,6 +272,14 @@ def fields(value, _page) -> str | None:
     return ", ".join(names) or None
 
 
+def visibility(value, _page) -> str | None:
+    if value == "team":
+        return _("jetzt nur das Team")
+    if value == "workspace":
+        return _("jetzt alle im Workspace")
+    return None
+
+
 def conversation(value, page: Page) -> Markup | str | None:
     if not isinstance(value, int):
         return None
@@ -349,6 +357,7 @@ PHRASES: dict[str, Callable[[object, Page], object]] = {
     "via": via,
     "filters": filters,
     "fields": fields,
+    "visibility": visibility,
     "conversation_id": conversation,
     **{key: period(key) for key in RETENTION_WORDS},
 }

@@ -1,14 +1,14 @@
 """The team forms: a new team (its name) and its settings.
 
-Who sees a team's conversations (Team.visibility) is not offered yet: it is
-offered once the tenancy scope enforces it (issue 18); until then every team's
-conversations are the workspace's, as before teams existed.
+Who sees a team's conversations (Team.visibility) is enforced where data is
+read (tenancy.py): "team" hides them from agents outside the team.
 """
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, ValidationError
+from wtforms import RadioField, StringField, ValidationError
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
 from wtforms.validators import DataRequired, Length
 
 from ..forms import CheckboxList, strip
@@ -40,6 +40,14 @@ class TeamForm(FlaskForm):
 
 
 class TeamSettingsForm(TeamForm):
+    visibility = RadioField(
+        _l("Wer sieht die Gespräche?"),
+        choices=[
+            SelectChoice("workspace", _l("Alle im Workspace sehen diese Gespräche")),
+            SelectChoice("team", _l("Nur das Team (und Inhaber und Admins)")),
+        ],
+        default="workspace",
+    )
     members = CheckboxList(_l("Mitglieder"), coerce=int, choices=[])
     channels = CheckboxList(_l("WhatsApp-Nummern"), coerce=int, choices=[])
 

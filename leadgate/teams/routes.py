@@ -43,6 +43,7 @@ def show(team_id: int):
     if form.validate_on_submit():
         members, numbers = form.chosen()
         services.rename_team(team, form.settings(), current_user)
+        services.set_visibility(team, form.visibility.data, current_user)
         services.set_members(team, members, current_user)
         services.set_numbers(team, numbers, current_user)
         db.session.commit()

@@ -27,6 +27,7 @@ from ..models import (
     User,
     channels_of,
 )
+from ..models.teams import VISIBILITIES
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,20 @@ def rename_team(team: Team, name: str, actor: User) -> None:
         return
     team.name = name
     audit.record(team.workspace_id, "team.updated", team, actor=actor, fields=["name"])
+
+
+def set_visibility(team: Team, visibility: str, actor: User) -> None:
+    """Who sees the team's conversations: the workspace, or only the team."""
+    if visibility not in VISIBILITIES or team.visibility == visibility:
+        return
+    team.visibility = visibility
+    audit.record(
+        team.workspace_id,
+        "team.visibility_changed",
+        team,
+        actor=actor,
+        visibility=visibility,
+    )
 
 
 def set_members(team: Team, user_ids: Iterable[int], actor: User) -> None:

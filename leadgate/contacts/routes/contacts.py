@@ -15,7 +15,12 @@ from ...inbox import team
 from ...inbox.forms import ReasonForm
 from ...inbox.listing import Cursor
 from ...models import Channel, Contact, Conversation, Label, LeadForm
-from ...tenancy import current_membership, get_scoped_or_404, workspace_required
+from ...tenancy import (
+    current_membership,
+    get_scoped_or_404,
+    visible,
+    workspace_required,
+)
 from .. import services
 from ..fields import fields_of
 from ..forms import ConsentForm, SegmentForm, contact_form
@@ -44,7 +49,7 @@ def index():
         "contacts": contacts,
         "cursor": cursor,
         "labels_by_contact": labels_of([c.id for c in contacts]),
-        "last_contact": last_contacts([c.id for c in contacts]),
+        "last_contact": last_contacts([c.id for c in contacts], visible(Conversation)),
         "segment_form": SegmentForm(formdata=None),
         "saved": None,
     }
@@ -189,7 +194,7 @@ def render_contact(contact: Contact, form=None, consent_form=None, fields=None):
         marketing=ledger.current(contact.id, ledger.MARKETING),
         service=ledger.current(contact.id, ledger.SERVICE),
         conversations=conversations_of(contact.id),
-        duplicates=duplicates_of(contact),
+        duplicates=duplicates_of(contact, visible(Contact)),
         labels=labels_of([contact.id])[contact.id],
     )
 
@@ -198,7 +203,7 @@ def conversations_of(contact_id: int) -> list[tuple[Conversation, Channel]]:
     return db.session.execute(
         select(Conversation, Channel)
         .join(Channel, Channel.id == Conversation.channel_id)
-        .where(Conversation.contact_id == contact_id)
+        .where(Conversation.contact_id == contact_id, visible(Conversation))
         .order_by(Conversation.last_activity_at.desc())
     ).all()
 

@@ -19,7 +19,12 @@ from ...media import INLINE_TYPES, media_path
 from ...models import Conversation, Label, Message, Team, channels_of, members_of
 from ...outbound.receipts import enqueue_receipt, receipt_due
 from ...security import serves_files
-from ...tenancy import current_membership, get_scoped_or_404, workspace_required
+from ...tenancy import (
+    MANAGERS,
+    current_membership,
+    get_scoped_or_404,
+    workspace_required,
+)
 from .. import presence, thread
 from ..composer import composer_context
 from ..listing import Cursor, Filters, conversation_page, labels_of
@@ -68,7 +73,9 @@ def list_context(filters: Filters, page) -> dict:
 @workspace_required()
 def events():
     """The workspace's live events as Server-Sent Events (names only, no content)."""
-    body = live.stream(current_membership().workspace_id)
+    membership = current_membership()
+    agent = membership.user_id if membership.role not in MANAGERS else None
+    body = live.stream(membership.workspace_id, agent)
     db.session.remove()  # hold no database connection while the stream is open
     return Response(
         body,
