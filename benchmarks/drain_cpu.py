@@ -8,6 +8,13 @@ process CPU time and wall time per 1,000 messages; --profile adds cProfile's
 top entries.
 
     .venv/bin/python benchmarks/drain_cpu.py [--events 20000] [--contacts 5000] [--profile]
+        [--rules]
+
+The follow-ups run inline, so the after_inbound job (assignment, automatic
+replies, rules) counts too. --rules drains the same events twice, on a fresh
+database each time: as is, then with 20 rules and automatic assignment
+(benchmarks/ingest_rules.py, BENCH_RULES / BENCH_ASSIGNMENT as there), and
+prints both CPU figures: the issue's 90 % bar, independent of the machine's load.
 
 Needs PostgreSQL (BENCH_ADMIN_DATABASE_URL) and Redis (BENCH_REDIS_URL), as
 webhook_ingest.py; the database is BENCH_DB_NAME (default leadgate_bench_drain).
@@ -24,6 +31,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ingest_rules  # noqa: E402
 import webhook_ingest as bench  # noqa: E402
 
 bench.DB_NAME = os.environ.get("BENCH_DB_NAME", "leadgate_bench_drain")
@@ -75,16 +83,36 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--contacts", type=int, default=5000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--rules", action="store_true")
     args = parser.parse_args()
-    bench.prepare_database()
-    store_events(args.events, args.contacts)
-    handled, cpu, wall, profiler = drain(args.profile)
+    cpus = {}
+    for with_rules in (False, True) if args.rules else (False,):
+        bench.prepare_database()
+        if with_rules:
+            print("== with 20 rules and automatic assignment")
+            ingest_rules.seed(bench.database_url(), bench.environment())
+        store_events(args.events, args.contacts)
+        handled, cpu, wall, profiler = drain(args.profile)
+        cpus[with_rules] = cpu / handled
+        report(handled, cpu, wall, profiler)
+    if args.rules:
+        plain, ruled = cpus[False], cpus[True]
+        print(
+            f"CPU per 1,000 messages: {1000 * plain:.3f} s without, {1000 * ruled:.3f} s"
+            f" with 20 rules and assignment: the rate at equal CPU is "
+            f"{100 * plain / ruled:.0f} % (the bar: 90 %)"
+        )
+
+
+def report(handled: int, cpu: float, wall: float, profiler) -> None:
     with psycopg.connect(bench.database_url(), autocommit=True) as connection:
-        messages = connection.execute("SELECT count(*) FROM message").fetchone()[0]
+        messages = connection.execute("SELECT count(wamid) FROM message").fetchone()[0]
+        fired = connection.execute("SELECT count(*) FROM automation_firing").fetchone()
     print(f"messages drained:           {handled} (stored: {messages})")
     print(f"drain CPU per 1,000:        {1000 * cpu / handled:.3f} s (this process)")
     print(f"drain wall per 1,000:       {1000 * wall / handled:.3f} s")
     print(f"drain rate (one process):   {handled / wall:.0f} msg/s")
+    print(f"rules fired:                {fired[0]}")
     print(f"load average:               {os.getloadavg()}")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)

@@ -10,11 +10,16 @@ under two processes per core.
 
     .venv/bin/python benchmarks/webhook_ingest.py [--events 30000] [--connections 64]
         [--mix meta|inbound] [--contacts 5000] [--no-fast-path] [--no-reference]
+        [--rules]
 
 --mix meta (default) sends one inbound text per three statuses, as Meta does for
 messages the team sends; --mix inbound sends only inbound texts, from --contacts
 distinct contacts (what a busy team receives). --no-fast-path answers every
 POST through the Flask view (WEBHOOK_FAST_PATH=0), to measure webhooks/fast.py.
+--rules runs the load twice, on a fresh database each time: as is, then with
+20 active rules and automatic assignment on (benchmarks/ingest_rules.py), and
+prints both processing rates (the issue's bar: at least 90 %), and when each
+run's follow-up jobs (assignment, automatic replies, rules) were done.
 
 Needs PostgreSQL (BENCH_ADMIN_DATABASE_URL, default postgres@127.0.0.1/postgres,
 database BENCH_DB_NAME, default leadgate_bench), Redis (BENCH_REDIS_URL, default
@@ -39,6 +44,7 @@ import psycopg
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ingest_rules  # noqa: E402
 import loadgen  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -298,7 +304,8 @@ def database_figures() -> dict:
             "processed": one(
                 "SELECT count(*) FROM webhook_event WHERE state = 'processed'"
             ),
-            "messages": one("SELECT count(*) FROM message"),
+            # Sent or received (timeline events and notes have no wamid).
+            "messages": one("SELECT count(wamid) FROM message"),
             "distinct_messages": one("SELECT count(DISTINCT wamid) FROM message"),
             "statuses": one("SELECT count(*) FROM message_status"),
             "contacts": one("SELECT count(*) FROM contact"),
@@ -306,6 +313,57 @@ def database_figures() -> dict:
                 "SELECT EXTRACT(EPOCH FROM max(processed_at) - min(received_at)) FROM webhook_event"
             ),
         }
+
+
+def wait_until_followups_done(timeout: float) -> float:
+    """Seconds until the high queue (drains, after_inbound jobs) is empty and idle."""
+    from rq import Queue
+    from rq.registry import StartedJobRegistry
+
+    connection = redis.Redis.from_url(REDIS_URL)
+    queue = Queue("high", connection=connection)
+    started = StartedJobRegistry(queue=queue)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if queue.count == 0 and started.count == 0:
+            return time.monotonic()
+        time.sleep(0.2)
+    return time.monotonic()
+
+
+def run_load(args, contacts: int, with_rules: bool) -> dict:
+    """One run on a fresh database: post the webhooks, wait, read the figures."""
+    webhook_path, _ = prepare_database()
+    if with_rules:
+        ingest_rules.seed(database_url(), environment())
+    requests, expected = build_webhooks(
+        webhook_path, args.events, args.duplicates, args.mix, contacts
+    )
+    web = start_gunicorn("wsgi:app", PORT_APP, args.web_workers, args.threads)
+    workers = start_workers(args.rq_workers, "high")
+    try:
+        began = time.monotonic()
+        ingest = loadgen.run("127.0.0.1", PORT_APP, requests, args.connections)
+        left = wait_until_processed(timeout=900)
+        followups = wait_until_followups_done(timeout=900) - began
+    finally:
+        stop(web)
+        for worker in workers:
+            stop(worker)
+    figures = database_figures()
+    if with_rules:
+        with psycopg.connect(database_url(), autocommit=True) as connection:
+            figures["firings"], figures["assigned"] = connection.execute(
+                "SELECT (SELECT count(*) FROM automation_firing), "
+                "(SELECT count(*) FROM conversation WHERE assignee_id IS NOT NULL)"
+            ).fetchone()
+    return {
+        "expected": expected,
+        "ingest": ingest,
+        "left": left,
+        "figures": figures,
+        "followups": followups,
+    }
 
 
 def main() -> None:
@@ -325,6 +383,9 @@ def main() -> None:
     )
     parser.add_argument("--no-fast-path", action="store_true")
     parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument(
+        "--rules", action="store_true", help="also with 20 rules and assignment"
+    )
     args = parser.parse_args()
     contacts = args.contacts or (2000 if args.mix == "meta" else 5000)
     if args.no_fast_path:
@@ -347,20 +408,35 @@ def main() -> None:
         finally:
             stop(hello)
 
-    webhook_path, _ = prepare_database()
-    requests, expected = build_webhooks(
-        webhook_path, args.events, args.duplicates, args.mix, contacts
-    )
-    web = start_gunicorn("wsgi:app", PORT_APP, args.web_workers, args.threads)
-    workers = start_workers(args.rq_workers, "high")
-    try:
-        ingest = loadgen.run("127.0.0.1", PORT_APP, requests, args.connections)
-        left = wait_until_processed(timeout=900)
-    finally:
-        stop(web)
-        for worker in workers:
-            stop(worker)
-    figures = database_figures()
+    runs = {"without rules": run_load(args, contacts, with_rules=False)}
+    if args.rules:
+        runs["20 rules, assignment"] = run_load(args, contacts, with_rules=True)
+    for name, run in runs.items():
+        print(f"== {name}")
+        report(args, contacts, references, run)
+    if args.rules:
+        rates = {
+            name: run["figures"]["processed"]
+            / float(run["figures"]["processing_seconds"] or 1)
+            for name, run in runs.items()
+        }
+        plain, ruled = rates.values()
+        print(
+            f"processing rate without rules: {plain:.0f} events/s; with 20 rules and "
+            f"automatic assignment: {ruled:.0f} events/s = {100 * ruled / plain:.0f} %"
+            f" (the bar: 90 %)"
+        )
+        for name, run in runs.items():
+            print(
+                f"follow-up jobs done ({name}): {run['followups']:.1f} s after the "
+                f"first webhook"
+            )
+    print(f"load average (1, 5, 15 min): {os.getloadavg()}")
+
+
+def report(args, contacts: int, references: dict, run: dict) -> None:
+    expected, ingest, left = run["expected"], run["ingest"], run["left"]
+    figures = run["figures"]
     ack_rate = expected["posts"] / ingest.seconds
     seconds = float(figures["processing_seconds"] or 0)
     print(
@@ -399,7 +475,11 @@ def main() -> None:
         f"duplicates created:         {figures['messages'] - figures['distinct_messages']} messages; statuses {figures['statuses']} rows for {expected['statuses']} unique"
     )
     print(f"contacts:                   {figures['contacts']}")
-    print(f"load average (1, 5, 15 min): {os.getloadavg()}")
+    if "firings" in figures:
+        print(
+            f"rules fired:                {figures['firings']}; conversations "
+            f"assigned: {figures['assigned']}"
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from .account.two_factor import bp as two_factor_bp
 from .admin.routes import bp as admin_bp
 from .auth import services as auth_services
 from .auth.routes import bp as auth_bp
+from .automation.routes import bp as automation_bp
 from .campaigns.routes import bp as campaigns_bp
 from .channels.routes import bp as channels_bp
 from .config import INSTANCE_DIR, load_config, require_production_services
@@ -19,6 +20,7 @@ from .contacts.routes import bp as contacts_bp
 from .cookies.language import bp as language_bp
 from .cookies.routes import bp as cookies_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from .hours.routes import bp as hours_bp
 from .inbox.routes import bp as inbox_bp
 from .inbox.routes.canned import bp as canned_bp
 from .inbox.routes.labels import bp as labels_bp
@@ -26,6 +28,8 @@ from .leadforms.public import bp as leadform_public_bp
 from .leadforms.routes import bp as leadforms_bp
 from .privacy.routes import bp as privacy_bp
 from .public.routes import bp as public_bp
+from .routing.routes import bp as routing_bp
+from .sla.routes import bp as sla_bp
 from .teams.routes import bp as teams_bp
 from .webhooks.app import PREFIX as WEBHOOK_PREFIX
 from .webhooks.app import create_webhook_app
@@ -70,6 +74,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         canned_bp,
         labels_bp,
         teams_bp,
+        routing_bp,
+        hours_bp,
+        sla_bp,
+        automation_bp,
         contacts_bp,
         campaigns_bp,
         consent_bp,

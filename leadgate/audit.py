@@ -164,6 +164,18 @@ ACTIONS = {
         _l("%(actor)s hat Zugangsdaten der %(object)s ersetzt"),
         ("access_token", "app_secret"),
     ),
+    "channel.hours_changed": Action(
+        _l("Geschäftszeiten einer Nummer geändert"),
+        _l("%(actor)s hat die Geschäftszeiten der %(object)s geändert"),
+    ),
+    "team.hours_changed": Action(
+        _l("Geschäftszeiten eines Teams geändert"),
+        _l("%(actor)s hat die Geschäftszeiten für das %(object)s geändert"),
+    ),
+    "auto_replies.changed": Action(
+        _l("Automatische Antworten geändert"),
+        _l("%(actor)s hat die automatischen Antworten geändert"),
+    ),
     "team.created": Action(
         _l("Team angelegt"),
         _l("%(actor)s hat das %(object)s angelegt"),
@@ -178,6 +190,11 @@ ACTIONS = {
         _l("%(actor)s hat geändert, wer die Gespräche im %(object)s sieht"),
         ("visibility",),
     ),
+    "team.response_target_changed": Action(
+        _l("Reaktionszeit eines Teams geändert"),
+        _l("%(actor)s hat die Reaktionszeit für das %(object)s geändert"),
+        ("minutes",),
+    ),
     "team.members_changed": Action(
         _l("Mitglieder eines Teams geändert"),
         _l("%(actor)s hat die Mitglieder für das %(object)s geändert"),
@@ -187,6 +204,11 @@ ACTIONS = {
         _l("WhatsApp-Nummern eines Teams geändert"),
         _l("%(actor)s hat die WhatsApp-Nummern für das %(object)s geändert"),
         ("added", "removed", "taken", "moved"),
+    ),
+    "team.assignment_changed": Action(
+        _l("Automatische Zuweisung eines Teams geändert"),
+        _l("%(actor)s hat die automatische Zuweisung für das %(object)s geändert"),
+        ("mode", "fields"),
     ),
     "team.deleted": Action(
         _l("Team gelöscht"),

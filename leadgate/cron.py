@@ -2,6 +2,8 @@
 
 from rq import cron
 
+from .auth.sessions import sweep_offline_statuses
+from .automation.timers import fire_time_rules
 from .campaigns.launch import sweep_campaigns
 from .campaigns.notices import notify_stopped_campaigns
 from .channels.services import refresh_all_numbers
@@ -10,12 +12,22 @@ from .inbox.team import wake_snoozed
 from .outbound.recovery import sweep_outbound
 from .outbound.templates import sync_all_templates
 from .privacy.retention.purge import nightly_purge
+from .routing.assignment import fill_backlogs
+from .sla.clock import sweep_breaches
 from .webhooks.ingest import requeue_stale_webhooks
 from .workspaces.services import purge_expired_invites
 
 cron.register(requeue_stale_webhooks, queue_name="high", interval=60)
 cron.register(sweep_outbound, queue_name="default", interval=30)
 cron.register(wake_snoozed, queue_name="default", interval=60)
+# Rules "no answer after N minutes/hours": exact to the minute.
+cron.register(fire_time_rules, queue_name="default", interval=60)
+# First-response targets missed this minute (sla/clock.py).
+cron.register(sweep_breaches, queue_name="default", interval=60)
+# Automatic assignment's safety net: nothing waits while an agent has room.
+cron.register(fill_backlogs, queue_name="default", interval=60)
+# Members whose logins all went idle (never signed out) are offline.
+cron.register(sweep_offline_statuses, queue_name="low", interval=300)
 # Scheduled campaigns start on time (to the quarter minute); lost feeds restart.
 cron.register(sweep_campaigns, queue_name="default", interval=15)
 # A campaign that stopped by itself (template paused by Meta …): owners are mailed.

@@ -5,27 +5,36 @@ Safe to run again: everything is looked up before it is created.
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .auth import services
+from .automation.services import RuleSettings, create_rule
 from .channels.services import create_channel
 from .consent import first_contact, ledger
 from .extensions import db
+from .hours import services as hours
 from .models import (
+    AutoReplySettings,
+    BusinessHours,
     Channel,
     Contact,
     Conversation,
+    Label,
     LeadForm,
     Membership,
     Message,
     Role,
+    Rule,
     Segment,
     Team,
+    TeamMember,
     User,
     Workspace,
     members_of,
     utcnow,
 )
+from .models.rules import MESSAGE_RECEIVED, NO_AGENT_ANSWER
+from .routing.assignment import fill_team
 from .searchdoc import add_words
 from .teams import services as teams
 from .whatsapp.emulator import DEMO_NUMBER
@@ -75,19 +84,129 @@ def seed_demo() -> None:
     seed_lead_form(workspace, channel)
     seed_segments(workspace, user)
     seed_teams(workspace, user, channel)
+    seed_hours(workspace)
+    seed_rules(workspace, user)
     db.session.commit()
+    share_out_backlog(workspace)
 
 
 def seed_teams(workspace: Workspace, user: User, channel: Channel) -> None:
-    """Vertrieb works the demo number (everyone in it), Recruiting has none yet."""
+    """Vertrieb works the demo number (everyone in it) and answers new contacts
+    within 15 minutes of its business hours; Recruiting has no number yet, and
+    only its member (the demo user) sees its conversations, not the agent."""
     if db.session.scalar(select(Team.id).where(Team.workspace_id == workspace.id)):
         return
     everyone = [person.id for person in members_of(workspace.id)]
     sales = teams.create_team(workspace.id, "Vertrieb", user)
     teams.set_members(sales, everyone, user)
     teams.set_numbers(sales, [channel.id], user)
+    sales.first_response_minutes = 15
     recruiting = teams.create_team(workspace.id, "Recruiting", user)
     teams.set_members(recruiting, [user.id], user)
+    teams.set_visibility(recruiting, "team", user)
+    seed_assignment(workspace, user, sales)
+
+
+def seed_assignment(workspace: Workspace, user: User, sales: Team) -> None:
+    """Vertrieb assigns round robin (up to 3 open conversations each). The demo
+    agent is online with a capacity of one: at the start they are given the
+    earlier conversation (share_out_backlog), so the timeline and the team page
+    show it. The demo user is "Abwesend": new conversations wait until she
+    sets herself online, then they are hers (and the agent's, once they have
+    room). Nothing is assigned behind the back of someone trying the inbox."""
+    sales.assignment_mode, sales.capacity = "round_robin", 3
+    db.session.flush()
+    for membership in db.session.scalars(
+        select(Membership).where(Membership.workspace_id == workspace.id)
+    ):
+        membership.set_status("away" if membership.user_id == user.id else "online")
+    db.session.execute(
+        update(TeamMember)
+        .where(TeamMember.team_id == sales.id, TeamMember.user_id != user.id)
+        .values(capacity=1)
+    )
+
+
+def share_out_backlog(workspace: Workspace) -> None:
+    """Waiting conversations to whoever is online with room, as the cron would."""
+    for team_id in db.session.scalars(
+        select(Team.id).where(
+            Team.workspace_id == workspace.id, Team.assignment_mode != "off"
+        )
+    ).all():
+        fill_team(team_id)
+
+
+def seed_hours(workspace: Workspace) -> None:
+    """Both teams work Mo–Fr 9–18 (NRW holidays); welcome and away replies are on."""
+    if db.session.scalar(
+        select(AutoReplySettings.id).where(
+            AutoReplySettings.workspace_id == workspace.id
+        )
+    ):
+        return
+    workspace.holiday_region = "NW"
+    office_week = {
+        str(day): [["09:00", "18:00"]] if day < 5 else [] for day in range(7)
+    }
+    for team_id in db.session.scalars(
+        select(Team.id).where(Team.workspace_id == workspace.id)
+    ):
+        db.session.add(
+            BusinessHours(workspace_id=workspace.id, team_id=team_id, week=office_week)
+        )
+    settings = hours.settings_for(workspace.id)  # the default German texts
+    settings.welcome_on = settings.away_on = True
+    settings.second_language = settings.welcome_text_second = None
+    settings.away_text_second = None
+    db.session.add(settings)
+
+
+def seed_rules(workspace: Workspace, user: User) -> None:
+    """Two automations: applications go to Recruiting; after 30 minutes without an
+    answer from the team, a note and the label "dringend"."""
+    if db.session.scalar(select(Rule.id).where(Rule.workspace_id == workspace.id)):
+        return
+    labels = {}
+    for name in ("Bewerbung", "dringend"):
+        label = db.session.scalar(
+            select(Label).where(Label.workspace_id == workspace.id, Label.name == name)
+        ) or Label(workspace_id=workspace.id, name=name)
+        db.session.add(label)
+        db.session.flush()
+        labels[name] = label.id
+    recruiting = db.session.scalar(
+        select(Team.id).where(
+            Team.workspace_id == workspace.id, Team.name == "Recruiting"
+        )
+    )
+    for name, trigger, wait, conditions, actions in (
+        (
+            "Bewerbung → Recruiting",
+            MESSAGE_RECEIVED,
+            None,
+            [{"kind": "text_contains", "words": "Bewerbung, Lebenslauf"}],
+            [
+                {"kind": "assign_team", "team_id": recruiting},
+                {"kind": "add_label", "label_id": labels["Bewerbung"]},
+            ],
+        ),
+        (
+            "Keine Antwort nach 30 Minuten",
+            NO_AGENT_ANSWER,
+            30,
+            [],
+            [
+                {
+                    "kind": "add_note",
+                    "text": "Seit 30 Minuten ohne Antwort: bitte übernehmen.",
+                },
+                {"kind": "add_label", "label_id": labels["dringend"]},
+            ],
+        ),
+    ):
+        settings = RuleSettings(name, trigger, wait, conditions, actions, True)
+        create_rule(workspace.id, settings, user)
 
 
 def seed_segments(workspace: Workspace, user: User) -> None:

@@ -17,6 +17,10 @@ from collections.abc import Callable
 
 from .auth.mails import send_email_change, send_password_reset
 from .auth.registration import send_sign_up_mail
+from .auth.sessions import sweep_offline_statuses
+from .automation.engine import run_rules
+from .automation.inbound import after_inbound
+from .automation.timers import fire_time_rules
 from .campaigns.feed import feed_campaign
 from .campaigns.launch import sweep_campaigns
 from .campaigns.notices import mail_campaign_stopped, notify_stopped_campaigns
@@ -32,6 +36,14 @@ from .outbound.recovery import sweep_outbound
 from .outbound.templates import sync_all_templates, sync_templates
 from .privacy.files import delete_media_files
 from .privacy.retention.purge import nightly_purge
+from .routing.assignment import (
+    after_release,
+    assign_conversation,
+    fill_backlogs,
+    fill_team,
+    pick_up,
+)
+from .sla.clock import sweep_breaches
 from .webhooks.ingest import process_pending_webhooks, requeue_stale_webhooks
 from .workspaces.services import purge_expired_invites
 
@@ -39,12 +51,24 @@ JOBS: tuple[Callable, ...] = (
     # Inbound: the "high" queue.
     process_pending_webhooks,
     requeue_stale_webhooks,
+    after_inbound,
     # Outbound and media: "default".
     deliver_due,
     sweep_outbound,
     send_read_receipt,
     download_media,
     wake_snoozed,
+    # Automatic assignment (routing/): "default".
+    assign_conversation,
+    pick_up,
+    after_release,
+    fill_team,
+    fill_backlogs,
+    sweep_offline_statuses,
+    # Rules (automation/): "default".
+    run_rules,
+    fire_time_rules,
+    sweep_breaches,
     feed_campaign,
     sweep_campaigns,
     notify_stopped_campaigns,

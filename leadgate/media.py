@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import current_app
 from rq import Callback
 
-from . import metrics, retry
+from . import live, metrics, retry
 from .extensions import db
 from .models import Channel, Message
 from .queue import get_queue
@@ -101,7 +101,11 @@ def download_failed(job, connection, kind, error, traceback) -> None:
 
 def finish(message: Message, state: str, reason: str) -> str:
     message.media_state = state
+    where = (message.workspace_id, message.conversation_id)
     db.session.commit()
+    # An open thread shows "wird geladen …" until it hears the file is there
+    # (or is not coming): the download may end after the page was drawn.
+    live.publish_conversations([where])
     if state == "failed":
         metrics.MEDIA_DOWNLOAD_FAILURES.inc()
         log.warning("Media of message %s not stored: %s", message.id, reason)

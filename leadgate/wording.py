@@ -79,6 +79,75 @@ CAMPAIGN_STATE = {
     "finished": _l("Abgeschlossen"),
     "cancelled": _l("Abgebrochen"),
 }
+# An agent's own status (Membership.status), set in the shell header.
+AGENT_STATUS = {
+    "online": _l("Online"),
+    "away": _l("Abwesend"),
+    "offline": _l("Offline"),
+}
+ASSIGNMENT_MODE = {
+    "off": _l("Aus"),
+    "round_robin": _l("Reihum"),
+    "balanced": _l("Ausgewogen"),
+}
+# Rules (Automationen, models/rules.py): when, if, then, and how an action went.
+AUTOMATION_TRIGGER = {
+    "message_received": _l("Eine Nachricht kommt an"),
+    "conversation_opened": _l("Ein Gespräch beginnt oder wird wieder geöffnet"),
+    "lead_submitted": _l("Ein Lead-Formular wird abgeschickt"),
+    "conversation_assigned": _l("Ein Gespräch wird zugewiesen"),
+    "state_changed": _l("Der Status eines Gesprächs ändert sich"),
+    "no_agent_answer": _l("Keine Antwort des Teams nach … Minuten"),
+    "no_contact_answer": _l("Keine Antwort des Kontakts nach … Stunden"),
+}
+AUTOMATION_CONDITION = {
+    "text_contains": _l("Text enthält eines der Wörter"),
+    "text_equals": _l("Text ist genau"),
+    "channel": _l("WhatsApp-Nummer ist"),
+    "team": _l("Team ist"),
+    "label": _l("Gespräch hat das Label"),
+    "field": _l("Kontaktfeld hat den Wert"),
+    "hours": _l("Geschäftszeiten"),
+    "first_contact": _l("Erste Nachricht im Gespräch"),
+    "consent": _l("Marketing-Einwilligung"),
+    "campaign_reply": _l("Antwort auf eine Kampagne (letzte 7 Tage)"),
+}
+AUTOMATION_ACTION = {
+    "assign_team": _l("Einem Team übergeben"),
+    "assign_agent": _l("Einer Person zuweisen"),
+    "assign_auto": _l("Automatisch zuweisen (nach den Team-Einstellungen)"),
+    "add_label": _l("Label hinzufügen"),
+    "remove_label": _l("Label entfernen"),
+    "set_state": _l("Status setzen"),
+    "snooze": _l("Zurückstellen für … Stunden"),
+    "send_text": _l("Text senden (im 24-Stunden-Fenster)"),
+    "send_template": _l("Freigegebene Vorlage senden"),
+    "add_note": _l("Interne Notiz hinzufügen"),
+    "set_field": _l("Kontaktfeld setzen"),
+    "auto_replies_off": _l("Keine automatischen Antworten"),
+}
+AUTOMATION_OUTCOME = {
+    "done": _l("ausgeführt"),
+    "unchanged": _l("war schon so"),
+    "missing": _l("nicht ausgeführt: nicht mehr vorhanden"),
+    "queued": _l("angestoßen"),
+    "waiting": _l("niemand verfügbar, das Gespräch wartet"),
+    "assign_off": _l("nicht ausgeführt: das Team weist nicht automatisch zu"),
+    "objected": _l("nicht gesendet: der Kontakt hat widersprochen"),
+    "restricted": _l("nicht gesendet: die Verarbeitung ist eingeschränkt"),
+    "no_identity": _l("nicht gesendet: keine WhatsApp-Nummer bekannt"),
+    "number_unusable": _l("nicht gesendet: die Nummer braucht ein neues Token"),
+    "window_closed": _l("nicht gesendet: das 24-Stunden-Fenster ist geschlossen"),
+    "never_wrote": _l("nicht gesendet: der Kontakt hat noch nie geschrieben"),
+    "template_paused": _l("nicht gesendet: Meta hat die Vorlage pausiert"),
+    "template_unusable": _l(
+        "nicht gesendet: Vorlage für diese Nummer nicht freigegeben"
+    ),
+    "needs_number": _l("nicht gesendet: Einmalcodes nur an Telefonnummern"),
+    "marketing_opted_out": _l("nicht gesendet: Marketing abbestellt"),
+    "missing_values": _l("nicht gesendet: Platzhalter ohne Wert beim Kontakt"),
+    "refused": _l("nicht ausgeführt"),
+}
 ROLE = {
     "owner": _l("Inhaber"),
     "admin": _l("Administrator"),
@@ -127,6 +196,12 @@ TABLES = {
     "conversation_state_label": CONVERSATION_STATE,
     "campaign_state_label": CAMPAIGN_STATE,
     "role_name": ROLE,
+    "automation_trigger_label": AUTOMATION_TRIGGER,
+    "automation_condition_label": AUTOMATION_CONDITION,
+    "automation_action_label": AUTOMATION_ACTION,
+    "automation_outcome_label": AUTOMATION_OUTCOME,
+    "agent_status_label": AGENT_STATUS,
+    "assignment_mode_label": ASSIGNMENT_MODE,
     "consent_purpose_label": CONSENT_PURPOSE,
     "consent_action_label": CONSENT_ACTION,
     "consent_source_label": CONSENT_SOURCE,

@@ -608,14 +608,16 @@
 
   // Live stream state: marked on <body> (tests wait for it); after a reconnect the
   // list and thread refresh once, for whatever happened while the stream was down.
+  // The first time, the thread alone asks what changed between drawing the page
+  // and listening (a file stored, a tick): one small request, nothing missed.
   document.addEventListener("htmx:sseOpen", function (event) {
     var source = event.detail && event.detail.source;
-    if (document.body.getAttribute("data-live") === "lost") {
-      ["#list-column", "#thread"].forEach(function (selector) {
-        var element = document.querySelector(selector);
-        if (element && window.htmx) window.htmx.trigger(element, "refresh");
-      });
-    }
+    var missed = document.body.getAttribute("data-live") === "lost"
+      ? ["#list-column", "#thread"] : ["#thread"];
+    missed.forEach(function (selector) {
+      var element = document.querySelector(selector);
+      if (element && window.htmx) window.htmx.trigger(element, "refresh");
+    });
     document.body.setAttribute("data-live", "connected");
     if (source) source.addEventListener("error", function () {
       document.body.setAttribute("data-live", "lost");

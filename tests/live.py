@@ -1,7 +1,9 @@
 """A real `leadgate dev` process on a free port: the embedded stack of the run command."""
 
+import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +20,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def quiet_demo(database: Path) -> None:
+    """Switch the demo's welcome and away replies off.
+
+    The demo answers a first message and any message outside its business hours
+    by itself; the browser tests count what goes out and what a thread shows,
+    whatever the time of day. A test of those replies switches them on itself.
+    """
+    with contextlib.closing(sqlite3.connect(database)) as connection, connection:
+        connection.execute("UPDATE auto_reply_settings SET welcome_on = 0, away_on = 0")
 
 
 class DevServer:
@@ -45,6 +58,7 @@ class DevServer:
         subprocess.run(
             [BIN / "leadgate", "demo-seed"], env=env, check=True, capture_output=True
         )
+        quiet_demo(instance_dir / "leadgate.sqlite3")
         self.log = self.log_path.open("w")
         self.process = processes.start(
             [BIN / "leadgate", "dev", "--port", str(self.port)],

@@ -25,6 +25,13 @@ from .tenancy_guard import (
 NOT_A_CHOICE = "Keine gültige Auswahl."  # WTForms, in German
 NEW_ONLY = "creates an object of the current workspace; the form carries no id"
 SETTINGS_ONLY = "changes the current workspace's own settings; the form carries no id"
+HOURS_FORM = {
+    "active": "y",
+    "day0-open": "y",
+    "day0-opens1": "09:00",
+    "day0-closes1": "18:00",
+    "time_zone": "Europe/Berlin",
+}
 
 REGISTRY = {
     # Public pages, sign-in and tokens
@@ -226,6 +233,102 @@ REGISTRY = {
         get(team_id=OURS.team, expect=200, shows="Ahorn-Team"),
     ),
     "teams.delete": workspace(post(team_id=THEIRS.team)),
+    "sla.set_target": workspace(post({"minutes": "5"}, team_id=THEIRS.team)),
+    # Rules (Automationen): their rule is a 404; their label, team, agent,
+    # number or template in a rule of ours is no choice (422).
+    "automation.index": workspace(get(expect=200, shows="Ahorn-Regel")),
+    "automation.new": workspace(
+        get(expect=200),
+        *(
+            post(
+                {
+                    "name": "Ahorn",
+                    "trigger": "message_received",
+                    "actions-0-kind": kind,
+                    f"actions-0-{key}": value,
+                },
+                expect=422,
+                shows=NOT_A_CHOICE,
+            )
+            for kind, key, value in (
+                ("add_label", "label_id", THEIRS.label),
+                ("assign_team", "team_id", THEIRS.team),
+                ("assign_agent", "user_id", THEIRS.agent),
+                ("send_template", "template_id", THEIRS.template),
+            )
+        ),
+        post(
+            {
+                "name": "Ahorn",
+                "trigger": "message_received",
+                "conditions-0-kind": "channel",
+                "conditions-0-channel_id": THEIRS.channel,
+                "actions-0-kind": "auto_replies_off",
+            },
+            expect=422,
+            shows=NOT_A_CHOICE,
+        ),
+    ),
+    "automation.edit": workspace(
+        get(rule_id=THEIRS.rule),
+        post({"name": "x"}, rule_id=THEIRS.rule),
+        get(rule_id=OURS.rule, expect=200, shows="Ahorn-Regel"),
+        post(
+            {
+                "name": "Ahorn-Regel",
+                "trigger": "message_received",
+                "actions-0-kind": "remove_label",
+                "actions-0-label_id": THEIRS.label,
+            },
+            rule_id=OURS.rule,
+            expect=422,
+            shows=NOT_A_CHOICE,
+        ),
+    ),
+    "automation.show": workspace(get(rule_id=THEIRS.rule)),
+    "automation.try_rule": workspace(get(rule_id=THEIRS.rule)),
+    "automation.switch": workspace(post({"enabled": "off"}, rule_id=THEIRS.rule)),
+    "automation.move": workspace(post({"direction": "up"}, rule_id=THEIRS.rule)),
+    "automation.delete": workspace(post(rule_id=THEIRS.rule)),
+    # Business hours (per team, a number's own) and automatic replies
+    "hours.team_hours": workspace(
+        get(team_id=THEIRS.team),
+        post(HOURS_FORM, team_id=THEIRS.team),
+        get(team_id=OURS.team, expect=200, shows="Ahorn-Team"),
+    ),
+    "hours.number_hours": workspace(
+        get(channel_id=THEIRS.channel),
+        post(HOURS_FORM, channel_id=THEIRS.channel),
+        get(channel_id=OURS.channel, expect=200, shows="Ahorn-Kanal"),
+    ),
+    "hours.add_closure": workspace(
+        post({"first_day": "2026-08-03"}, hours_id=THEIRS.business_hours)
+    ),
+    "hours.delete_closure": workspace(post(closure_id=THEIRS.closure)),
+    # Lists our teams and numbers with their hours; the form carries no id.
+    "hours.auto_replies": workspace(
+        get(expect=200, shows="Ahorn-Team"), unprobed={"POST": SETTINGS_ONLY}
+    ),
+    # Automatic assignment of a team (mode, capacity, sticky, members' own capacity).
+    "teams.assignment": workspace(
+        post(
+            {"assignment_mode": "round_robin", "capacity": "3"},
+            team_id=THEIRS.team,
+        ),
+        # Our team with its settings as they are: nothing changes, nothing shown.
+        # (A member capacity field exists only for our own members:
+        # tests/routing/test_settings.py posts one for their agent.)
+        post(
+            {"assignment_mode": "off", "capacity": "10"}, team_id=OURS.team, expect=303
+        ),
+    ),
+    # The agent's own status (online, abwesend, offline) in the shell header.
+    "routing.set_status": workspace(
+        unprobed={
+            "POST": "the signed-in member's own status in the current workspace; "
+            "the form carries no id (tests/routing/test_status.py)"
+        }
+    ),
     # Contacts
     "contacts.index": workspace(
         get(expect=200, shows="Anna Ahorn"),

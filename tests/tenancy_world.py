@@ -14,7 +14,7 @@ Everything of theirs that a page could show carries one of FOREIGN_TEXTS.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select, update
 
@@ -24,6 +24,10 @@ from leadgate.contacts.importing import plan
 from leadgate.contacts.importing.files import ATTRIBUTE
 from leadgate.extensions import db
 from leadgate.models import (
+    AutoReplySent,
+    AutoReplySettings,
+    BusinessClosure,
+    BusinessHours,
     Campaign,
     CampaignRecipient,
     CannedResponse,
@@ -38,11 +42,15 @@ from leadgate.models import (
     LeadForm,
     LeadSubmission,
     LoginSession,
+    Membership,
     Message,
     MessageTemplate,
     RecoveryCode,
     RememberedDevice,
+    Rule,
+    RuleFiring,
     Segment,
+    SlaBreach,
     Suppression,
     Team,
     TeamMember,
@@ -84,6 +92,7 @@ class Ours:
     contact_import: int  # uploaded, not yet mapped
     campaign: int  # a draft on our number
     team: int  # "Ahorn-Team", with our owner, no number
+    rule: int  # "Ahorn-Regel": an automation labelling with our label
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,9 @@ class Theirs:
     segment: int  # "Zebra-Zielgruppe": their label's contacts
     campaign: int  # "Zebra-Kampagne": finished, to their segment
     team: int  # "Zebra-Team": their agent, their number and her conversation
+    rule: int  # "Zebra-Regel": their automation, fired once in her conversation
+    business_hours: int  # the Zebra-Team's, with a closure; replies switched on
+    closure: int  # "Zebra-Urlaub"
 
     @property
     def field_target(self) -> str:
@@ -162,6 +174,8 @@ def build_theirs(app) -> Theirs:
                 queued_at=utcnow(),
             )
         )
+        rule = add_rule_of(workspace.id, lena_.conversation_ids[0])
+        add_breach_of(workspace.id, extras["team"], lena_.conversation_ids[0])
         db.session.commit()
         ws = workspace.id
         return Theirs(
@@ -178,8 +192,52 @@ def build_theirs(app) -> Theirs:
             label=only(Label.id, Label.workspace_id == ws),
             lead_form=only(LeadForm.id, LeadForm.workspace_id == ws),
             submission=only(LeadSubmission.id, LeadSubmission.workspace_id == ws),
+            rule=rule,
             **extras,
         )
+
+
+def add_rule_of(workspace_id: int, conversation_id: int) -> int:
+    """Their automation ("Zebra-Regel"), fired once in Lena's conversation."""
+    rule = Rule(
+        workspace_id=workspace_id,
+        name="Zebra-Regel",
+        position=1,
+        trigger="message_received",
+        conditions=[{"kind": "text_contains", "words": "Zebra"}],
+        actions=[{"kind": "send_text", "text": "Zebra-Antwort"}],
+    )
+    db.session.add(rule)
+    db.session.flush()
+    db.session.add(
+        RuleFiring(
+            workspace_id=workspace_id,
+            rule_id=rule.id,
+            conversation_id=conversation_id,
+            trigger="message_received",
+            outcomes=[["send_text", "done"]],
+        )
+    )
+    return rule.id
+
+
+def add_breach_of(workspace_id: int, team_id: int, conversation_id: int) -> None:
+    """Lena waited too long for their team's first answer (sla/clock.py)."""
+    db.session.execute(
+        update(Team).where(Team.id == team_id).values(first_response_minutes=15)
+    )
+    at = utcnow() - timedelta(hours=1)
+    db.session.add(
+        SlaBreach(
+            workspace_id=workspace_id,
+            team_id=team_id,
+            conversation_id=conversation_id,
+            waiting_since=at,
+            due_at=at + timedelta(minutes=15),
+            target_minutes=15,
+            breached_at=at + timedelta(minutes=15),
+        )
+    )
 
 
 def add_theirs_extras(workspace: Workspace, owner: User, channel_id: int) -> dict:
@@ -209,12 +267,20 @@ def add_theirs_extras(workspace: Workspace, owner: User, channel_id: int) -> dic
         channel_id=channel_id, body=b'{"zebra": 1}', state="failed", attempts=3
     )
     segment = Segment(workspace_id=ws, name="Zebra-Zielgruppe", filters={"q": "Zebra"})
-    team = Team(workspace_id=ws, name="Zebra-Team", visibility="team")
+    # Assigning automatically to their agent (online, below): a request of ours
+    # that gave out their waiting conversations would change their rows.
+    team = Team(
+        workspace_id=ws,
+        name="Zebra-Team",
+        visibility="team",
+        assignment_mode="round_robin",
+    )
     db.session.add_all(
         [canned, field, contact_import, template, webhook_event, segment, team]
     )
     db.session.flush()
     add_to_team(team, channel_id)
+    hours, closure = add_hours_of(team)
     campaign = Campaign(
         workspace_id=ws,
         name="Zebra-Kampagne",
@@ -243,13 +309,50 @@ def add_theirs_extras(workspace: Workspace, owner: User, channel_id: int) -> dic
         "segment": segment.id,
         "campaign": campaign.id,
         "team": team.id,
+        "business_hours": hours.id,
+        "closure": closure.id,
     }
+
+
+def add_hours_of(team: Team) -> tuple[BusinessHours, BusinessClosure]:
+    """The team's business hours with a closure, their replies, and one sent."""
+    ws = team.workspace_id
+    hours = BusinessHours(workspace_id=ws, team_id=team.id, week={"0": []})
+    db.session.add(hours)
+    db.session.flush()
+    closure = BusinessClosure(
+        workspace_id=ws,
+        hours_id=hours.id,
+        first_day=date(2026, 8, 3),
+        last_day=date(2026, 8, 14),
+        note="Zebra-Urlaub",
+    )
+    settings = AutoReplySettings(
+        workspace_id=ws,
+        away_on=True,
+        language="de",
+        welcome_text="Zebra-Willkommen",
+        away_text="Zebra-Abwesenheit",
+        period_hours=24,
+    )
+    lena_id = db.session.scalar(select(Contact.id).where(Contact.workspace_id == ws))
+    sent = AutoReplySent(workspace_id=ws, contact_id=lena_id, kind="away_reply")
+    db.session.add_all([closure, settings, sent])
+    db.session.flush()
+    return hours, closure
 
 
 def add_to_team(team: Team, channel_id: int) -> None:
     """Their agent, their number and its conversations join their team."""
     agent = db.session.scalar(select(User.id).where(User.email == AGENT))
     db.session.add(TeamMember(team_id=team.id, user_id=agent))
+    db.session.execute(
+        update(Membership)
+        .where(
+            Membership.user_id == agent, Membership.workspace_id == team.workspace_id
+        )
+        .values(status="online")
+    )
     db.session.execute(
         update(Channel).where(Channel.id == channel_id).values(team_id=team.id)
     )
@@ -302,6 +405,14 @@ def build_ours() -> Ours:
     )
     db.session.add_all([contact, label, lead_form, team])
     db.session.flush()
+    rule = Rule(
+        workspace_id=ws,
+        name="Ahorn-Regel",
+        position=1,
+        trigger="message_received",
+        actions=[{"kind": "add_label", "label_id": label.id}],
+    )
+    db.session.add(rule)
     conversation = Conversation(
         workspace_id=ws, channel_id=channel.id, contact_id=contact.id
     )
@@ -333,6 +444,7 @@ def build_ours() -> Ours:
         contact_import=contact_import.id,
         campaign=campaign.id,
         team=team.id,
+        rule=rule.id,
     )
 
 

@@ -104,7 +104,8 @@ def test_keyboard_canned_responses_and_enter_to_send(browser, dev_server):
     composer = page.get_by_role("textbox", name="Nachricht")
     composer.click()
     composer.type("/zei")
-    expect(page.get_by_role("option", name=re.compile("zeiten"))).to_be_visible()
+    suggestions = page.get_by_role("listbox", name="Textbausteine")
+    expect(suggestions.get_by_role("option", name=re.compile("zeiten"))).to_be_visible()
     page.keyboard.press("Enter")  # picks the canned response
     expect(composer).to_have_value("Wir sind Mo–Fr von 9 bis 18 Uhr für Sie da.")
     page.keyboard.press("Enter")  # sends

@@ -28,6 +28,7 @@ from leadgate.models import (
     Contact,
     Conversation,
     LeadForm,
+    Rule,
     Team,
     Workspace,
     utcnow,
@@ -133,6 +134,12 @@ def demo_ids(app) -> dict:
                 Team.workspace_id == channel.workspace_id, Team.name == "Vertrieb"
             )
         ).one()
+        rule = db.session.scalars(
+            select(Rule).where(
+                Rule.workspace_id == channel.workspace_id,
+                Rule.name == "Bewerbung → Recruiting",
+            )
+        ).one()
         sent, draft = demo_campaigns(app)
         return {
             "campaign_id": sent,
@@ -142,6 +149,7 @@ def demo_ids(app) -> dict:
             "channel_id": channel.id,
             "form_id": form.id,
             "team_id": team.id,
+            "rule_id": rule.id,
             "slug": DEMO_LEAD_FORM,
             "token": NO_TOKEN,
         }
@@ -340,7 +348,11 @@ SCREENSHOTS = {
     "settings-canned": "canned.index",
     "settings-labels": "labels.index",
     "settings-teams": "teams.index",
+    "settings-automations": "automation.index",
+    "settings-automation-form": "automation.edit",
     "settings-team-numbers": "teams.show",
+    "settings-team-hours": "hours.team_hours",
+    "settings-auto-replies": "hours.auto_replies",
     "settings-contact-fields": "contact_fields.index",
     "settings-lead-forms": "leadforms.index",
     "settings-lead-form": "leadforms.edit",

@@ -22,7 +22,7 @@ from ua_parser import parse
 
 from ..cookies.consent import truncate_ip
 from ..extensions import db
-from ..models import LoginSession, User, as_utc, utcnow
+from ..models import LoginSession, Membership, User, as_utc, utcnow
 from ..navigation import client_ip
 
 # last_seen_at is written at most this often: a session's use, not every request.
@@ -114,6 +114,8 @@ def end(record: LoginSession, reason: str) -> None:
     if record.ended_at is None:
         record.ended_at = utcnow()
         record.end_reason = reason
+        db.session.flush()
+        offline_without_sessions(record.user_id)
 
 
 def end_others(user: User, reason: str, keep: LoginSession | None = None) -> int:
@@ -125,12 +127,14 @@ def end_others(user: User, reason: str, keep: LoginSession | None = None) -> int
     ]
     if keep is not None:
         conditions.append(LoginSession.id != keep.id)
-    return db.session.execute(
+    ended = db.session.execute(
         update(LoginSession)
         .where(*conditions)
         .values(ended_at=utcnow(), end_reason=reason)
         .execution_options(synchronize_session=False)
     ).rowcount
+    offline_without_sessions(user.id)
+    return ended
 
 
 def end_all(user: User, reason: str) -> int:
@@ -162,3 +166,57 @@ def purgeable(cutoff: datetime) -> ColumnElement[bool]:
         LoginSession.ended_at < cutoff,
         LoginSession.last_seen_at < cutoff - idle_limit(),
     )
+
+
+def open_session_of(user_id) -> ColumnElement[bool]:
+    """Whether the user (an id or a column) has a login that is still open."""
+    return (
+        select(LoginSession.id)
+        .where(
+            LoginSession.user_id == user_id,
+            LoginSession.ended_at.is_(None),
+            LoginSession.last_seen_at > utcnow() - idle_limit(),
+        )
+        .exists()
+    )
+
+
+def offline_without_sessions(user_id: int) -> None:
+    """Once a user's last login ends, they are offline in every workspace.
+
+    Automatic assignment gives conversations only to "online" agents
+    (routing/pool.py): nobody signed out should receive any. Signing in does
+    not make anyone online again: the agent says when they take conversations.
+    """
+    db.session.execute(
+        update(Membership)
+        .where(
+            Membership.user_id == user_id,
+            Membership.status != "offline",
+            ~open_session_of(user_id),
+        )
+        .values(status="offline", status_changed_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def sweep_offline_statuses() -> int:
+    """rq cron: members whose logins all went idle are offline; how many changed.
+
+    Only who had a login at all: a member who never signed in (the demo's
+    second agent) keeps the status they were given.
+    """
+    changed = db.session.execute(
+        update(Membership)
+        .where(
+            Membership.status != "offline",
+            select(LoginSession.id)
+            .where(LoginSession.user_id == Membership.user_id)
+            .exists(),
+            ~open_session_of(Membership.user_id),
+        )
+        .values(status="offline", status_changed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return changed

@@ -7,7 +7,7 @@ opt-out. Runs inside the webhook drain's transaction, once per new message.
 
 import re
 
-from ..models import Channel, Contact
+from ..models import Channel, Contact, Workspace
 from . import ledger
 
 # Anchored at the start of the run: "[\s.!]+$" alone tried again from every
@@ -23,15 +23,8 @@ def apply_keyword(
     channel: Channel, contact: Contact, text: str | None, wamid: str
 ) -> str | None:
     """Record an opt-out or opt-in if the message is a keyword; return the action."""
-    word = TRAILING.sub("", (text or "").strip()).upper()
-    if not word:
-        return None
-    workspace = channel.workspace
-    if word in keywords(workspace.opt_out_keywords):
-        action = "opt_out"
-    elif word in keywords(workspace.opt_in_keywords):
-        action = "opt_in"
-    else:
+    action = keyword_action(channel.workspace, text)
+    if action is None:
         return None
     ledger.record(
         contact,
@@ -43,6 +36,18 @@ def apply_keyword(
         channel_id=channel.id,
     )
     return action
+
+
+def keyword_action(workspace: Workspace, text: str | None) -> str | None:
+    """The action ("opt_out" or "opt_in") if the whole message is a keyword."""
+    word = TRAILING.sub("", (text or "").strip()).upper()
+    if not word:
+        return None
+    if word in keywords(workspace.opt_out_keywords):
+        return "opt_out"
+    if word in keywords(workspace.opt_in_keywords):
+        return "opt_in"
+    return None
 
 
 def opt_out_reply(channel: Channel, contact: Contact) -> str | None:

@@ -22,6 +22,7 @@ from ..models import (
     ConversationLabel,
     ConversationRead,
     Label,
+    utcnow,
 )
 from ..models.labels import labels_by
 from ..tenancy import visible
@@ -40,6 +41,7 @@ class Filters:
     q: str = ""
     campaign: int | None = None  # replies to this campaign (its page links here)
     team: int | None = None
+    overdue: str = ""  # "1": only conversations whose first answer is overdue
 
     @classmethod
     def from_args(cls, args) -> "Filters":
@@ -56,6 +58,7 @@ class Filters:
             q=args.get("q", "").strip()[:100],
             campaign=_int(args.get("campaign")),
             team=_int(args.get("team")),
+            overdue="1" if args.get("overdue") == "1" else "",
         )
 
     def args(self, **changes) -> dict:
@@ -148,6 +151,8 @@ def conditions(workspace_id: int, user_id: int, filters: Filters) -> list:
         found.append(Conversation.channel_id == filters.channel)
     if filters.team is not None:
         found.append(Conversation.team_id == filters.team)
+    if filters.overdue:  # due and unanswered (sla/clock.py), marked or not yet
+        found.append(Conversation.sla_due_at <= utcnow())
     if filters.q:
         found.append(matches(workspace_id, filters.q))
     if filters.campaign is not None:

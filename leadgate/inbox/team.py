@@ -65,8 +65,35 @@ def record_event(
     )
 
 
+def event_row(conversation: Conversation, kind: str, **details) -> dict:
+    """The row record_event adds (without an author), as a dict: for writers of
+    many events at once (a rules round inserts them with one statement)."""
+    return {
+        "workspace_id": conversation.workspace_id,
+        "channel_id": conversation.channel_id,
+        "conversation_id": conversation.id,
+        "contact_id": conversation.contact_id,
+        "direction": "event",
+        "type": "event",
+        "status": "event",
+        "author_id": None,
+        "sent_at": utcnow(),
+        "details": {"kind": kind, **details},
+    }
+
+
 def assign(conversation: Conversation, author: User, assignee_id: int | None) -> None:
     """Assign to a member of the workspace, or to nobody."""
+    change_assignee(conversation, author, assignee_id)
+    db.session.commit()
+
+
+# The change_* steps below are each action without its commit, for callers that
+# batch (automation/actions.py); `by` marks the timeline event (a rule's id).
+def change_assignee(
+    conversation: Conversation, author: User | None, assignee_id: int | None, **by
+) -> bool:
+    """Assign (caller commits); True if it changed. Raises TeamError."""
     if assignee_id is not None:
         member = db.session.scalar(
             select(User)
@@ -79,19 +106,29 @@ def assign(conversation: Conversation, author: User, assignee_id: int | None) ->
         if member is None:
             raise TeamError(_("Diese Person gehört nicht zum Team."))
     if conversation.assignee_id == assignee_id:
-        return
+        return False
     conversation.assignee_id = assignee_id
+    if assignee_id is not None:  # who last had the contact ("sticky" assignment)
+        conversation.last_assignee_id = assignee_id
     if assignee_id is None:
-        record_event(conversation, author, "unassigned")
+        record_event(conversation, author, "unassigned", **by)
     else:
         # The id, not the name: the thread shows the member's current name,
         # and "former team member" once they leave or delete their account.
-        record_event(conversation, author, "assigned", to_id=member.id)
-    db.session.commit()
+        record_event(conversation, author, "assigned", to_id=member.id, **by)
+    return True
 
 
 def move_to_team(conversation: Conversation, author: User, team_id: int | None) -> None:
     """Hand the conversation to another team of the workspace, or to none."""
+    change_team(conversation, author, team_id)
+    db.session.commit()
+
+
+def change_team(
+    conversation: Conversation, author: User | None, team_id: int | None, **by
+) -> bool:
+    """Move to the team (caller commits); True if it changed. Raises TeamError."""
     team = None
     if team_id is not None:
         team = db.session.scalar(
@@ -102,11 +139,13 @@ def move_to_team(conversation: Conversation, author: User, team_id: int | None) 
         if team is None:
             raise TeamError(_("Dieses Team gibt es in diesem Workspace nicht."))
     if conversation.team_id == team_id:
-        return
+        return False
     conversation.team_id = team_id
     # The name then, as for labels: the timeline tells what happened at the time.
-    record_event(conversation, author, "team_moved", team=team.name if team else None)
-    db.session.commit()
+    record_event(
+        conversation, author, "team_moved", team=team.name if team else None, **by
+    )
+    return True
 
 
 def teammate_name(workspace_id: int, user_id: int) -> str | None:
@@ -128,13 +167,21 @@ def teammate_name(workspace_id: int, user_id: int) -> str | None:
 
 def set_state(conversation: Conversation, author: User, state: str) -> None:
     """open, pending or resolved; snoozing has its own step (it needs a time)."""
+    change_state(conversation, author, state)
+    db.session.commit()
+
+
+def change_state(
+    conversation: Conversation, author: User | None, state: str, **by
+) -> bool:
+    """Set the state (caller commits); True if it changed. Raises TeamError."""
     if state not in STATES or state == "snoozed":
         raise TeamError(_("Unbekannter Status."))
     if conversation.state == state:
-        return
+        return False
     conversation.state, conversation.snoozed_until = state, None
-    record_event(conversation, author, "state", state=state)
-    db.session.commit()
+    record_event(conversation, author, "state", state=state, **by)
+    return True
 
 
 SNOOZE_PRESETS = ("1h", "3h", "tomorrow", "next_week")
@@ -155,12 +202,19 @@ def snooze_until(preset: str, now: datetime, tz) -> datetime:
 
 
 def snooze(conversation: Conversation, author: User, until: datetime) -> None:
+    change_snooze(conversation, author, until)
+    db.session.commit()
+
+
+def change_snooze(
+    conversation: Conversation, author: User | None, until: datetime, **by
+) -> None:
+    """Snooze until then (caller commits). Raises TeamError for a past time."""
     until = until.astimezone(UTC)  # stored as UTC (SQLite would drop the zone)
     if until <= utcnow():
         raise TeamError(_("Bitte einen Zeitpunkt in der Zukunft wählen."))
     conversation.state, conversation.snoozed_until = "snoozed", until
-    record_event(conversation, author, "snoozed", until=until.isoformat())
-    db.session.commit()
+    record_event(conversation, author, "snoozed", until=until.isoformat(), **by)
 
 
 def wake_snoozed() -> int:
@@ -180,28 +234,51 @@ def wake_snoozed() -> int:
 
 
 def add_label(conversation: Conversation, author: User, label: Label) -> None:
-    if label.workspace_id != conversation.workspace_id:
-        raise TeamError(_("Unbekanntes Label."))
-    exists = db.session.get(ConversationLabel, (conversation.id, label.id))
-    if exists is not None:
-        return
-    db.session.add(
-        ConversationLabel(conversation_id=conversation.id, label_id=label.id)
-    )
-    record_event(conversation, author, "label_added", label=label.name)
+    change_label(conversation, author, label, True)
     db.session.commit()
 
 
 def remove_label(conversation: Conversation, author: User, label: Label) -> None:
-    removed = db.session.execute(
+    change_label(conversation, author, label, False)
+    db.session.commit()
+
+
+def change_label(
+    conversation: Conversation,
+    author: User | None,
+    label: Label,
+    on: bool,
+    has: bool | None = None,
+    **by,
+) -> bool:
+    """Add (on) or remove the label (caller commits); True if it changed.
+
+    has: whether the conversation has the label, when the caller read that
+    already (a rules batch reads all its conversations' labels at once).
+    """
+    if label.workspace_id != conversation.workspace_id:
+        raise TeamError(_("Unbekanntes Label."))
+    if on:
+        if has is None:
+            has = (
+                db.session.get(ConversationLabel, (conversation.id, label.id))
+                is not None
+            )
+        if has:
+            return False
+        db.session.add(
+            ConversationLabel(conversation_id=conversation.id, label_id=label.id)
+        )
+    elif not db.session.execute(
         delete(ConversationLabel).where(
             ConversationLabel.conversation_id == conversation.id,
             ConversationLabel.label_id == label.id,
         )
-    ).rowcount
-    if removed:
-        record_event(conversation, author, "label_removed", label=label.name)
-    db.session.commit()
+    ).rowcount:
+        return False
+    kind = "label_added" if on else "label_removed"
+    record_event(conversation, author, kind, label=label.name, **by)
+    return True
 
 
 def record_objection(conversation: Conversation, author: User) -> None:
@@ -277,6 +354,15 @@ def conversations_of(contact: Contact) -> list[Conversation]:
 
 
 def add_note(conversation: Conversation, author: User, text: str) -> Message:
+    note = stage_note(conversation, author, text)
+    db.session.commit()
+    return note
+
+
+def stage_note(
+    conversation: Conversation, author: User | None, text: str, **by
+) -> Message:
+    """A private note in the timeline (caller commits). Raises TeamError."""
     text = text.strip()
     if not text:
         raise TeamError(_("Bitte einen Text für die Notiz eingeben."))
@@ -284,9 +370,8 @@ def add_note(conversation: Conversation, author: User, text: str) -> Message:
         raise TeamError(
             _("Die Notiz ist zu lang (höchstens %(max)s Zeichen).", max=MAX_NOTE_LENGTH)
         )
-    note = timeline_entry(conversation, author, "note", text=text, details={})
+    note = timeline_entry(conversation, author, "note", text=text, details=by)
     add_words(conversation, text)
-    db.session.commit()
     return note
 
 

@@ -11,8 +11,10 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import live
+from ..automation import triggers as automation
 from ..extensions import csrf, db, limiter
 from ..models import LeadForm, Workspace
+from ..routing import triggers
 from ..security import embeddable
 from . import tokens
 from .capture import capture, consent_sha256
@@ -96,6 +98,8 @@ def submit(
     conversation = capture(lead_form, workspace, lead)
     db.session.commit()
     live.publish_conversations([(workspace.id, conversation.id)])
+    triggers.after_lead(conversation.id)  # an agent at once, if its team assigns
+    automation.after_lead(workspace.id, conversation.id)  # then the rules
     return redirect(url_for(".thanks", slug=lead_form.slug), 303)
 
 

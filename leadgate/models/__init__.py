@@ -12,13 +12,16 @@ from .columns import BigId, as_utc, utcnow
 from .consent import ConsentRecord
 from .contacts import Contact, ContactField, ContactImport
 from .conversations import STATES, Conversation, ConversationRead
+from .hours import AutoReplySent, AutoReplySettings, BusinessClosure, BusinessHours
 from .labels import ContactLabel, ConversationLabel, Label
 from .leadforms import LeadForm, LeadSubmission
 from .logins import LoginSession, RecoveryCode, RememberedDevice
 from .messages import Message, MessageStatus, Reaction, SendAttempt
 from .platform import AccessLog, CookieConsent, Inquiry, PageView
 from .privacy import AuditEvent, Suppression
+from .rules import Rule, RuleFiring
 from .segments import Segment
+from .sla import SlaBreach
 from .teams import Team, TeamMember
 from .templates import MessageTemplate
 from .webhooks import WebhookEvent
@@ -26,7 +29,11 @@ from .webhooks import WebhookEvent
 __all__ = [
     "AccessLog",
     "AuditEvent",
+    "AutoReplySent",
+    "AutoReplySettings",
     "BigId",
+    "BusinessClosure",
+    "BusinessHours",
     "Campaign",
     "CampaignRecipient",
     "CannedResponse",
@@ -55,9 +62,12 @@ __all__ = [
     "Reaction",
     "RecoveryCode",
     "RememberedDevice",
+    "Rule",
+    "RuleFiring",
     "Role",
     "STATES",
     "Segment",
+    "SlaBreach",
     "SendAttempt",
     "Team",
     "TeamMember",

@@ -127,6 +127,12 @@ class Workspace(db.Model):
     require_two_factor: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=sa_false()
     )
+    # Business hours (hours/schedule.py) are wall-clock times of this zone, and
+    # closed on the public holidays of this Bundesland (None: no holidays).
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default="Europe/Berlin", server_default="Europe/Berlin"
+    )
+    holiday_region: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow
     )
@@ -141,6 +147,10 @@ class Workspace(db.Model):
         return self.consent_text or DEFAULT_CONSENT_TEXT.format(workspace=self.name)
 
 
+# online, "Abwesend" (back soon: keeps their conversations, gets no new ones), offline.
+AGENT_STATUSES = ("online", "away", "offline")
+
+
 class Membership(db.Model):
     __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
 
@@ -152,6 +162,10 @@ class Membership(db.Model):
         ForeignKey("user.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(String(16))
+    # The agent's own status in this workspace (AGENT_STATUSES): only "online"
+    # agents are given conversations (routing/assignment.py).
+    status: Mapped[str] = mapped_column(String(16), default="offline")
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow
     )
@@ -162,6 +176,15 @@ class Membership(db.Model):
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
+
+    def set_status(self, status: str) -> bool:
+        """The agent's status in this workspace; True if it changed."""
+        if status not in AGENT_STATUSES:
+            raise ValueError(status)
+        if self.status == status:
+            return False
+        self.status, self.status_changed_at = status, utcnow()
+        return True
 
 
 class Invite(db.Model):

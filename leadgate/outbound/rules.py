@@ -1,7 +1,8 @@
 """Who may be messaged, and how: Meta's 24-hour window and the contact's own wishes.
 
 Every send path asks `refusal()` first, and templates also `template_refusal()`,
-so the checks live in one place; the consent ledger (consent/ledger.py) decides
+so the checks live in one place (each decision is a key, REFUSALS words it; a
+record that keeps no sentences asks for the key); the consent ledger (consent/ledger.py) decides
 marketing, `opted_out_at` and `restricted_at` the rest. A contact known only by
 a BSUID (a WhatsApp username, no phone number) is answered like any other, under
 the same window, except for authentication templates, which need a number.
@@ -42,10 +43,18 @@ def window_closes_at(channel_id: int, contact_id: int) -> datetime | None:
 
 def refusal(channel: Channel, contact: Contact, free_form: bool = True) -> str | None:
     """Why this contact cannot be messaged now, in the agent's words; None if it can."""
-    reason = contact_refusal(channel, contact)
-    if reason or not free_form:
-        return reason
-    return window_refusal(window_closes_at(channel.id, contact.id))
+    return refusal_text(refusal_key(channel, contact, free_form))
+
+
+def refusal_key(
+    channel: Channel, contact: Contact, free_form: bool = True
+) -> str | None:
+    """The same decision as a key (REFUSALS), for records that keep no sentences
+    (a rule's firing log, automation/actions.py); None if the contact can be messaged."""
+    key = contact_key(channel, contact)
+    if key or not free_form:
+        return key
+    return window_key(window_closes_at(channel.id, contact.id))
 
 
 def contact_block(contact) -> str | None:
@@ -63,65 +72,59 @@ def contact_block(contact) -> str | None:
     return None
 
 
+def contact_key(channel: Channel, contact: Contact) -> str | None:
+    """Why nothing at all, not even a template, may go to this contact now (a key)."""
+    block = contact_block(contact)
+    if block in ("objected", "restricted"):
+        return block
+    if channel.needs_new_token:
+        return "number_unusable"
+    return block
+
+
 def contact_refusal(channel: Channel, contact: Contact) -> str | None:
     """Why nothing at all, not even a template, may go to this contact now."""
-    block = contact_block(contact)
-    if block == "objected":
-        return _(
-            "Der Kontakt hat widersprochen und möchte keine Nachrichten mehr erhalten."
-        )
-    if block == "restricted":
-        return _(
-            "Die Verarbeitung dieses Kontakts ist eingeschränkt: keine Nachrichten möglich."
-        )
-    unusable = channel_unusable(channel)
-    if unusable:
-        return unusable
-    if block == "no_identity":
-        return _(
-            "Für diesen Kontakt ist weder eine WhatsApp-Nummer noch eine "
-            "WhatsApp-Kennung (BSUID) bekannt."
-        )
-    return None
+    return refusal_text(contact_key(channel, contact))
 
 
 def channel_unusable(channel: Channel) -> str | None:
     """Why nothing can go out from this number now, or None."""
-    if channel.needs_new_token:
-        return _(
-            "Die WhatsApp-Nummer braucht ein neues Zugriffstoken (Einstellungen → WhatsApp)."
-        )
-    return None
+    return refusal_text("number_unusable" if channel.needs_new_token else None)
 
 
 def template_refusal(
     channel: Channel, contact: Contact, template: MessageTemplate
 ) -> str | None:
     """Why this template may not go to this contact now (the window aside)."""
-    unusable = template_unusable(channel, template)
+    return refusal_text(template_refusal_key(channel, contact, template))
+
+
+def template_refusal_key(
+    channel: Channel, contact: Contact, template: MessageTemplate
+) -> str | None:
+    """template_refusal's decision as a key."""
+    unusable = template_unusable_key(channel, template)
     if unusable:
         return unusable
     if needs_number(template, contact):
-        return _(
-            "Vorlagen mit Einmalcodes (Authentifizierung) kann WhatsApp nur an eine "
-            "Telefonnummer senden; von diesem Kontakt ist nur der Benutzername bekannt."
-        )
+        return "needs_number"
     if template.category == "MARKETING":
-        return marketing_refusal(contact)
+        return marketing_key(contact)
     return None
 
 
 def template_unusable(channel: Channel, template: MessageTemplate) -> str | None:
     """Why this template cannot go out from this number at all, or None."""
+    return refusal_text(template_unusable_key(channel, template))
+
+
+def template_unusable_key(channel: Channel, template: MessageTemplate) -> str | None:
     if template.waba_id != channel.waba_id:
-        return _("Diese Vorlage ist für diese Nummer nicht freigegeben.")
+        return "template_unusable"
     if template.status == "PAUSED":
-        return _(
-            "Meta hat diese Vorlage wegen negativer Rückmeldungen vorübergehend "
-            "pausiert. Bitte später senden oder eine andere Vorlage wählen."
-        )
+        return "template_paused"
     if template.status != "APPROVED":
-        return _("Diese Vorlage ist für diese Nummer nicht freigegeben.")
+        return "template_unusable"
     return None
 
 
@@ -132,9 +135,13 @@ def needs_number(template: MessageTemplate, contact) -> bool:
 
 def marketing_refusal(contact: Contact) -> str | None:
     """Why no marketing template may go to this contact (their stop, here or at Meta)."""
+    return refusal_text(marketing_key(contact))
+
+
+def marketing_key(contact: Contact) -> str | None:
     latest = ledger.current(contact.id, ledger.MARKETING)
     if marketing_block(latest.action if latest else None, contact) is not None:
-        return _("Der Kontakt hat Marketing-Nachrichten abbestellt.")
+        return "marketing_opted_out"
     return None
 
 
@@ -154,19 +161,61 @@ def marketing_block(consent: str | None, contact, proven: bool = False) -> str |
     return None
 
 
-def window_refusal(closes_at: datetime | None) -> str | None:
-    """Why free-form messages are not allowed with this window, or None."""
+def window_key(closes_at: datetime | None) -> str | None:
+    """Why free-form messages are not allowed with this window, as a key; or None."""
     if closes_at is not None and closes_at > utcnow():
         return None
-    if closes_at is None:  # a lead, an import: WhatsApp lets us start with a template
-        return _(
-            "Das 24-Stunden-Fenster ist geschlossen: Der Kontakt hat noch nie "
-            "geschrieben. Beginnen Sie das Gespräch mit einer freigegebenen Vorlage."
-        )
-    return _(
+    # Never opened: a lead, an import; WhatsApp lets us start with a template.
+    return "never_wrote" if closes_at is None else "window_closed"
+
+
+def window_refusal(closes_at: datetime | None) -> str | None:
+    """Why free-form messages are not allowed with this window, or None."""
+    return refusal_text(window_key(closes_at))
+
+
+# Each refusal in the agent's words, by key (a lambda: read in the reader's language).
+REFUSALS = {
+    "objected": lambda: _(
+        "Der Kontakt hat widersprochen und möchte keine Nachrichten mehr erhalten."
+    ),
+    "restricted": lambda: _(
+        "Die Verarbeitung dieses Kontakts ist eingeschränkt: keine Nachrichten möglich."
+    ),
+    "number_unusable": lambda: _(
+        "Die WhatsApp-Nummer braucht ein neues Zugriffstoken (Einstellungen → WhatsApp)."
+    ),
+    "no_identity": lambda: _(
+        "Für diesen Kontakt ist weder eine WhatsApp-Nummer noch eine "
+        "WhatsApp-Kennung (BSUID) bekannt."
+    ),
+    "never_wrote": lambda: _(
+        "Das 24-Stunden-Fenster ist geschlossen: Der Kontakt hat noch nie "
+        "geschrieben. Beginnen Sie das Gespräch mit einer freigegebenen Vorlage."
+    ),
+    "window_closed": lambda: _(
         "Das 24-Stunden-Fenster ist geschlossen: Der Kontakt hat in den letzten "
         "24 Stunden nicht geschrieben. Jetzt sind nur freigegebene Vorlagen erlaubt."
-    )
+    ),
+    "template_unusable": lambda: _(
+        "Diese Vorlage ist für diese Nummer nicht freigegeben."
+    ),
+    "template_paused": lambda: _(
+        "Meta hat diese Vorlage wegen negativer Rückmeldungen vorübergehend "
+        "pausiert. Bitte später senden oder eine andere Vorlage wählen."
+    ),
+    "needs_number": lambda: _(
+        "Vorlagen mit Einmalcodes (Authentifizierung) kann WhatsApp nur an eine "
+        "Telefonnummer senden; von diesem Kontakt ist nur der Benutzername bekannt."
+    ),
+    "marketing_opted_out": lambda: _(
+        "Der Kontakt hat Marketing-Nachrichten abbestellt."
+    ),
+}
+
+
+def refusal_text(key: str | None) -> str | None:
+    return REFUSALS[key]() if key is not None else None
 
 
 class SendRefused(Exception):

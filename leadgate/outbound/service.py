@@ -115,6 +115,21 @@ def queue_template(
 
     header_file: (data, filename, declared type) for a template with a media header.
     """
+    fields = template_fields(conversation, template, values, header_file)
+    return store_and_enqueue(conversation, author, **fields)
+
+
+def template_fields(
+    conversation: Conversation,
+    template: MessageTemplate,
+    values: dict[str, str],
+    header_file: tuple[bytes, str, str | None] | None = None,
+) -> dict:
+    """The message fields of an approved template with its values, once allowed.
+
+    Raises SendRefused with the reason; the composer and the rules' "send a
+    template" action (automation/actions.py) both ask here.
+    """
     ensure_allowed(conversation, free_form=False)
     reason = template_refusal(conversation.channel, conversation.contact, template)
     if reason:
@@ -132,17 +147,15 @@ def queue_template(
             _("Bitte alle Platzhalter ausfüllen: %(names)s", names=", ".join(missing))
         )
     media = header_file_fields(template, header_file)
-    return store_and_enqueue(
-        conversation,
-        author,
-        type="template",
-        text=preview(template, values),
-        details={
+    return {
+        "type": "template",
+        "text": preview(template, values),
+        "details": {
             "template": send_object(template, values, media.get("media_filename")),
             "template_id": template.id,
         },
         **media,
-    )
+    }
 
 
 def header_file_fields(
@@ -190,7 +203,8 @@ def stage(
 ) -> Message:
     """Add the message as `queued` with the conversation's update (caller commits).
 
-    No author: LeadGate itself answers (an opt-out confirmation).
+    No author: LeadGate itself answers (an opt-out confirmation, an automatic
+    reply) or a rule sends (details["rule_id"]).
     """
     now = utcnow()
     message = Message.of(
@@ -206,6 +220,10 @@ def stage(
         conversation.last_activity_at = now
         conversation.last_message_preview = preview_text(message.text, message.caption)
         conversation.last_message_type = message.type
+        # The team wrote (an agent, or a rule): the rules' time triggers count
+        # from here. LeadGate's own answers (automatic replies) are no answer.
+        if author is not None or "rule_id" in (message.details or {}):
+            conversation.team_wrote(now, agent=author is not None)
     add_words(conversation, message.text, message.caption)
     return message
 

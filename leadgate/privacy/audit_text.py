@@ -264,6 +264,9 @@ def period(key: str) -> Callable[[object, Page], str | None]:
 FIELDS = {
     "name": lambda: _("Name"),
     "visibility": lambda: _("Sichtbarkeit"),
+    "capacity": lambda: _("Höchstzahl offener Gespräche"),
+    "member_capacity": lambda: _("Höchstzahl einzelner Mitglieder"),
+    "sticky": lambda: _("wiederkehrende Kontakte"),
 }
 
 
@@ -272,12 +275,26 @@ def fields(value, _page) -> str | None:
     return ", ".join(names) or None
 
 
+def response_target(value, _page) -> str | None:
+    if not isinstance(value, int):
+        return None
+    if value <= 0:
+        return _("jetzt ohne Ziel")
+    return ngettext("jetzt %(num)d Minute", "jetzt %(num)d Minuten", value)
+
+
 def visibility(value, _page) -> str | None:
     if value == "team":
         return _("jetzt nur das Team")
     if value == "workspace":
         return _("jetzt alle im Workspace")
     return None
+
+
+def assignment_mode(value, _page) -> str | None:
+    if value not in wording.ASSIGNMENT_MODE:
+        return None
+    return _("jetzt: %(mode)s", mode=wording.label(wording.ASSIGNMENT_MODE, value))
 
 
 def conversation(value, page: Page) -> Markup | str | None:
@@ -357,7 +374,9 @@ PHRASES: dict[str, Callable[[object, Page], object]] = {
     "via": via,
     "filters": filters,
     "fields": fields,
+    "mode": assignment_mode,
     "visibility": visibility,
+    "minutes": response_target,
     "conversation_id": conversation,
     **{key: period(key) for key in RETENTION_WORDS},
 }

@@ -8,9 +8,10 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import form_status
 from ..models import Team, channels_of, members_of
+from ..routing import triggers
 from ..tenancy import current_workspace_id, get_scoped_or_404, manager_required
 from . import services
-from .forms import new_team_form, settings_form
+from .forms import assignment_form, new_team_form, settings_form
 
 bp = Blueprint("teams", __name__, url_prefix="/settings/teams")
 
@@ -47,17 +48,54 @@ def show(team_id: int):
         services.set_members(team, members, current_user)
         services.set_numbers(team, numbers, current_user)
         db.session.commit()
+        # New members may take waiting conversations, new numbers bring some.
+        triggers.after_team_settings(team.id)
         flash(_("Team „%(name)s“ gespeichert.", name=team.name), "success")
         return redirect(url_for("teams.show", team_id=team.id), 303)
-    page = render_template(
+    loads = services.member_loads(team)
+    assignment = assignment_form_of(team, loads, posted=False)
+    page = show_page(team, people, channels, form, assignment, loads)
+    return page, form_status(form)
+
+
+@bp.post("/<int:team_id>/assignment")
+@manager_required
+def assignment(team_id: int):
+    """Automatic assignment: mode, capacity (the team's, a member's), sticky."""
+    team = get_scoped_or_404(Team, team_id)
+    loads = services.member_loads(team)
+    form = assignment_form_of(team, loads)
+    if form.validate_on_submit():
+        services.set_assignment(team, form.settings(), current_user)
+        db.session.commit()
+        triggers.after_team_settings(team.id)  # switched on or more room: the backlog
+        flash(_("Zuweisung für „%(name)s“ gespeichert.", name=team.name), "success")
+        return redirect(
+            url_for("teams.show", team_id=team.id, _anchor="assignment"), 303
+        )
+    people = members_of(team.workspace_id)
+    channels = channels_of(team.workspace_id)
+    member_ids = services.member_ids(team)
+    settings = settings_form(team, people, channels, member_ids, posted=False)
+    return show_page(team, people, channels, settings, form, loads), 422
+
+
+def assignment_form_of(team: Team, loads: list[services.MemberLoad], posted=True):
+    capacities = {load.user.id: load.member.capacity for load in loads}
+    return assignment_form(team, list(capacities), capacities, posted)
+
+
+def show_page(team, people, channels, form, assignment, loads) -> str:
+    return render_template(
         "teams/show.html",
         team=team,
         form=form,
+        assignment=assignment,
+        loads={load.user.id: load for load in loads},
         people={person.id: person for person in people},
         channels={channel.id: channel for channel in channels},
         team_names={t.id: t.name for t in services.teams_of(team.workspace_id)},
     )
-    return page, form_status(form)
 
 
 @bp.post("/<int:team_id>/delete")

@@ -27,7 +27,7 @@ from ..models import (
     User,
     channels_of,
 )
-from ..models.teams import VISIBILITIES
+from ..models.teams import ASSIGNMENT_MODES, VISIBILITIES
 
 
 @dataclass(frozen=True)
@@ -250,3 +250,89 @@ def delete_team(team: Team, actor: User) -> None:
 
 def count(column, condition) -> int:
     return db.session.scalar(select(func.count(column)).where(condition)) or 0
+
+
+@dataclass(frozen=True)
+class AssignmentSettings:
+    """A team's automatic assignment as the settings form gives it."""
+
+    mode: str
+    capacity: int
+    sticky: bool
+    member_capacities: dict[int, int | None]  # user id → own capacity or None
+
+
+@dataclass(frozen=True)
+class MemberLoad:
+    """A team member as the assignment settings show them."""
+
+    user: User
+    member: TeamMember
+    status: str  # Membership.status in the team's workspace
+    open: int  # open conversations assigned to them in the workspace
+
+
+def member_loads(team: Team) -> list[MemberLoad]:
+    """The team's members by name, with their status and open conversations."""
+    rows = db.session.execute(
+        select(User, TeamMember, Membership.status)
+        .join(TeamMember, TeamMember.user_id == User.id)
+        .join(Membership, in_workspace(team.workspace_id))
+        .where(TeamMember.team_id == team.id, User.deleted_at.is_(None))
+        .order_by(User.name, User.id)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            select(Conversation.assignee_id, func.count())
+            .where(
+                Conversation.workspace_id == team.workspace_id,
+                Conversation.state == "open",
+                Conversation.assignee_id.in_([user.id for user, _, _ in rows]),
+            )
+            .group_by(Conversation.assignee_id)
+        ).all()
+    )
+    return [
+        MemberLoad(user, member, status, counts.get(user.id, 0))
+        for user, member, status in rows
+    ]
+
+
+def set_assignment(team: Team, settings: AssignmentSettings, actor: User) -> bool:
+    """Store the team's automatic assignment; True (and audited) if anything changed.
+
+    The caller commits, then starts the team's backlog (routing.triggers).
+    """
+    changed = [
+        name
+        for name, value in (
+            ("capacity", settings.capacity),
+            ("sticky", settings.sticky),
+        )
+        if getattr(team, name) != value
+    ]
+    team.capacity, team.sticky = settings.capacity, settings.sticky
+    members = db.session.scalars(
+        select(TeamMember).where(
+            TeamMember.team_id == team.id,
+            TeamMember.user_id.in_(settings.member_capacities),
+        )
+    )
+    for member in members:
+        own = settings.member_capacities[member.user_id]
+        if member.capacity != own:
+            member.capacity = own
+            if "member_capacity" not in changed:
+                changed.append("member_capacity")
+    mode = None
+    if settings.mode in ASSIGNMENT_MODES and team.assignment_mode != settings.mode:
+        team.assignment_mode = mode = settings.mode
+    if mode is None and not changed:
+        return False
+    details: dict = {"fields": changed} if changed else {}
+    if mode is not None:
+        details["mode"] = mode
+    audit.record(
+        team.workspace_id, "team.assignment_changed", team, actor=actor, **details
+    )
+    return True

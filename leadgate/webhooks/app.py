@@ -31,6 +31,9 @@ def create_webhook_app(main: Flask) -> Flask:
     app.config = main.config  # one configuration, also for changes made at run time
     app.session_interface = NoSessions()
     db.init_app(app)
+    # The main app's languages: a job a drain runs inline (tests, the embedded
+    # queue) may word something (a placeholder's label) in this app's context.
+    app.extensions["babel"] = main.extensions["babel"]
     app.register_blueprint(bp, url_prefix="")
     if main.config["WEBHOOK_FAST_PATH"]:
         app.wsgi_app = FastWebhooks(app)

@@ -10,7 +10,15 @@ from sqlalchemy import select, update
 
 from ..dbutil import insert_ignoring_conflicts
 from ..extensions import db
-from ..models import Channel, Contact, Conversation, Message, Reaction, as_utc
+from ..models import (
+    Channel,
+    Contact,
+    Conversation,
+    Message,
+    Reaction,
+    as_utc,
+    utcnow,
+)
 from ..models.previews import preview_text
 from ..phones import e164_of_wa_id
 from ..whatsapp.payloads.messages import MEDIA_TYPES, InboundMessage
@@ -152,6 +160,10 @@ def touch_conversation(
     conversation.inbound_count = (conversation.inbound_count or 0) + 1
     if conversation.state in ("resolved", "snoozed"):
         conversation.state = "open"  # the contact wrote again
+        conversation.first_answered_at = None  # a first answer is due again (sla/)
+    # Now, not Meta's timestamp: the team can answer from when it arrives
+    # (the rules' "no agent answer after N minutes" counts from here).
+    conversation.contact_wrote(utcnow())
     note_inbound(contact, message)
 
 
@@ -159,6 +171,7 @@ def touch_outbound(conversation: Conversation, message: InboundMessage) -> None:
     """The business wrote from the app: the newest message, nothing unread."""
     if message.type not in MODIFIER_TYPES:
         show_if_newest(conversation, message)
+        conversation.team_wrote(utcnow(), agent=True)  # a person, on the phone
 
 
 def note_inbound(contact: Contact, message: InboundMessage) -> None:

@@ -62,6 +62,10 @@ class InboundBuffer:
         self.replies: set[int] = set()  # channels with queued confirmations
         self.first_contacts = FirstContacts()
         self.campaign_replies = CampaignReplies()
+        # Conversations a contact wrote to, for automation after the commit:
+        # conversation id → [its newest new message id, opened, reopened,
+        # its oldest new message id] (the rules read the messages between).
+        self.arrivals: dict[int, list[int]] = {}
 
     def add(self, channel, contact, message, result, **placement) -> None:
         """Buffer a message; placement: origin, direction and status (Pending)."""
@@ -109,7 +113,10 @@ class InboundBuffer:
             if item.message.media is not None:
                 media_ids.append(message_id)
             conversation = conversations[(item.channel.id, item.contact.id)]
+            closed_before = conversation.state in ("resolved", "snoozed")
             self.apply_new(item, conversation)
+            if item.origin == LIVE:
+                self.note_arrival(conversation, message_id, opened, closed_before)
             if item.origin != coexistence.HISTORY:
                 live.add(conversation.id)
             if item.direction == "out" and item.origin != calls.CALL:
@@ -126,6 +133,16 @@ class InboundBuffer:
         self.first_contacts.record()
         self.campaign_replies.record()
         return media_ids
+
+    def note_arrival(
+        self, conversation: Conversation, message_id: int, opened: list, closed: bool
+    ) -> None:
+        """A contact's message: the conversation may need an agent or a reply."""
+        arrival = self.arrivals.setdefault(conversation.id, [0, 0, 0, message_id])
+        arrival[0] = max(arrival[0], message_id)
+        arrival[3] = min(arrival[3], message_id)
+        arrival[1] |= int(conversation in opened)
+        arrival[2] |= int(closed and conversation.state == "open")
 
     def apply_new(self, item: Pending, conversation: Conversation) -> None:
         """What a newly stored message does, by where it came from."""

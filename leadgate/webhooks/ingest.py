@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .. import live
+from ..automation.inbound import after_inbound
 from ..channels.services import refresh_number
 from ..dbutil import bulk_update, update_changed_at_once
 from ..extensions import db
@@ -129,6 +130,9 @@ class FollowUps:
     changed: set[tuple[int, int]] = field(default_factory=set)  # for live updates
     inbound: Counter[int] = field(default_factory=Counter)  # channel → messages
     rereads: set[int] = field(default_factory=set)  # channels: read the level
+    # Conversations contacts wrote to: [conversation, message, opened, reopened,
+    # first message] (webhooks/inbound.py note_arrival).
+    arrivals: dict[int, list[int]] = field(default_factory=dict)
 
     def add(self, other: "FollowUps") -> None:
         self.media_ids += other.media_ids
@@ -136,6 +140,7 @@ class FollowUps:
         self.changed |= other.changed
         self.inbound += other.inbound
         self.rereads |= other.rereads
+        self.arrivals.update(other.arrivals)
 
     def enqueue(self) -> None:
         apply.enqueue_media_downloads(self.media_ids)
@@ -146,6 +151,12 @@ class FollowUps:
         for channel_id in self.rereads:
             enqueue(refresh_number, channel_id, queue="low")
         live.publish_conversations(self.changed)
+        if self.arrivals:  # assignment, automatic replies, rules: off the drain's path
+            enqueue(
+                after_inbound,
+                [[key, *values] for key, values in sorted(self.arrivals.items())],
+                queue="high",
+            )
 
 
 def process_one_by_one(ids: list[int]) -> FollowUps:
@@ -250,6 +261,7 @@ def apply_events(rows: list) -> FollowUps:
         inbound.touched | statuses.touched | templates.touched,
         +arrived,
         rereads,
+        inbound.arrivals,
     )
 
 

@@ -171,6 +171,9 @@ def newer_messages(conversation_id: int):
         conversation=conversation,
         days=thread.days(new),
         tail=tail,
+        # The tail's first message is there only to tell whether the next one
+        # repeats its author, unless the thread is shorter than the tail.
+        tail_from=1 if len(tail) > thread.TAIL else 0,
         composer_changed=request.args.get("mode") != composer["composer_mode"],
         **thread.decorate(conversation, new + tail),
         **composer,

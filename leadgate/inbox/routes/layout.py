@@ -59,6 +59,7 @@ class FilterChoices:
     label: Options
     channel: Options
     team: Options
+    overdue: Options
     chips: list[tuple[str, dict]] = field(default_factory=list)
 
 
@@ -78,6 +79,7 @@ def filter_choices(
         label=[("", _("Alle Labels"))] + [(str(x.id), x.name) for x in labels],
         channel=[("", _("Alle Nummern"))] + [(str(x.id), x.name) for x in channels],
         team=[("", _("Alle Teams"))] + [(str(x.id), x.name) for x in teams],
+        overdue=[("", _("Alle Wartezeiten")), ("1", _("Überfällig"))],
     )
     defaults = Filters()
     for key, options, fallback in (
@@ -86,6 +88,7 @@ def filter_choices(
         ("label", choices.label, _("Label")),
         ("channel", choices.channel, _("Nummer")),
         ("team", choices.team, _("Team")),
+        ("overdue", choices.overdue, ""),
     ):
         value = getattr(filters, key)
         if value != getattr(defaults, key):

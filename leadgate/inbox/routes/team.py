@@ -13,8 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import live
+from ...automation import triggers as automation
 from ...errors import valid_form
 from ...models import Conversation, Label
+from ...routing import triggers
 from ...tenancy import get_scoped_or_404, workspace_required
 from .. import presence, team
 from ..forms import (
@@ -33,12 +35,16 @@ from .blueprint import bp
 
 def act(conversation: Conversation, action) -> None:
     """Run an action; its refusal becomes a flash message."""
+    before = triggers.Snapshot.of(conversation)
     try:
         action()
     except TeamError as refused:
         flash(str(refused), "error")
         return
     live.publish_conversations([(conversation.workspace_id, conversation.id)])
+    # Room it freed or a conversation it left waiting: automatic assignment.
+    triggers.after_change(conversation, before)
+    automation.after_change(conversation, before)  # rules on assigned, state
 
 
 def back_to(conversation: Conversation):

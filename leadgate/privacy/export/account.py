@@ -57,6 +57,9 @@ def memberships_of(user: User) -> list[dict]:
             Workspace.name.label("workspace"),
             Membership.role,
             Membership.created_at.label("since"),
+            # The agent's status (online, away, offline), which assignment reads.
+            Membership.status,
+            Membership.status_changed_at,
         )
         .join(Workspace, Workspace.id == Membership.workspace_id)
         .where(Membership.user_id == user.id)

@@ -1,0 +1,1 @@
+"""Business hours per team or number, and the welcome and away replies."""

@@ -1,0 +1,1 @@
+"""Who works a conversation: automatic assignment per team, and agents' status."""
