@@ -48,6 +48,7 @@ def accept_cookies(page):
 
     banner = page.locator("#cookie-banner")
     expect(banner).to_be_visible()
+    wait_until_wired(page)  # a click before app.js runs posts the form instead
     names = {c["name"] for c in page.context.cookies()}
     assert names <= {"session"}, names  # nothing non-essential before the choice
     assert page.evaluate("localStorage.length") == 0

@@ -68,7 +68,10 @@ def test_messages_and_assignments_arrive_live_for_two_agents(browser, dev_server
         )
     ).to_be_visible(timeout=10000)
     expect(
-        second.locator("#conversation-items").get_by_text("Demo Nutzerin")
+        # Her row: other tests' conversations on this server may be hers too.
+        second.locator("#conversation-items li", has_text="Live Lisa").get_by_text(
+            "Demo Nutzerin"
+        )
     ).to_be_visible(timeout=10000)
     assert_fits_width(second)
     first.screenshot(path=ARTIFACTS / "inbox-live-1280x800.png")
