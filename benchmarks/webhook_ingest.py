@@ -261,11 +261,11 @@ def start_gunicorn(
     raise RuntimeError(f"gunicorn {app} did not start")
 
 
-def start_workers(count: int, queue: str) -> list[subprocess.Popen]:
-    """`leadgate worker` processes for one queue, as in production."""
+def start_workers(count: int, *queues: str) -> list[subprocess.Popen]:
+    """`leadgate worker` processes for these queues, in this order, as in production."""
     return [
         subprocess.Popen(
-            [BIN / "leadgate", "worker", "--queue", queue],
+            [BIN / "leadgate", "worker", *(f"--queue={queue}" for queue in queues)],
             env=environment(),
             start_new_session=True,
             stdout=subprocess.DEVNULL,
@@ -316,16 +316,17 @@ def database_figures() -> dict:
 
 
 def wait_until_followups_done(timeout: float) -> float:
-    """Seconds until the high queue (drains, after_inbound jobs) is empty and idle."""
+    """The moment the drains and their follow-ups (after_inbound, on "default")
+    are all done: both queues empty and idle."""
     from rq import Queue
     from rq.registry import StartedJobRegistry
 
     connection = redis.Redis.from_url(REDIS_URL)
-    queue = Queue("high", connection=connection)
-    started = StartedJobRegistry(queue=queue)
+    queues = [Queue(name, connection=connection) for name in ("high", "default")]
+    busy = [StartedJobRegistry(queue=queue) for queue in queues]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if queue.count == 0 and started.count == 0:
+        if not any(q.count for q in queues) and not any(r.count for r in busy):
             return time.monotonic()
         time.sleep(0.2)
     return time.monotonic()
@@ -340,7 +341,7 @@ def run_load(args, contacts: int, with_rules: bool) -> dict:
         webhook_path, args.events, args.duplicates, args.mix, contacts
     )
     web = start_gunicorn("wsgi:app", PORT_APP, args.web_workers, args.threads)
-    workers = start_workers(args.rq_workers, "high")
+    workers = start_workers(args.rq_workers, "high", "default")
     try:
         began = time.monotonic()
         ingest = loadgen.run("127.0.0.1", PORT_APP, requests, args.connections)

@@ -51,6 +51,7 @@ JOBS: tuple[Callable, ...] = (
     # Inbound: the "high" queue.
     process_pending_webhooks,
     requeue_stale_webhooks,
+    # A drain's follow-up (assignment, replies, rules): "default", behind the drains.
     after_inbound,
     # Outbound and media: "default".
     deliver_due,

@@ -174,6 +174,8 @@ def pytest_runtest_makereport(item, call):
     report = yield
     server = item.funcargs.get("dev_server") if hasattr(item, "funcargs") else None
     if report.failed and server is not None:
-        tail = server.output().splitlines()[-60:]
+        # The access log and errors; the embedded worker's job lines would crowd them out.
+        lines = [line for line in server.output().splitlines() if "[rq." not in line]
+        tail = lines[-80:]
         report.sections.append(("leadgate dev: last lines", "\n".join(tail)))
     return report

@@ -100,8 +100,9 @@ def test_a_campaign_from_segment_to_answered_reply(browser, dev_server):
     ).click()
     thread = page.locator("#thread")
     expect(thread).to_contain_text(f"Antwort auf die Kampagne „Angebot {tag}“")
-    page.get_by_role("textbox", name="Nachricht").fill("Gern, ich rufe gleich an.")
-    page.keyboard.press("Enter")
+    composer = page.get_by_role("textbox", name="Nachricht")
+    composer.fill("Gern, ich rufe gleich an.")
+    composer.press("Enter")  # into the field, wherever a refresh left the focus
     expect(thread.get_by_text("Gern, ich rufe gleich an.")).to_be_visible(timeout=10000)
     campaign_url = page.url
     assert problems == []

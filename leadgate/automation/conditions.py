@@ -45,7 +45,14 @@ def field_equals(conversation: Conversation, key: str, value: str) -> bool:
 
 
 def first_contact(conversation: Conversation, facts: Facts) -> bool:
-    """The contact's first message(s) in this conversation (a batch may bring several)."""
+    """The contact's first message(s) in this conversation (a batch may bring several).
+
+    As the drain saw it when it stored them; without that (a rule of another
+    trigger), from the count now.
+    """
+    known = facts.first_contacts.get(conversation.id)
+    if known is not None:
+        return known
     new = facts.new_messages.get(conversation.id, 0)
     return (conversation.inbound_count or 0) <= max(new, 1)
 

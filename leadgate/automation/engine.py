@@ -66,6 +66,9 @@ class Event:
     depth: int = 0
     chain: frozenset[int] = frozenset()  # rules whose actions led here
     messages: tuple[int, int] | None = None  # the contact's new messages (ids)
+    # Whether those were the contact's first in the conversation, as the drain
+    # saw it (later messages must not change the answer); None: not known.
+    first_contact: bool | None = None
     period_at: datetime | None = None  # a time trigger's waiting period
     rule_id: int | None = None  # a time trigger: that rule alone
 
@@ -194,6 +197,11 @@ def run_round(events: list[Event], now: datetime | None) -> Round:
     conversations = conversations_of(wanted, list(rules), kinds)
     ranges = {e.conversation_id: e.messages for e in events if e.messages}
     facts = facts_of.load(list(conversations.values()), ranges, kinds, now)  # type: ignore[arg-type]
+    facts.first_contacts.update(
+        (e.conversation_id, e.first_contact)
+        for e in events
+        if e.first_contact is not None
+    )
     done = Round(Batch(facts, now))
     # No flush between firings: the round's rows go in a few batched INSERTs.
     with db.session.no_autoflush:
@@ -315,32 +323,19 @@ def after_commit(done: Round) -> None:
     live.publish_conversations(changed)
 
 
-def assign_now(ids: list[int]) -> dict[int, int | None]:
-    """Routing's automatic assignment of these conversations; their assignees after."""
-    before = assignees(ids)
-    assign_waiting([(conversation_id, False, False) for conversation_id in ids])
-    after = assignees(ids)
-    db.session.commit()
-    return {i: after.get(i) for i in ids if after.get(i) != before.get(i)}
+def assign_now(ids: list[int]) -> set[int]:
+    """Routing's automatic assignment of these conversations; those it gave away."""
+    given = assign_waiting([(conversation_id, False, False) for conversation_id in ids])
+    return {i for gave in given.values() for i in gave}
 
 
-def assignees(ids: list[int]) -> dict[int, int | None]:
-    return dict(
-        db.session.execute(
-            select(Conversation.id, Conversation.assignee_id).where(
-                one_of(Conversation.id, ids)
-            )
-        ).all()
-    )
-
-
-def settle_assignments(done: Round, assigned: dict[int, int | None]) -> None:
+def settle_assignments(done: Round, assigned: set[int]) -> None:
     """An automatic assignment's outcome, once routing decided; and its event."""
     announced = set()
     for item in done.fired:
         conversation_id = item.event.conversation_id
         outcomes = [
-            [kind, ("done" if assigned.get(conversation_id) else "waiting")]
+            [kind, ("done" if conversation_id in assigned else "waiting")]
             if outcome == QUEUED
             else [kind, outcome]
             for kind, outcome in item.outcomes
@@ -361,7 +356,7 @@ def settle_assignments(done: Round, assigned: dict[int, int | None]) -> None:
                     .where(messages.c.id == summary_id)
                     .values(details=item.summary["details"])
                 )
-        if assigned.get(conversation_id) and conversation_id not in announced:
+        if conversation_id in assigned and conversation_id not in announced:
             announced.add(conversation_id)
             follow(done, item.event, item.rule_id, ASSIGNED)
     db.session.commit()

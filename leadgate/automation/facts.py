@@ -42,6 +42,9 @@ class Facts:
     texts: dict[int, list[str]] = field(default_factory=dict)
     # Conversation id → how many new inbound messages the batch brought.
     new_messages: dict[int, int] = field(default_factory=dict)
+    # Conversation id → whether the batch's messages were the contact's first
+    # there (the drain's answer, engine.Event.first_contact).
+    first_contacts: dict[int, bool] = field(default_factory=dict)
     labels: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     replied: set[int] = field(default_factory=set)  # conversation ids
     hours_open: dict[tuple[int, int | None], bool] = field(default_factory=dict)

@@ -29,26 +29,41 @@ class Arrival:
     opened: bool  # the message opened the conversation (its number's first)
     reopened: bool  # the conversation was resolved or snoozed before
     first_id: int  # the oldest new message of the batch in that conversation
+    first_contact: bool | None  # no message of the contact's before (None: unknown)
 
 
 def after_inbound(arrivals: list[list[int]]) -> None:
-    """The job: [conversation id, message id, opened, reopened, first message id]."""
+    """The job: [conversation id, message id, opened, reopened, first message id,
+    first contact] (jobs queued by an older version carry four or five)."""
     items = [
-        Arrival(c, m, bool(o), bool(r), rest[0] if rest else m)
-        for c, m, o, r, *rest in arrivals  # jobs queued before the fifth value: four
+        Arrival(
+            c,
+            m,
+            bool(o),
+            bool(r),
+            rest[0] if rest else m,
+            bool(rest[1]) if len(rest) > 1 else None,
+        )
+        for c, m, o, r, *rest in arrivals
     ]
     ids = [a.conversation_id for a in items]
-    watched = triggers.rule_triggers(ids)  # before assignment: who had them
-    assign_waiting([(a.conversation_id, a.opened, a.reopened) for a in items])
+    given = assign_waiting([(a.conversation_id, a.opened, a.reopened) for a in items])
     answer_arrivals([(a.conversation_id, a.message_id, a.opened) for a in items])
     start_clocks(ids)  # after the automatic replies, which are no person's answer
+    watched = triggers.rule_triggers(ids)
     if watched.triggers:
-        engine.run(arrival_events(items, watched))
+        assigned = {i for gave in given.values() for i in gave}
+        engine.run(arrival_events(items, watched, assigned))
 
 
-def arrival_events(items: list[Arrival], watched: "triggers.Watched") -> list:
-    """What each arrival means to the rules, in the order a person would tell it."""
-    assigned = watched.newly_assigned() if ASSIGNED in watched.triggers else set()
+def arrival_events(
+    items: list[Arrival], watched: "triggers.Watched", assigned: set[int]
+) -> list:
+    """What each arrival means to the rules, in the order a person would tell it.
+
+    assigned: the conversations this job gave to an agent (only this job's: one
+    another job gave meanwhile is that job's to tell).
+    """
     events = []
     for a in items:
         if a.conversation_id not in watched.conversations:
@@ -59,7 +74,10 @@ def arrival_events(items: list[Arrival], watched: "triggers.Watched") -> list:
         news += [ASSIGNED] if a.conversation_id in assigned else []
         events += [
             engine.Event(
-                a.conversation_id, trigger, messages=(a.first_id, a.message_id)
+                a.conversation_id,
+                trigger,
+                messages=(a.first_id, a.message_id),
+                first_contact=a.first_contact,
             )
             for trigger in news
             if trigger in watched.triggers

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Conversation, Rule
 from ..models.rules import ASSIGNED, LEAD_SUBMITTED, STATE_CHANGED
 from ..queue import enqueue
+from ..routing import assignment
 from .engine import run_rules
 
 
@@ -24,40 +25,24 @@ class Watched:
 
     triggers: set[str] = field(default_factory=set)
     conversations: set[int] = field(default_factory=set)
-    assignees: dict[int, int | None] = field(default_factory=dict)  # before
-
-    def newly_assigned(self) -> set[int]:
-        """Conversations given to someone since `assignees` was read."""
-        now = dict(
-            db.session.execute(
-                select(Conversation.id, Conversation.assignee_id).where(
-                    one_of(Conversation.id, self.conversations)
-                )
-            ).all()
-        )
-        return {
-            i for i, who in now.items() if who is not None and who != self.assignees[i]
-        }
 
 
 def rule_triggers(ids: list[int]) -> Watched:
     """Which of these conversations' workspaces have rules, for which triggers.
 
-    One query when no workspace has rules (the job then does nothing more);
-    one more with an assignment rule, to tell afterwards who was assigned.
+    One query; when no workspace has rules the job does nothing more.
     """
     rows = db.session.execute(
-        select(Conversation.id, Conversation.assignee_id, Rule.trigger)
+        select(Conversation.id, Rule.trigger)
         .join(Rule, Rule.workspace_id == Conversation.workspace_id)
         .where(one_of(Conversation.id, ids), Rule.enabled.is_(True))
         .distinct()
     ).all()
-    db.session.rollback()  # end the read: assignment takes its locks next
+    db.session.rollback()  # end the read
     watched = Watched()
-    for conversation_id, assignee_id, trigger in rows:
+    for conversation_id, trigger in rows:
         watched.triggers.add(trigger)
         watched.conversations.add(conversation_id)
-        watched.assignees[conversation_id] = assignee_id
     return watched
 
 
@@ -86,6 +71,14 @@ def after_change(conversation: Conversation, before) -> None:
         happened.append(STATE_CHANGED)
     if has_rules(conversation.workspace_id, set(happened)):
         enqueue(run_rules, [[conversation.id, trigger] for trigger in happened])
+
+
+@assignment.assigned.connect
+def after_assignment(workspace_id: int, conversation_ids: list[int]) -> None:
+    """Routing gave conversations to agents from a backlog, after a lead form or
+    an agent's change (committed): the "zugewiesen" rules."""
+    if has_rules(workspace_id, {ASSIGNED}):
+        enqueue(run_rules, [[i, ASSIGNED] for i in conversation_ids])
 
 
 def after_lead(workspace_id: int, conversation_id: int) -> None:

@@ -36,6 +36,12 @@ deadlock with a drain holding several), and then waits for each skipped row
 alone, one transaction each. The backlog takes rows with SKIP LOCKED only: a
 row someone is changing is left for the next pick-up (or its own drain).
 
+Rules: a conversation given to an agent is a "zugewiesen" trigger. The
+drain's follow-up (automation/inbound.py) and a rule's own "assign
+automatically" (automation/engine.py) take the ids assign_waiting returns into
+their rules round; every other path here sends `assigned` once committed, and
+automation/triggers.py starts the rules job for it.
+
 SQLite (the embedded default) has no row or advisory locks; every transaction
 there begins IMMEDIATE (extensions.py), one writer at a time, which serialises
 assignment as well. The same code runs there without the locking clauses.
@@ -43,9 +49,11 @@ assignment as well. The same code runs there without the locking clauses.
 
 from collections.abc import Iterable
 
+from blinker import Namespace
 from sqlalchemy import and_, or_, select, text
 
 from .. import live
+from ..dbutil import one_of
 from ..extensions import db
 from ..models import Conversation, Team, TeamMember
 from .pool import Pool, last_agent_of
@@ -55,6 +63,10 @@ from .pool import Pool, last_agent_of
 ROUTING_LOCK = 18
 # Waiting conversations read per round of a backlog pick-up.
 PAGE = 50
+
+# Sent after a commit that gave conversations to agents outside a drain's
+# follow-up: sender the workspace id, conversation_ids the ids given.
+assigned = Namespace().signal("routing-assigned")
 
 
 def lock_workspace(workspace_id: int) -> None:
@@ -66,21 +78,27 @@ def lock_workspace(workspace_id: int) -> None:
         )
 
 
-def assign_waiting(arrivals: list[tuple[int, bool, bool]]) -> None:
-    """(conversation id, opened, reopened) of conversations contacts just wrote to."""
+def assign_waiting(arrivals: list[tuple[int, bool, bool]]) -> dict[int, list[int]]:
+    """(conversation id, opened, reopened) of conversations contacts just wrote to;
+    the ids given to an agent, by workspace (the caller tells the rules)."""
     reopened = {conversation_id for conversation_id, _, again in arrivals if again}
     wanted = candidates(
         [conversation_id for conversation_id, _, _ in arrivals], reopened
     )
+    given: dict[int, list[int]] = {}
     for workspace_id, ids in wanted.items():
-        skipped = route(workspace_id, ids, reopened, wait=False)
+        skipped, gave = route(workspace_id, ids, reopened, wait=False)
         for conversation_id in skipped:
-            route(workspace_id, [conversation_id], reopened, wait=True)
+            gave += route(workspace_id, [conversation_id], reopened, wait=True)[1]
+        if gave:
+            given[workspace_id] = gave
+    return given
 
 
 def assign_conversation(conversation_id: int) -> None:
     """The job after a lead form or an agent's change left a conversation waiting."""
-    assign_waiting([(conversation_id, False, False)])
+    for workspace_id, ids in assign_waiting([(conversation_id, False, False)]).items():
+        assigned.send(workspace_id, conversation_ids=ids)
 
 
 def candidates(ids: list[int], reopened: set[int]) -> dict[int, list[int]]:
@@ -98,12 +116,12 @@ def candidates(ids: list[int], reopened: set[int]) -> dict[int, list[int]]:
         select(Conversation.workspace_id, Conversation.id)
         .join(Team, Team.id == Conversation.team_id)
         .where(
-            Conversation.id.in_(ids),
+            one_of(Conversation.id, ids),
             Conversation.state == "open",
             Team.assignment_mode != "off",
             or_(
                 Conversation.assignee_id.is_(None),
-                Conversation.id.in_(reopened or [0]),
+                one_of(Conversation.id, reopened),
             ),
         )
         .order_by(Conversation.id)
@@ -117,21 +135,22 @@ def candidates(ids: list[int], reopened: set[int]) -> dict[int, list[int]]:
 
 def route(
     workspace_id: int, ids: list[int], reopened: set[int], wait: bool
-) -> list[int]:
-    """Assign these conversations in one transaction; the ids of rows skipped."""
+) -> tuple[list[int], list[int]]:
+    """Assign these conversations in one transaction; the ids of rows skipped
+    and of those given to an agent."""
     lock_workspace(workspace_id)
     rows = db.session.scalars(
         select(Conversation)
-        .where(Conversation.id.in_(ids), Conversation.workspace_id == workspace_id)
+        .where(one_of(Conversation.id, ids), Conversation.workspace_id == workspace_id)
         .order_by(Conversation.id)
         .with_for_update(skip_locked=not wait)
         .execution_options(populate_existing=True)
     ).all()
     pool = Pool(workspace_id, {c.team_id for c in rows if c.team_id is not None})
     changed = [c.id for c in rows if decide(pool, c, c.id in reopened)]
+    found = {c.id for c in rows}  # before the commit expires them (a query each)
     finish(workspace_id, changed)
-    found = {c.id for c in rows}
-    return [] if wait else [i for i in ids if i not in found]
+    return ([] if wait else [i for i in ids if i not in found]), pool.given
 
 
 def decide(pool: Pool, conversation: Conversation, reopened: bool) -> bool:
@@ -153,10 +172,13 @@ def decide(pool: Pool, conversation: Conversation, reopened: bool) -> bool:
     return False
 
 
-def finish(workspace_id: int, changed: list[int]) -> None:
-    """Commit (releasing the lock), then tell the open inboxes."""
+def finish(workspace_id: int, changed: list[int], announce: Pool | None = None) -> None:
+    """Commit (releasing the lock), then tell the open inboxes (and, for a
+    backlog's pool, the rules: `assigned`)."""
     db.session.commit()
     live.publish_conversations((workspace_id, c) for c in changed)
+    if announce is not None and announce.given:
+        assigned.send(workspace_id, conversation_ids=announce.given)
 
 
 def fill(
@@ -252,7 +274,7 @@ def after_release(
     if user_id is not None:
         teams = [pool.teams[t] for t in own if t in pool.teams]
         changed += fill(pool, teams, only=user_id, leave=conversation_id)
-    finish(workspace_id, changed)
+    finish(workspace_id, changed, announce=pool)
 
 
 def give_away(pool: Pool, conversation: Conversation, never: int | None) -> bool:
@@ -296,7 +318,7 @@ def fill_team(team_id: int) -> None:
         return
     lock_workspace(workspace_id)
     pool = Pool(workspace_id, {team_id})
-    finish(workspace_id, fill(pool, pool.teams.values()))
+    finish(workspace_id, fill(pool, pool.teams.values()), announce=pool)
 
 
 def fill_backlogs() -> int:
@@ -330,6 +352,6 @@ def fill_backlogs() -> int:
         lock_workspace(workspace_id)
         pool = Pool(workspace_id, team_ids)
         changed = fill(pool, pool.teams.values())
-        finish(workspace_id, changed)
+        finish(workspace_id, changed, announce=pool)
         given += len(changed)
     return given

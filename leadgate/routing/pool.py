@@ -76,6 +76,7 @@ class Pool:
         )
         self.load = self.open_counts()
         self.now = utcnow()
+        self.given: list[int] = []  # conversations given to an agent, in order
 
     def open_counts(self) -> dict[int, int]:
         """Open conversations per online agent of these teams, in the whole workspace."""
@@ -162,6 +163,7 @@ class Pool:
         self.load[agent.user_id] = self.load.get(agent.user_id, 0) + 1
         team.last_assigned_user_id = agent.user_id
         agent.member.last_assigned_at = self.now
+        self.given.append(conversation.id)
         record_event(
             conversation, None, "assigned", to_id=agent.user_id, automatic=True
         )

@@ -21,7 +21,7 @@ from typing import cast
 
 from sqlalchemy import Table, select, update
 
-from ..dbutil import bulk_insert_ignoring_conflicts
+from ..dbutil import bulk_insert_ignoring_conflicts, one_of
 from ..extensions import db
 from ..hours.schedule import END_OF_DAY, LOOKAHEAD_DAYS, Hours, first_moment, hours_for
 from ..models import Conversation, SlaBreach, Team, as_utc, utcnow
@@ -69,7 +69,7 @@ def start_clocks(conversation_ids: list[int]) -> None:
         select(Conversation, Team.first_response_minutes)
         .join(Team, Team.id == Conversation.team_id)
         .where(
-            Conversation.id.in_(sorted(set(conversation_ids))),
+            one_of(Conversation.id, sorted(set(conversation_ids))),
             Team.first_response_minutes.is_not(None),
             Conversation.agent_wait_since.is_not(None),
             Conversation.first_answered_at.is_(None),
@@ -109,7 +109,7 @@ def sweep_breaches(now: datetime | None = None) -> int:
         breached = db.session.execute(
             update(Conversation)
             .where(
-                Conversation.id.in_(ids),
+                one_of(Conversation.id, ids),
                 Conversation.sla_due_at <= now,  # not answered meanwhile
                 Conversation.sla_breached_at.is_(None),
             )

@@ -114,9 +114,12 @@ class InboundBuffer:
                 media_ids.append(message_id)
             conversation = conversations[(item.channel.id, item.contact.id)]
             closed_before = conversation.state in ("resolved", "snoozed")
+            wrote_before = bool(conversation.inbound_count)
             self.apply_new(item, conversation)
             if item.origin == LIVE:
-                self.note_arrival(conversation, message_id, opened, closed_before)
+                self.note_arrival(
+                    conversation, message_id, opened, closed_before, wrote_before
+                )
             if item.origin != coexistence.HISTORY:
                 live.add(conversation.id)
             if item.direction == "out" and item.origin != calls.CALL:
@@ -135,10 +138,23 @@ class InboundBuffer:
         return media_ids
 
     def note_arrival(
-        self, conversation: Conversation, message_id: int, opened: list, closed: bool
+        self,
+        conversation: Conversation,
+        message_id: int,
+        opened: list,
+        closed: bool,
+        wrote_before: bool,
     ) -> None:
-        """A contact's message: the conversation may need an agent or a reply."""
-        arrival = self.arrivals.setdefault(conversation.id, [0, 0, 0, message_id])
+        """A contact's message: the conversation may need an agent or a reply.
+
+        [newest message, opened, reopened, first message, first contact]: the
+        batch's first message of the conversation tells whether the contact had
+        written there before (the rules' "first contact", decided now: by the
+        time the rules run, more may have come).
+        """
+        arrival = self.arrivals.setdefault(
+            conversation.id, [0, 0, 0, message_id, int(not wrote_before)]
+        )
         arrival[0] = max(arrival[0], message_id)
         arrival[3] = min(arrival[3], message_id)
         arrival[1] |= int(conversation in opened)

@@ -130,8 +130,8 @@ class FollowUps:
     changed: set[tuple[int, int]] = field(default_factory=set)  # for live updates
     inbound: Counter[int] = field(default_factory=Counter)  # channel → messages
     rereads: set[int] = field(default_factory=set)  # channels: read the level
-    # Conversations contacts wrote to: [conversation, message, opened, reopened,
-    # first message] (webhooks/inbound.py note_arrival).
+    # Conversations contacts wrote to: conversation → [newest message, opened,
+    # reopened, first message, first contact] (webhooks/inbound.py note_arrival).
     arrivals: dict[int, list[int]] = field(default_factory=dict)
 
     def add(self, other: "FollowUps") -> None:
@@ -152,10 +152,13 @@ class FollowUps:
             enqueue(refresh_number, channel_id, queue="low")
         live.publish_conversations(self.changed)
         if self.arrivals:  # assignment, automatic replies, rules: off the drain's path
+            # "default", behind the drains: a worker takes the next batch of
+            # webhooks first, so a burst is stored (and shown) at full speed
+            # and its follow-ups run between batches and right after it.
             enqueue(
                 after_inbound,
                 [[key, *values] for key, values in sorted(self.arrivals.items())],
-                queue="high",
+                queue="default",
             )
 
 

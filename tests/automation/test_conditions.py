@@ -211,6 +211,33 @@ def test_first_contact_is_the_conversations_first_message(
     assert bool(firings(app, rule)) is fires
 
 
+def test_first_contact_is_decided_by_the_drain_when_the_rules_run_late(
+    app, client, world, monkeypatch
+):
+    """The worker lags behind the drains: both messages are stored before any
+    rule runs. The first one's rules still see a first contact; the second's not."""
+    from leadgate.webhooks.ingest import process_batch
+
+    from ..ops_support import run_worker
+
+    rule = add_rule(
+        app,
+        world,
+        "message_received",
+        [label(world)],
+        [{"kind": "first_contact", "choice": "yes"}],
+    )
+    monkeypatch.setitem(app.config, "QUEUE_IS_ASYNC", True)  # jobs wait in Redis
+    for text in ("Hallo", "Noch da?"):
+        writes(client, world, text)
+        with app.app_context():
+            assert process_batch() == 1  # stored; its rules job waits
+    assert firings(app, rule) == []
+    run_worker(app)
+    [fired] = firings(app, rule)
+    assert fired.trigger == "message_received"
+
+
 def test_all_conditions_must_hold(app, client, world):
     rule = add_rule(
         app,

@@ -3,7 +3,14 @@
 from sqlalchemy import select
 
 from leadgate.extensions import db
-from leadgate.models import Conversation, LeadSubmission, RuleFiring, Workspace
+from leadgate.models import (
+    Conversation,
+    LeadSubmission,
+    RuleFiring,
+    Team,
+    TeamMember,
+    Workspace,
+)
 
 from ..test_lead_forms import CONSENT, PRIVACY, add_form, lead, submit
 from .support import add_rule, change, conversation, firings, label, read, writes
@@ -98,4 +105,28 @@ def test_a_rule_switched_off_never_fires(app, client, world):
     # Switched on, it fires from the next message on.
     client.post(f"/settings/automations/{rule}/switch", data={"enabled": "on"})
     writes(client, world, "Jetzt?")
+    assert len(firings(app, rule)) == 1
+
+
+def test_an_assignment_from_the_backlog_fires_conversation_assigned(app, client, world):
+    """A conversation that waited for an agent and is given when one comes online
+    runs the same "zugewiesen" rules as one given at once, and once."""
+    rule = add_rule(app, world, "conversation_assigned", [label(world)])
+    with app.app_context():
+        db.session.add(TeamMember(team_id=world.sales_id, user_id=world.owner_id))
+        db.session.commit()
+    change(app, Team, world.sales_id, assignment_mode="round_robin")
+    writes(client, world)  # nobody of the team is online: it waits
+    assert conversation(app).assignee_id is None
+    assert firings(app, rule) == []
+    response = client.post("/status", data={"status": "online", "place": "nav"})
+    assert response.status_code == 303
+    assert conversation(app).assignee_id == world.owner_id  # the backlog's pick-up
+    [fired] = firings(app, rule)
+    assert (fired.trigger, fired.conversation_id, fired.depth) == (
+        "conversation_assigned",
+        conversation(app).id,
+        0,
+    )
+    writes(client, world, "Noch da?")  # theirs already: no assignment, no rule
     assert len(firings(app, rule)) == 1
