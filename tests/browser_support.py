@@ -155,6 +155,13 @@ def screenshot(page, name: str, full_page: bool = False) -> Path:
     return path
 
 
+# Server URL → the consent cookie of the first "Alle akzeptieren" there. Later
+# sign-ins bring it along, as a returning visitor would: the banner's consent
+# endpoint allows an address 20 choices a minute, and one xdist worker's browser
+# tests sign in more often than that (the banner has its own tests).
+CONSENT_COOKIES: dict[str, dict] = {}
+
+
 def log_in(page, base_url: str, email: str, password: str | None = None) -> None:
     """Sign in through the login form (cookies: accepted when the banner shows).
 
@@ -163,6 +170,8 @@ def log_in(page, base_url: str, email: str, password: str | None = None) -> None
     """
     from leadgate.demo import DEMO_PASSWORD
 
+    if base_url in CONSENT_COOKIES:
+        page.context.add_cookies([CONSENT_COOKIES[base_url]])
     page.goto(base_url + "/login")
     if page.locator("#cookie-banner:visible").count():
         page.locator("#cookie-banner").get_by_role(
@@ -173,6 +182,9 @@ def log_in(page, base_url: str, email: str, password: str | None = None) -> None
         from playwright.sync_api import expect
 
         expect(page.locator("#cookie-banner")).to_be_hidden()
+        for cookie in page.context.cookies(base_url):
+            if cookie["name"] == "lg_consent":
+                CONSENT_COOKIES[base_url] = dict(cookie)
     page.get_by_label("E-Mail-Adresse").fill(email)
     page.get_by_label("Passwort").fill(password or DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
