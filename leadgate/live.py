@@ -14,7 +14,7 @@ In the embedded mode the in-process fakeredis provides the same pub/sub.
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import redis
 from flask import current_app
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "leadgate:live:{db}:{workspace_id}"
 COALESCE_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15  # keeps proxies from closing an idle stream
+KEEP_SEEN_SECONDS = 5 * 60  # how often an open stream says its login is in use
 RETRY_MS = 3000  # the browser reconnects after a drop
 
 
@@ -122,11 +123,17 @@ def conversation_of(event: str) -> int | None:
     return None
 
 
-def stream(workspace_id: int, agent_id: int | None = None) -> Iterator[str]:
+def stream(
+    workspace_id: int,
+    agent_id: int | None = None,
+    keep_seen: Callable[[], None] | None = None,
+) -> Iterator[str]:
     """The SSE body for one browser (runs outside any app context).
 
     agent_id: the signed-in member when they are an agent, whose events are
     limited to the teams they may see; None for owners and admins.
+    keep_seen: called (in an app context) every KEEP_SEEN_SECONDS while the
+    stream is open: an open window is what keeps an agent "online".
     """
     app = current_app._get_current_object()
     connection = redis_connection(app)
@@ -138,8 +145,15 @@ def stream(workspace_id: int, agent_id: int | None = None) -> Iterator[str]:
         metrics.SSE_CLIENTS.inc()
         try:
             yield f"retry: {RETRY_MS}\n: connected\n\n"
-            last_beat = time.monotonic()
+            last_beat = last_seen = time.monotonic()
             while True:
+                if keep_seen is not None and (
+                    time.monotonic() - last_seen >= KEEP_SEEN_SECONDS
+                ):
+                    with app.app_context():
+                        keep_seen()
+                        db.session.remove()  # no connection held between beats
+                    last_seen = time.monotonic()
                 message = pubsub.get_message(timeout=HEARTBEAT_SECONDS)
                 if message is None:
                     if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:

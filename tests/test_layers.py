@@ -40,6 +40,7 @@ LAYERS = {
     "privacy": "feature",
     "public": "feature",
     "routing": "feature",
+    "reports": "feature",
     "sla": "feature",
     "teams": "feature",
     "webhooks": "feature",

@@ -81,3 +81,28 @@ def test_the_inbox_page_listens_and_refreshes_on_events(client, auth, app):
         f'hx-trigger="sse:conversation-{cid}, refresh, message-queued from:body, '
         'every 60s"' in page
     )
+
+
+def test_an_open_stream_keeps_its_login_seen(client, auth, app, monkeypatch):
+    """The open inbox window is what keeps an agent "online" (auth/sessions.py
+    PRESENCE_LIMIT): its stream notes the login as in use while it runs."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from leadgate.models import LoginSession, utcnow
+
+    make_team(app)
+    auth.login(OWNER)
+    monkeypatch.setattr(live, "KEEP_SEEN_SECONDS", 0)  # every beat, not every 5 min
+    monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 0.05)
+    response, chunks = open_stream(client)
+    long_ago = utcnow() - timedelta(hours=1)
+    with app.app_context():
+        db.session.execute(update(LoginSession).values(last_seen_at=long_ago))
+        db.session.commit()
+    assert next(chunks) == b": ping\n\n"
+    with app.app_context():
+        [seen] = db.session.scalars(select(LoginSession.last_seen_at)).all()
+    assert utcnow() - seen.replace(tzinfo=long_ago.tzinfo) < timedelta(minutes=1)
+    response.close()

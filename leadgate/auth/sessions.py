@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import abort, current_app, g, request
 from flask_login import current_user, login_user
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import joinedload
 from ua_parser import parse
 
@@ -27,6 +27,11 @@ from ..navigation import client_ip
 
 # last_seen_at is written at most this often: a session's use, not every request.
 TOUCH_SECONDS = 5 * 60
+# "Online" lasts while a LeadGate window is open: the inbox's live stream keeps
+# its login seen every TOUCH_SECONDS (live.py). A login unseen this long (a
+# closed browser, a laptop shut) no longer counts, and its agent goes offline,
+# so automatic assignment stops giving them conversations.
+PRESENCE_LIMIT = timedelta(minutes=15)
 # Real browsers stay far below this; it bounds what the parser's regexes see.
 USER_AGENT_CHARS = 512
 
@@ -108,6 +113,17 @@ def touch() -> bool:
         return False
     record.last_seen_at = now
     return True
+
+
+def keep_seen(session_id: int) -> None:
+    """The live stream of this login is still open (it runs outside any request)."""
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == session_id, LoginSession.ended_at.is_(None))
+        .values(last_seen_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def end(record: LoginSession, reason: str) -> None:
@@ -201,19 +217,36 @@ def offline_without_sessions(user_id: int) -> None:
 
 
 def sweep_offline_statuses() -> int:
-    """rq cron: members whose logins all went idle are offline; how many changed.
+    """rq cron: members whose logins all went idle are offline, and so are online
+    members with no LeadGate window open for PRESENCE_LIMIT; how many changed.
 
     Only who had a login at all: a member who never signed in (the demo's
-    second agent) keeps the status they were given.
+    second agent) keeps the status they were given. "Abwesend" stays: such an
+    agent gets no new conversations anyway and keeps their own.
     """
+    had_login = (
+        select(LoginSession.id)
+        .where(LoginSession.user_id == Membership.user_id)
+        .exists()
+    )
+    present = (
+        select(LoginSession.id)
+        .where(
+            LoginSession.user_id == Membership.user_id,
+            LoginSession.ended_at.is_(None),
+            LoginSession.last_seen_at > utcnow() - PRESENCE_LIMIT,
+        )
+        .exists()
+    )
     changed = db.session.execute(
         update(Membership)
         .where(
             Membership.status != "offline",
-            select(LoginSession.id)
-            .where(LoginSession.user_id == Membership.user_id)
-            .exists(),
-            ~open_session_of(Membership.user_id),
+            had_login,
+            or_(
+                ~open_session_of(Membership.user_id),
+                and_(Membership.status == "online", ~present),
+            ),
         )
         .values(status="offline", status_changed_at=utcnow())
         .execution_options(synchronize_session=False)

@@ -19,6 +19,7 @@ from .logins import LoginSession, RecoveryCode, RememberedDevice
 from .messages import Message, MessageStatus, Reaction, SendAttempt
 from .platform import AccessLog, CookieConsent, Inquiry, PageView
 from .privacy import AuditEvent, Suppression
+from .reports import ReportKey
 from .rules import Rule, RuleFiring
 from .segments import Segment
 from .sla import SlaBreach
@@ -62,6 +63,7 @@ __all__ = [
     "Reaction",
     "RecoveryCode",
     "RememberedDevice",
+    "ReportKey",
     "Rule",
     "RuleFiring",
     "Role",

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from leadgate.auth.sessions import sweep_offline_statuses
+from leadgate.auth.sessions import PRESENCE_LIMIT, sweep_offline_statuses
 from leadgate.extensions import db
 from leadgate.models import LoginSession, Membership, Workspace, utcnow
 
 from ..support import PASSWORD, AuthActions, make_user, url_in
-from .support import add_waiting, agent_email, assignees, make_setup, run
+from .support import add_waiting, agent_email, assignees, make_setup, run, set_status
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/inbox?state=all"}
 
@@ -168,6 +168,29 @@ def test_the_sweep_sets_offline_whose_logins_all_went_idle(app):
     assert status_of(app, a1, setup.workspace_id) == "offline"
     # Never signed in (as the demo's second agent): left as set.
     assert status_of(app, a2, setup.workspace_id) == "online"
+
+
+def test_online_agents_with_no_window_open_for_a_while_go_offline(app):
+    """A closed browser keeps its login for weeks; "online" needs an open window
+    (its live stream keeps the login seen): after PRESENCE_LIMIT without, offline."""
+    setup = make_setup(app, agents=3)  # all online
+    a1, a2, a3 = setup.agents
+    for n in (1, 2, 3):
+        signed_in(app, agent_email(n))
+    set_status(app, setup, [a3], "away")
+    gone = utcnow() - PRESENCE_LIMIT - timedelta(minutes=1)
+    with app.app_context():
+        for user_id, seen in ((a1, gone), (a2, utcnow()), (a3, gone)):
+            db.session.execute(
+                update(LoginSession)
+                .where(LoginSession.user_id == user_id)
+                .values(last_seen_at=seen)
+            )
+        db.session.commit()
+    assert run(app, sweep_offline_statuses) == 1
+    assert status_of(app, a1, setup.workspace_id) == "offline"
+    assert status_of(app, a2, setup.workspace_id) == "online"  # a window is open
+    assert status_of(app, a3, setup.workspace_id) == "away"  # takes nothing new anyway
 
 
 def test_the_agents_own_data_export_has_their_status(app):

@@ -1,5 +1,7 @@
 """The conversation list and the thread (with its media)."""
 
+from functools import partial
+
 from flask import (
     Response,
     abort,
@@ -11,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ... import live
+from ...auth import sessions
 from ...consent import ledger
 from ...extensions import db
 from ...files import clean_filename
@@ -75,7 +78,12 @@ def events():
     """The workspace's live events as Server-Sent Events (names only, no content)."""
     membership = current_membership()
     agent = membership.user_id if membership.role not in MANAGERS else None
-    body = live.stream(membership.workspace_id, agent)
+    login = sessions.current()
+    body = live.stream(
+        membership.workspace_id,
+        agent,
+        keep_seen=partial(sessions.keep_seen, login.id) if login is not None else None,
+    )
     db.session.remove()  # hold no database connection while the stream is open
     return Response(
         body,

@@ -1,0 +1,1 @@
+"""Reports (Auswertungen): pseudonymised facts, never message content (issue 19)."""
