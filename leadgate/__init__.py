@@ -19,6 +19,8 @@ from .contacts.fields import bp as contact_fields_bp
 from .contacts.routes import bp as contacts_bp
 from .cookies.language import bp as language_bp
 from .cookies.routes import bp as cookies_bp
+from .costs.admin import bp as cost_rates_bp
+from .costs.routes import bp as costs_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from .hours.routes import bp as hours_bp
 from .inbox.routes import bp as inbox_bp
@@ -77,6 +79,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         routing_bp,
         hours_bp,
         sla_bp,
+        costs_bp,
+        cost_rates_bp,
         automation_bp,
         contacts_bp,
         campaigns_bp,

@@ -300,6 +300,16 @@ ACTIONS = {
         PURGED + ("via",),
         empty=_l("nichts war abgelaufen"),
     ),
+    "costs.budget_changed": Action(
+        _l("WhatsApp-Budget geändert"),
+        _l("%(actor)s hat das monatliche WhatsApp-Budget geändert"),
+        ("budget",),
+    ),
+    "costs.rate_changed": Action(
+        _l("WhatsApp-Tarif geändert"),
+        _l("%(actor)s hat einen WhatsApp-Tarif geändert"),
+        ("rate",),
+    ),
     "webhooks.requeued": Action(
         _l("Webhooks erneut verarbeitet"),
         _l("%(actor)s hat fehlgeschlagene Webhooks erneut verarbeiten lassen"),

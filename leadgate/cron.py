@@ -8,6 +8,7 @@ from .campaigns.launch import sweep_campaigns
 from .campaigns.notices import notify_stopped_campaigns
 from .channels.services import refresh_all_numbers
 from .contacts.importing.writes import purge_contact_imports
+from .costs.notices import notify_budget_levels
 from .inbox.team import wake_snoozed
 from .outbound.recovery import sweep_outbound
 from .outbound.templates import sync_all_templates
@@ -32,6 +33,8 @@ cron.register(sweep_offline_statuses, queue_name="low", interval=300)
 cron.register(sweep_campaigns, queue_name="default", interval=15)
 # A campaign that stopped by itself (template paused by Meta …): owners are mailed.
 cron.register(notify_stopped_campaigns, queue_name="default", interval=60)
+# WhatsApp costs at 80 % / 100 % of a workspace's budget: owners are mailed once.
+cron.register(notify_budget_levels, queue_name="low", interval=900)
 cron.register(sync_all_templates, queue_name="low", cron="17 * * * *")
 # Each number's throughput level (and name, quality): the pace follows it.
 cron.register(refresh_all_numbers, queue_name="low", cron="40 4 * * *")

@@ -11,6 +11,7 @@ from .auth import services
 from .automation.services import RuleSettings, create_rule
 from .channels.services import create_channel
 from .consent import first_contact, ledger
+from .costs.demo_facts import seed_demo_costs
 from .extensions import db
 from .hours import services as hours
 from .models import (
@@ -86,6 +87,7 @@ def seed_demo() -> None:
     seed_teams(workspace, user, channel)
     seed_hours(workspace)
     seed_rules(workspace, user)
+    seed_demo_costs(workspace.id, channel.id)
     db.session.commit()
     share_out_backlog(workspace)
 

@@ -26,6 +26,7 @@ from .campaigns.launch import sweep_campaigns
 from .campaigns.notices import mail_campaign_stopped, notify_stopped_campaigns
 from .channels.services import refresh_all_numbers, refresh_number
 from .contacts.importing.writes import purge_contact_imports
+from .costs.notices import mail_budget_level, notify_budget_levels
 from .demo_campaign import answer_demo_campaign, seed_demo_campaigns
 from .inbox.team import wake_snoozed
 from .mail import send_invite
@@ -73,8 +74,10 @@ JOBS: tuple[Callable, ...] = (
     feed_campaign,
     sweep_campaigns,
     notify_stopped_campaigns,
+    notify_budget_levels,
     # Mail.
     mail_campaign_stopped,
+    mail_budget_level,
     send_sign_up_mail,
     send_password_reset,
     send_email_change,

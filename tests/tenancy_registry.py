@@ -233,6 +233,14 @@ REGISTRY = {
         get(team_id=OURS.team, expect=200, shows="Ahorn-Team"),
     ),
     "teams.delete": workspace(post(team_id=THEIRS.team)),
+    # WhatsApp-Kosten: the current workspace's month (their priced message of
+    # "Zebra-Kampagne" this month must not show); the budget form carries no id.
+    "costs.index": workspace(
+        get(expect=200, shows="WhatsApp-Kosten"),
+        unprobed={"POST": SETTINGS_ONLY},
+    ),
+    "cost_rates.index": platform_admin(),
+    "cost_rates.delete": platform_admin(post(rate_id=THEIRS.whatsapp_rate)),
     "sla.set_target": workspace(post({"minutes": "5"}, team_id=THEIRS.team)),
     # Rules (Automationen): their rule is a 404; their label, team, agent,
     # number or template in a rule of ours is no choice (422).

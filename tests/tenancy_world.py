@@ -15,6 +15,7 @@ Everything of theirs that a page could show carries one of FOREIGN_TEXTS.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select, update
 
@@ -47,6 +48,8 @@ from leadgate.models import (
     MessageTemplate,
     RecoveryCode,
     RememberedDevice,
+    ReportConversation,
+    ReportPricing,
     Rule,
     RuleFiring,
     Segment,
@@ -56,9 +59,13 @@ from leadgate.models import (
     TeamMember,
     User,
     WebhookEvent,
+    WhatsAppBudget,
+    WhatsAppBudgetNotice,
+    WhatsAppRate,
     Workspace,
     utcnow,
 )
+from leadgate.reports.pseudonyms import Pseudonyms
 from leadgate.workspaces.services import create_invite
 
 from .erasure_support import lena
@@ -124,6 +131,7 @@ class Theirs:
     rule: int  # "Zebra-Regel": their automation, fired once in her conversation
     business_hours: int  # the Zebra-Team's, with a closure; replies switched on
     closure: int  # "Zebra-Urlaub"
+    whatsapp_rate: int  # a platform rate (the admin's; no workspace's)
 
     @property
     def field_target(self) -> str:
@@ -176,6 +184,8 @@ def build_theirs(app) -> Theirs:
         )
         rule = add_rule_of(workspace.id, lena_.conversation_ids[0])
         add_breach_of(workspace.id, extras["team"], lena_.conversation_ids[0])
+        add_report_facts_of(workspace.id, team.channel_id, extras["team"])
+        rate = add_costs_of(workspace.id, team.channel_id, extras["campaign"])
         db.session.commit()
         ws = workspace.id
         return Theirs(
@@ -193,6 +203,7 @@ def build_theirs(app) -> Theirs:
             lead_form=only(LeadForm.id, LeadForm.workspace_id == ws),
             submission=only(LeadSubmission.id, LeadSubmission.workspace_id == ws),
             rule=rule,
+            whatsapp_rate=rate,
             **extras,
         )
 
@@ -238,6 +249,61 @@ def add_breach_of(workspace_id: int, team_id: int, conversation_id: int) -> None
             breached_at=at + timedelta(minutes=15),
         )
     )
+
+
+def add_report_facts_of(workspace_id: int, channel_id: int, team_id: int) -> None:
+    """An opening of a conversation of theirs, answered and resolved (reports/facts.py)."""
+    at = utcnow() - timedelta(hours=2)
+    db.session.add(
+        ReportConversation(
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            team_id=team_id,
+            contact_key=Pseudonyms().of(workspace_id, "contact", "zebra"),
+            opened_at=at,
+            reopened=False,
+            new_contact=True,
+            first_response_at=at + timedelta(minutes=5),
+            first_response_seconds=300,
+            resolved_at=at + timedelta(hours=1),
+            resolution_seconds=3600,
+        )
+    )
+
+
+def add_costs_of(workspace_id: int, channel_id: int, campaign_id: int) -> int:
+    """A priced message of their campaign, their budget and its notice; a rate."""
+    now = utcnow()
+    db.session.add_all(
+        [
+            ReportPricing(
+                workspace_id=workspace_id,
+                message_key=Pseudonyms().of(workspace_id, "wamid", "zebra"),
+                channel_id=channel_id,
+                campaign_id=campaign_id,
+                country="DE",
+                category="marketing",
+                pricing_type="regular",
+                billable=True,
+                sent_at=now,
+                sent_on=now.date(),
+            ),
+            WhatsAppBudget(workspace_id=workspace_id, monthly_eur=Decimal("0.05")),
+            WhatsAppBudgetNotice(
+                workspace_id=workspace_id, month=now.date().replace(day=1), percent=100
+            ),
+        ]
+    )
+    # Not one the migration seeds (a table kept from an earlier test may hold those).
+    rate = WhatsAppRate(
+        category="utility",
+        country="AT",
+        eur=Decimal("0.0400"),
+        valid_from=date(2026, 1, 1),
+    )
+    db.session.add(rate)
+    db.session.flush()
+    return rate.id
 
 
 def add_theirs_extras(workspace: Workspace, owner: User, channel_id: int) -> dict:

@@ -88,7 +88,8 @@ SIGNED_OUT = {
     "leadform_public.show",
     "leadform_public.thanks",
 }
-PLATFORM = "admin"  # the blueprint whose pages only platform admins see
+# The blueprints whose pages only platform admins see.
+PLATFORM = {"admin", "cost_rates"}
 # Pages that answer with an error page on purpose (the page is still walked).
 EXPECTED_STATUS = {"workspaces.accept_invite": 404}  # no such invite
 # GET rules that send the demo elsewhere (the page they lead to is walked instead).
@@ -251,7 +252,7 @@ def walk(dev_server, owner_page) -> Walk:
         url = url_for_rule(rule, values)
         if rule.endpoint in SIGNED_OUT:
             signed_out[rule.endpoint] = url
-        elif rule.endpoint.split(".")[0] == PLATFORM:
+        elif rule.endpoint.split(".")[0] in PLATFORM:
             platform[rule.endpoint] = url
         else:
             owner[rule.endpoint] = url
@@ -356,6 +357,7 @@ SCREENSHOTS = {
     "settings-contact-fields": "contact_fields.index",
     "settings-lead-forms": "leadforms.index",
     "settings-lead-form": "leadforms.edit",
+    "settings-whatsapp-costs": "costs.index",
     "settings-retention": "privacy.retention",
     "settings-audit": "privacy.audit_trail",
     "settings-transfer": "privacy.transfer_ownership",

@@ -32,6 +32,7 @@ LAYERS = {
     "channels": "feature",
     "consent": "feature",
     "contacts": "feature",
+    "costs": "feature",
     "hours": "feature",
     "cookies": "feature",
     "inbox": "feature",

@@ -17,6 +17,7 @@ from ..models.rules import (
     MESSAGE_RECEIVED,
     STATE_CHANGED,
 )
+from ..reports import facts as report_facts
 from ..routing.assignment import assign_waiting
 from ..sla.clock import start_clocks
 from . import engine, triggers
@@ -47,6 +48,12 @@ def after_inbound(arrivals: list[list[int]]) -> None:
         for c, m, o, r, *rest in arrivals
     ]
     ids = [a.conversation_id for a in items]
+    report_facts.conversations_opened(
+        [
+            (a.conversation_id, a.first_id, a.opened, a.reopened, a.first_contact)
+            for a in items
+        ]
+    )
     given = assign_waiting([(a.conversation_id, a.opened, a.reopened) for a in items])
     answer_arrivals([(a.conversation_id, a.message_id, a.opened) for a in items])
     start_clocks(ids)  # after the automatic replies, which are no person's answer

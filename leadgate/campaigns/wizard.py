@@ -19,6 +19,8 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from ..contacts.fields import fields_of
 from ..contacts.listing import launched_campaigns
 from ..contacts.segments import segments_of
+from ..costs.budget import campaign_forecast
+from ..costs.words import euro
 from ..extensions import db
 from ..models import Campaign, Channel, Label, MessageTemplate, Segment, as_utc, utcnow
 from ..outbound import attachments
@@ -210,7 +212,17 @@ def review_step(campaign: Campaign):
         channel=db.session.get(Channel, campaign.channel_id or 0),
         template=db.session.get(MessageTemplate, campaign.template_id or 0),
         audience_name=audience_name(campaign),
+        forecast=forecast_of(result, campaign),
+        euro=euro,
     )
+
+
+def forecast_of(result, campaign: Campaign):
+    """What the reached contacts would cost this month (WhatsApp-Kosten)."""
+    template = db.session.get(MessageTemplate, campaign.template_id or 0)
+    if result is None or result.blocked or not result.included or template is None:
+        return None
+    return campaign_forecast(template, result.included)
 
 
 STEP_VIEWS = {

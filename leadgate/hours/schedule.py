@@ -17,6 +17,7 @@ Every function takes the moment `at` (timezone-aware) instead of reading the
 clock, so callers and tests decide what "now" is.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -83,6 +84,45 @@ class Hours:
                 if start > at:
                     return start
         return None
+
+
+def open_spans(hours: Hours, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """The open periods from `start` on, in UTC, oldest first (within LOOKAHEAD_DAYS).
+
+    In UTC: Python subtracts and adds datetimes of one zone on the wall clock,
+    which is an hour off across a daylight-saving change.
+    """
+    start = aware(start).astimezone(UTC)
+    first_day = start.astimezone(hours.zone).date()
+    for offset in range(LOOKAHEAD_DAYS):
+        day = first_day + timedelta(days=offset)
+        for opens, closes in sorted(hours.intervals_on(day)):
+            opening = first_moment(datetime.combine(day, opens), hours.zone)
+            end = first_moment(
+                datetime.combine(day + timedelta(days=1), time(0))
+                if closes == END_OF_DAY
+                else datetime.combine(day, closes),
+                hours.zone,
+            ).astimezone(UTC)
+            begin = max(start, opening.astimezone(UTC))
+            if begin < end:
+                yield begin, end
+
+
+def open_time_between(hours: Hours | None, start: datetime, end: datetime) -> timedelta:
+    """How much of the time from `start` to `end` lay within business hours
+    (all of it without hours: a team without a schedule is always open)."""
+    start, end = aware(start), aware(end)
+    if end <= start:
+        return timedelta(0)
+    if hours is None:
+        return end - start
+    total = timedelta(0)
+    for begin, finish in open_spans(hours, start):
+        if begin >= end:
+            break
+        total += min(finish, end) - begin
+    return total
 
 
 def first_moment(wall: datetime, zone: ZoneInfo) -> datetime:

@@ -30,6 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..outbound.rules import SendRefused
+from ..reports import facts as report_facts
 from ..searchdoc import add_words
 
 MAX_NOTE_LENGTH = 4096
@@ -181,6 +182,10 @@ def change_state(
         return False
     conversation.state, conversation.snoozed_until = state, None
     record_event(conversation, author, "state", state=state, **by)
+    if state == "resolved":  # for the reports
+        report_facts.resolved(
+            conversation, utcnow(), author.id if author is not None else None
+        )
     return True
 
 
@@ -323,6 +328,7 @@ def restrict(contact: Contact, author: User, reason: str) -> None:
     if contact.restricted_at is not None:
         return
     contact.restricted_at, contact.restricted_reason = utcnow(), reason[:500]
+    report_facts.forget_contact(contact)  # the reports leave them out
     for conversation in conversations_of(contact):
         record_event(conversation, author, "restricted", reason=reason[:500])
     # The reason is the team's own words about the person: it stays on the

@@ -12,6 +12,7 @@ from .columns import BigId, as_utc, utcnow
 from .consent import ConsentRecord
 from .contacts import Contact, ContactField, ContactImport
 from .conversations import STATES, Conversation, ConversationRead
+from .costs import ReportPricing, WhatsAppBudget, WhatsAppBudgetNotice, WhatsAppRate
 from .hours import AutoReplySent, AutoReplySettings, BusinessClosure, BusinessHours
 from .labels import ContactLabel, ConversationLabel, Label
 from .leadforms import LeadForm, LeadSubmission
@@ -19,7 +20,7 @@ from .logins import LoginSession, RecoveryCode, RememberedDevice
 from .messages import Message, MessageStatus, Reaction, SendAttempt
 from .platform import AccessLog, CookieConsent, Inquiry, PageView
 from .privacy import AuditEvent, Suppression
-from .reports import ReportKey
+from .reports import ReportConversation, ReportKey
 from .rules import Rule, RuleFiring
 from .segments import Segment
 from .sla import SlaBreach
@@ -63,7 +64,9 @@ __all__ = [
     "Reaction",
     "RecoveryCode",
     "RememberedDevice",
+    "ReportConversation",
     "ReportKey",
+    "ReportPricing",
     "Rule",
     "RuleFiring",
     "Role",
@@ -76,6 +79,9 @@ __all__ = [
     "Suppression",
     "User",
     "WebhookEvent",
+    "WhatsAppBudget",
+    "WhatsAppBudgetNotice",
+    "WhatsAppRate",
     "channels_of",
     "members_of",
     "Workspace",

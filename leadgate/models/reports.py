@@ -9,11 +9,11 @@ then no longer be linked to anyone, by us either.
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
-from .columns import utcnow
+from .columns import BigId, utcnow
 
 
 class ReportKey(Model):
@@ -28,4 +28,53 @@ class ReportKey(Model):
     secret_encrypted: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow
+    )
+
+
+class ReportConversation(Model):
+    """One conversation from its opening (or reopening) to its resolution: a fact.
+
+    Written when a contact's message opens or reopens it (reports/facts.py), updated
+    at the team's first answer and at the resolution; the response and resolution
+    times are counted inside the business hours of its team or number
+    (hours/schedule.py). The contact appears only as a pseudonym; nothing here
+    says who they are or what anyone wrote.
+    """
+
+    __tablename__ = "report_conversation"
+    __table_args__ = (
+        Index("ix_report_conversation_workspace_opened", "workspace_id", "opened_at"),
+        # The episode a conversation's next event updates, and an erasure's facts.
+        Index(
+            "ix_report_conversation_contact",
+            "workspace_id",
+            "contact_key",
+            "channel_id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE")
+    )
+    # A number or team deleted later: its facts stay, counted as "ohne".
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channel.id", ondelete="SET NULL")
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("team.id", ondelete="SET NULL")
+    )
+    contact_key: Mapped[str] = mapped_column(String(32))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False)
+    new_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    responder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolver_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
     )

@@ -13,6 +13,7 @@ from ..media import store_bytes
 from ..models import Conversation, Message, MessageTemplate, User, utcnow
 from ..models.message_state import MessageState, initial
 from ..models.previews import preview_text
+from ..reports import facts as report_facts
 from ..searchdoc import add_words
 from . import attachments
 from .delivery import enqueue_delivery
@@ -223,7 +224,10 @@ def stage(
         # The team wrote (an agent, or a rule): the rules' time triggers count
         # from here. LeadGate's own answers (automatic replies) are no answer.
         if author is not None or "rule_id" in (message.details or {}):
+            answered = conversation.first_answered_at is not None
             conversation.team_wrote(now, agent=author is not None)
+            if author is not None and not answered:  # for the reports
+                report_facts.first_answer(conversation, now, author.id)
     add_words(conversation, message.text, message.caption)
     return message
 

@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable, Iterable
 
 from flask import url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from .. import wording
 from ..audit import ACTIONS
+from ..costs.words import category_label
 from ..extensions import db
 from ..models import (
     AuditEvent,
@@ -283,6 +284,31 @@ def response_target(value, _page) -> str | None:
     return ngettext("jetzt %(num)d Minute", "jetzt %(num)d Minuten", value)
 
 
+def budget(value, _page) -> str | None:
+    """The new monthly budget ("" when it was removed)."""
+    if not isinstance(value, str):
+        return None
+    if not value:
+        return _("jetzt ohne Budget")
+    return _("jetzt %(amount)s € im Monat", amount=format_decimal(value, "#,##0.00"))
+
+
+def rate(value, _page) -> str | None:
+    """Which rate: country, category, EUR per message and from when."""
+    if not isinstance(value, dict):
+        return None
+    eur = value.get("eur")
+    return _(
+        "%(country)s, %(category)s: %(eur)s ab %(day)s",
+        country=value.get("country") or "–",
+        category=category_label(value.get("category")),
+        eur=_("%(amount)s €", amount=format_decimal(eur, "0.0000"))
+        if eur
+        else _("gelöscht"),
+        day=value.get("valid_from") or "–",
+    )
+
+
 def visibility(value, _page) -> str | None:
     if value == "team":
         return _("jetzt nur das Team")
@@ -377,6 +403,8 @@ PHRASES: dict[str, Callable[[object, Page], object]] = {
     "mode": assignment_mode,
     "visibility": visibility,
     "minutes": response_target,
+    "budget": budget,
+    "rate": rate,
     "conversation_id": conversation,
     **{key: period(key) for key in RETENTION_WORDS},
 }

@@ -15,6 +15,7 @@ keyed hashes of their number and BSUID on the suppression list.
 from sqlalchemy import delete, exists, func, select
 
 from .. import audit
+from ..costs.capture import forget_contact_messages
 from ..dbutil import delete_in_database
 from ..extensions import db
 from ..models import (
@@ -27,6 +28,7 @@ from ..models import (
     MessageStatus,
     User,
 )
+from ..reports import facts as report_facts
 from .suppression import suppress
 
 
@@ -104,5 +106,7 @@ def erase_contact(contact: Contact, actor: User | None = None) -> set[str]:
         suppressed=suppressed,
     )
     delete_statuses(contact.id)
+    report_facts.forget_contact(contact)
+    forget_contact_messages(contact.workspace_id, contact.id)
     delete_in_database(contact)
     return hashes

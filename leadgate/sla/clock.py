@@ -16,14 +16,14 @@ answers, so its cost follows the breaches, not the number of conversations.
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, select, update
 
 from ..dbutil import bulk_insert_ignoring_conflicts, one_of
 from ..extensions import db
-from ..hours.schedule import END_OF_DAY, LOOKAHEAD_DAYS, Hours, first_moment, hours_for
+from ..hours.schedule import Hours, hours_for, open_spans
 from ..models import Conversation, SlaBreach, Team, as_utc, utcnow
 
 SWEEP_BATCH = 1000
@@ -34,26 +34,10 @@ def due_after(hours: Hours | None, start: datetime, minutes: int) -> datetime:
     left = timedelta(minutes=minutes)
     if hours is None:
         return start + left
-    # In UTC: Python subtracts and adds datetimes of one zone on the wall
-    # clock, which is an hour off across a daylight-saving change.
-    start = start.astimezone(UTC)
-    first_day = start.astimezone(hours.zone).date()
-    for offset in range(LOOKAHEAD_DAYS):
-        day = first_day + timedelta(days=offset)
-        for opens, closes in sorted(hours.intervals_on(day)):
-            opening = first_moment(datetime.combine(day, opens), hours.zone)
-            begin = max(start, opening.astimezone(UTC))
-            end = first_moment(
-                datetime.combine(day + timedelta(days=1), time(0))
-                if closes == END_OF_DAY
-                else datetime.combine(day, closes),
-                hours.zone,
-            ).astimezone(UTC)
-            if begin >= end:
-                continue
-            if end - begin >= left:
-                return begin + left
-            left -= end - begin
+    for begin, end in open_spans(hours, start):
+        if end - begin >= left:
+            return begin + left
+        left -= end - begin
     return start + timedelta(minutes=minutes)  # never open within a year: plain time
 
 

@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..models.previews import preview_text
 from ..phones import e164_of_wa_id
+from ..reports import facts as report_facts
 from ..whatsapp.payloads.messages import MEDIA_TYPES, InboundMessage
 
 # Types that change another message instead of appearing as one in the thread.
@@ -171,7 +172,10 @@ def touch_outbound(conversation: Conversation, message: InboundMessage) -> None:
     """The business wrote from the app: the newest message, nothing unread."""
     if message.type not in MODIFIER_TYPES:
         show_if_newest(conversation, message)
+        answered = conversation.first_answered_at is not None
         conversation.team_wrote(utcnow(), agent=True)  # a person, on the phone
+        if not answered:  # for the reports
+            report_facts.first_answer(conversation, utcnow(), None)
 
 
 def note_inbound(contact: Contact, message: InboundMessage) -> None:

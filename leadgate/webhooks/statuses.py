@@ -7,6 +7,7 @@ statuses of its batch with two executemany statements instead of two per status
 
 from sqlalchemy import bindparam, select, update
 
+from ..costs.capture import PricingBuffer
 from ..dbutil import insert_ignoring_conflicts, one_of
 from ..extensions import db
 from ..models import Message, MessageStatus
@@ -23,6 +24,7 @@ class StatusBuffer:
         self.rows: list[dict] = []
         self.callbacks: list[dict] = []
         self.touched: set[tuple[int, int]] = set()  # (workspace, conversation)
+        self.pricing = PricingBuffer()  # WhatsApp-Kosten: one insert per batch
 
     def add(self, channel_id: int, status: StatusUpdate) -> None:
         self.rows.append(
@@ -36,6 +38,7 @@ class StatusBuffer:
                 "pricing": status.pricing,
             }
         )
+        self.pricing.add(channel_id, status)
         message_id = our_message_id(status.callback_data)
         if message_id is not None:
             self.callbacks.append(
@@ -48,6 +51,7 @@ class StatusBuffer:
             return []
         db.session.execute(insert_ignoring_conflicts(MessageStatus), self.rows)
         attach_wamids(self.callbacks)
+        self.pricing.flush()  # after attach_wamids: late wamids find their message
         failures = advance_many(self.rows)
         self.touched |= conversations_of(self.rows)
         self.rows, self.callbacks = [], []

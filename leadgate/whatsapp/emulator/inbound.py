@@ -130,6 +130,8 @@ def inject_inbound(emulator: Emulator, number: Number, params: dict) -> dict:
     )
     keys = [key for key in (sender.wa_id, sender.user_id) if key]
     emulator.store.record_inbound(message, keys)
+    if "referral" in item:
+        emulator.store.open_entry_point(number.phone_number_id, keys, message.timestamp)
     emulator.limits.count_inbound(number)
     deliveries = (
         dispatch(emulator, [number], body) if params.get("deliver", True) else []

@@ -89,7 +89,7 @@ class Template:
 @dataclass
 class Pricing:
     category: str  # service, marketing, utility, authentication
-    type: str  # regular, free_customer_service
+    type: str  # regular, free_customer_service, free_entry_point
     billable: bool
 
     def to_webhook(self) -> dict:

@@ -18,6 +18,7 @@ from .validation import MEDIA_TYPES, validate_send
 BSUID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[0-9A-Za-z]{1,128}$")
 HELD = "held_for_quality_assessment"
 MARKETING_LIMIT = 131049
+ENTRY_POINT_SECONDS = 72 * 60 * 60
 BSUID_NOT_SUPPORTED = 131062
 WINDOW_DETAILS = (
     "Message failed to send because more than 24 hours have passed since the "
@@ -145,6 +146,17 @@ def window_open(emulator: Emulator, number: Number, contact: str) -> bool:
     return emulator.clock.now() - last < emulator.settings.service_window_seconds
 
 
+def entry_point_open(emulator: Emulator, number: Number, contact: str) -> bool:
+    """Within 72 hours of the contact's message from an ad (free entry point).
+
+    Meta opens the window when the business answers within the 24-hour service
+    window and counts 72 hours from then; counting from the ad message is the
+    emulator's simplification (it ends at most 24 hours early).
+    """
+    since = emulator.store.entry_point_at(number.phone_number_id, contact)
+    return since is not None and emulator.clock.now() - since < ENTRY_POINT_SECONDS
+
+
 def _pricing(
     emulator: Emulator, number: Number, body: dict, kind: str, recipient: Recipient
 ) -> Pricing:
@@ -152,6 +164,8 @@ def _pricing(
     if kind != "template":
         if not is_open:
             raise GraphError(131047, WINDOW_DETAILS)
+        if entry_point_open(emulator, number, recipient.key):
+            return Pricing(category="service", type="free_entry_point", billable=False)
         return Pricing(category="service", type="free_customer_service", billable=False)
     template = check_template_send(emulator, number, body["template"])
     category = template.category.lower()
@@ -160,6 +174,9 @@ def _pricing(
             BSUID_NOT_SUPPORTED,
             "Authentication templates cannot be sent to business-scoped user IDs.",
         )
+    # After a Click-to-WhatsApp ad every message, templates too, is free for 72 h.
+    if entry_point_open(emulator, number, recipient.key):
+        return Pricing(category=category, type="free_entry_point", billable=False)
     # Utility templates inside an open service window are free.
     if is_open and category == "utility":
         return Pricing(category=category, type="free_customer_service", billable=False)

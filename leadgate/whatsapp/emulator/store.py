@@ -23,6 +23,8 @@ class Store:
             self._sent: dict[str, SentMessage] = {}
             self._inbound: dict[str, InboundMessage] = {}
             self._last_inbound: dict[tuple[str, str], float] = {}
+            # The last message that came through a Click-to-WhatsApp ad (referral).
+            self._entry_points: dict[tuple[str, str], float] = {}
             # Chats a person plays on the Kundenhandy page: no simulated recipient.
             self._manual: set[tuple[str, str]] = set()
             # One sequence for both directions keeps a conversation in order.
@@ -86,6 +88,18 @@ class Store:
             for key in contact_keys:
                 current = self._last_inbound.get((phone_number_id, key), 0.0)
                 self._last_inbound[(phone_number_id, key)] = max(current, timestamp)
+
+    def open_entry_point(
+        self, phone_number_id: str, contact_keys: list[str], timestamp: float
+    ) -> None:
+        """A message from an ad opens a free entry point window (sending.py)."""
+        with self._lock:
+            for key in contact_keys:
+                self._entry_points[(phone_number_id, key)] = timestamp
+
+    def entry_point_at(self, phone_number_id: str, contact: str) -> float | None:
+        with self._lock:
+            return self._entry_points.get((phone_number_id, contact))
 
     def last_inbound_at(self, phone_number_id: str, contact: str) -> float | None:
         with self._lock:
