@@ -173,3 +173,37 @@ def test_a_webhook_for_a_number_another_contact_holds_keeps_both(app, client):
         assert writing.wa_id is None and writing.phone_e164 == f"+{wa_id}"
         assert db.session.scalar(select(Message.contact_id)) == writing.id
         assert [c.name for c in duplicates_of(writing)] == ["Importiert"]
+
+
+def test_a_merge_gives_the_others_report_facts_to_the_kept_contact(app, client, auth):
+    """Counting contacts and a later erasure of the kept contact find them all."""
+    from leadgate.models import ReportConversation, utcnow
+    from leadgate.reports.pseudonyms import Pseudonyms
+
+    team = make_team(app)
+    auth.login(OWNER)
+    kept_id, other_id = two_of_one_person(app, team)
+    with app.app_context():
+        workspace_id = db.session.get(Contact, kept_id).workspace_id
+        names = Pseudonyms()
+        for contact_id in (kept_id, other_id):
+            db.session.add(
+                ReportConversation(
+                    workspace_id=workspace_id,
+                    contact_key=names.of(workspace_id, "contact", contact_id),
+                    opened_at=utcnow(),
+                    reopened=False,
+                    new_contact=True,
+                )
+            )
+        db.session.commit()
+        kept_key = names.of(workspace_id, "contact", kept_id)
+    assert client.post(f"/contacts/{kept_id}/merge/{other_id}").status_code == 303
+    with app.app_context():
+        keys = db.session.scalars(select(ReportConversation.contact_key)).all()
+    assert keys == [kept_key, kept_key]
+    assert client.post(f"/contacts/{kept_id}/erase", data={"confirm": "LÖSCHEN"})
+    with app.app_context():
+        assert (
+            db.session.scalar(select(func.count()).select_from(ReportConversation)) == 0
+        )

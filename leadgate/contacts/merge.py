@@ -25,6 +25,7 @@ from ..models import (
     utcnow,
 )
 from ..phones import e164_of_wa_id, wa_id_of
+from ..reports import facts as report_facts
 from .merge_threads import fold_conversations, repoint
 
 # Identifiers unique per workspace: they move only after the other row lets go.
@@ -69,6 +70,7 @@ def merge(kept: Contact, other: Contact) -> None:
     if kept.workspace_id != other.workspace_id or kept.id == other.id:
         raise ValueError("contacts of different workspaces, or the same one")
     take_identifiers(kept, other)
+    report_facts.merge_contacts(kept, other)
     theirs = db.session.execute(
         select(Conversation.id, Conversation.channel_id).where(
             Conversation.contact_id == other.id

@@ -15,7 +15,7 @@ conversation's id, which would lead back to the person.
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, select, update
 
 from ..dbutil import one_of
 from ..extensions import db
@@ -132,4 +132,24 @@ def forget_contact(contact: Contact) -> None:
             ReportConversation.workspace_id == contact.workspace_id,
             ReportConversation.contact_key == key,
         )
+    )
+
+
+def merge_contacts(kept: Contact, other: Contact) -> None:
+    """`other` becomes part of `kept`: their facts become kept's (the caller commits),
+    so counting contacts and a later erasure of `kept` find them; none if `kept`
+    is restricted now (merging keeps a restriction)."""
+    names = Pseudonyms()
+    theirs = names.of(other.workspace_id, CONTACT, other.id)
+    if kept.restricted_at is not None:
+        forget_contact(kept)
+        forget_contact(other)
+        return
+    db.session.execute(
+        update(ReportConversation)
+        .where(
+            ReportConversation.workspace_id == other.workspace_id,
+            ReportConversation.contact_key == theirs,
+        )
+        .values(contact_key=names.of(kept.workspace_id, CONTACT, kept.id))
     )
