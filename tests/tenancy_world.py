@@ -49,6 +49,7 @@ from leadgate.models import (
     RecoveryCode,
     RememberedDevice,
     ReportConversation,
+    ReportMessageHour,
     ReportPricing,
     Rule,
     RuleFiring,
@@ -267,6 +268,16 @@ def add_report_facts_of(workspace_id: int, channel_id: int, team_id: int) -> Non
             first_response_seconds=300,
             resolved_at=at + timedelta(hours=1),
             resolution_seconds=3600,
+        )
+    )
+    db.session.add(
+        ReportMessageHour(
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            team_id=team_id,
+            hour=at.replace(minute=0, second=0, microsecond=0),
+            direction="in",
+            messages=3,
         )
     )
 

@@ -20,7 +20,7 @@ from .logins import LoginSession, RecoveryCode, RememberedDevice
 from .messages import Message, MessageStatus, Reaction, SendAttempt
 from .platform import AccessLog, CookieConsent, Inquiry, PageView
 from .privacy import AuditEvent, Suppression
-from .reports import ReportConversation, ReportKey
+from .reports import ReportConversation, ReportKey, ReportMessageHour
 from .rules import Rule, RuleFiring
 from .segments import Segment
 from .sla import SlaBreach
@@ -66,6 +66,7 @@ __all__ = [
     "RememberedDevice",
     "ReportConversation",
     "ReportKey",
+    "ReportMessageHour",
     "ReportPricing",
     "Rule",
     "RuleFiring",

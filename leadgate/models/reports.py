@@ -78,3 +78,28 @@ class ReportConversation(Model):
     resolver_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL")
     )
+
+
+class ReportMessageHour(Model):
+    """How many messages came in or went out per hour, number and team: counts only.
+
+    For the reports' messages in/out and the weekday × hour heat map. No row
+    says whose messages they were; a restricted contact's are not counted.
+    Added up at each commit that stored messages (reports/counts.py). 0 stands
+    for "no team" (and a removed number keeps its counts), so that the key can
+    be unique without NULLs.
+    """
+
+    __tablename__ = "report_message_hour"
+    __table_args__ = (
+        Index("ix_report_message_hour_workspace_hour", "workspace_id", "hour"),
+    )
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3), primary_key=True)  # in | out
+    messages: Mapped[int] = mapped_column(Integer)

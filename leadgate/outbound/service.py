@@ -14,6 +14,7 @@ from ..models import Conversation, Message, MessageTemplate, User, utcnow
 from ..models.message_state import MessageState, initial
 from ..models.previews import preview_text
 from ..reports import facts as report_facts
+from ..reports.counts import count
 from ..searchdoc import add_words
 from . import attachments
 from .delivery import enqueue_delivery
@@ -229,6 +230,14 @@ def stage(
             if author is not None and not answered:  # for the reports
                 report_facts.first_answer(conversation, now, author.id)
     add_words(conversation, message.text, message.caption)
+    if touch:  # a message of its own (a reaction is not): the reports count it
+        count(
+            conversation.workspace_id,
+            conversation.channel_id,
+            conversation.team_id,
+            now,
+            "out",
+        )
     return message
 
 

@@ -24,6 +24,7 @@ from ..files import clean_filename
 from ..models import Channel, Contact, Conversation, Message
 from ..models.messages import STATUS_RANK
 from ..outbound.service import stage
+from ..reports.counts import count
 from ..searchdoc import add_words_to_many
 from ..whatsapp.payloads.messages import InboundMessage
 from . import calls, coexistence
@@ -124,6 +125,7 @@ class InboundBuffer:
                 live.add(conversation.id)
             if item.direction == "out" and item.origin != calls.CALL:
                 new_outbound.setdefault(item.channel.id, []).append(item.message.wamid)
+            count_for_reports(item, conversation)
             words.setdefault(conversation.id, []).extend(
                 (item.message.text, item.message.caption)
             )
@@ -299,3 +301,20 @@ def details_of(item: Pending) -> dict:
     if item.origin in (coexistence.ECHO, coexistence.HISTORY):
         details["origin"] = item.origin  # shown as sent from the phone, or synced
     return details
+
+
+def count_for_reports(item: Pending, conversation: Conversation) -> None:
+    """What the contact wrote, and what the team wrote from the WhatsApp Business
+    app, counts in the reports' messages per hour; history, calls, reactions and
+    edits do not, nor anything of a restricted contact (Art. 18)."""
+    if item.origin not in (LIVE, coexistence.ECHO) or item.contact.restricted_at:
+        return
+    if item.message.type in MODIFIER_TYPES:
+        return
+    count(
+        conversation.workspace_id,
+        item.channel.id,
+        conversation.team_id,
+        item.message.timestamp,
+        item.direction,
+    )
