@@ -30,6 +30,7 @@ from .leadforms.public import bp as leadform_public_bp
 from .leadforms.routes import bp as leadforms_bp
 from .privacy.routes import bp as privacy_bp
 from .public.routes import bp as public_bp
+from .reports.routes import bp as reports_bp
 from .routing.routes import bp as routing_bp
 from .sla.routes import bp as sla_bp
 from .teams.routes import bp as teams_bp
@@ -81,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         sla_bp,
         costs_bp,
         cost_rates_bp,
+        reports_bp,
         automation_bp,
         contacts_bp,
         campaigns_bp,

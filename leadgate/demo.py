@@ -35,6 +35,7 @@ from .models import (
     utcnow,
 )
 from .models.rules import MESSAGE_RECEIVED, NO_AGENT_ANSWER
+from .reports.demo_facts import seed_demo_reports
 from .routing.assignment import fill_team
 from .searchdoc import add_words
 from .teams import services as teams
@@ -88,6 +89,7 @@ def seed_demo() -> None:
     seed_hours(workspace)
     seed_rules(workspace, user)
     seed_demo_costs(workspace.id, channel.id)
+    seed_demo_reports(workspace.id, channel.id)
     db.session.commit()
     share_out_backlog(workspace)
 

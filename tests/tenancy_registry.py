@@ -239,6 +239,19 @@ REGISTRY = {
         get(expect=200, shows="WhatsApp-Kosten"),
         unprobed={"POST": SETTINGS_ONLY},
     ),
+    # Auswertungen → Überblick: the current workspace's facts only (their
+    # opening, answer, resolution and breach must not be counted; their team or
+    # number as a filter is no choice).
+    "reports.overview_page": workspace(
+        get(expect=200, shows="Kennzahl"),
+        get(team=THEIRS.team, expect=422, shows=NOT_A_CHOICE),
+        get(number=THEIRS.channel, expect=422, shows=NOT_A_CHOICE),
+    ),
+    "reports.overview_csv": workspace(
+        get(expect=200, shows="Kennzahl"),
+        get(team=THEIRS.team, expect=422, shows=NOT_A_CHOICE),
+        get(number=THEIRS.channel, expect=422, shows=NOT_A_CHOICE),
+    ),
     "cost_rates.index": platform_admin(),
     "cost_rates.delete": platform_admin(post(rate_id=THEIRS.whatsapp_rate)),
     "sla.set_target": workspace(post({"minutes": "5"}, team_id=THEIRS.team)),
