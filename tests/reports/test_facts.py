@@ -140,3 +140,26 @@ def test_facts_hold_no_person_and_follow_restriction_and_erasure(app, client, wo
     with app.app_context():
         assert db.session.get(Conversation, cid) is None  # erased
     assert facts(app) == []
+
+
+def test_a_fact_written_after_the_answer_takes_the_answer_along(app, client, world):
+    """The follow-up job waits behind a burst of drains; the agent answered first."""
+    from sqlalchemy import delete
+
+    from leadgate.reports import facts as report_facts
+
+    writes(client, world, "Hallo")
+    cid = conversation(app).id
+    client.post(f"/inbox/{cid}/messages", data={"text": "Guten Tag!"})
+    with app.app_context():
+        db.session.execute(delete(ReportConversation))  # as if not written yet
+        first_id = db.session.scalar(
+            select(Message.id).where(Message.direction == "in")
+        )
+        report_facts.conversations_opened([(cid, first_id, True, False, True)])
+        answered = db.session.get(Conversation, cid).first_answered_at
+    [fact] = facts(app)
+    assert as_utc(fact.first_response_at) == as_utc(answered)
+    spent = as_utc(fact.first_response_at) - as_utc(fact.opened_at)
+    assert fact.first_response_seconds == int(spent.total_seconds())
+    assert (fact.reopened, fact.new_contact) == (False, True)
