@@ -10,16 +10,11 @@ import io
 
 from flask_babel import gettext as _
 
+# A spreadsheet runs a cell that starts like a formula ("+3" too); the contact
+# export's rule makes it text. Team and number names are typed by people.
+from ..contacts.export import safe
 from .filters import Filters, Period
 from .table import Row
-
-# A spreadsheet runs a cell that starts like a formula ("+3" too); an apostrophe
-# makes it text. Team and number names are typed by people.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(text: str) -> str:
-    return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
 def overview_csv(rows: list[Row], period_text: str, filter_text: list[str]) -> str:
