@@ -148,19 +148,19 @@ def choice(args, name: str, choices: dict[int, str], errors: dict) -> int | None
     return None
 
 
-def teams_of(workspace_id: int) -> dict[int, str]:
+def names_of(model: type[Team] | type[Channel], workspace_id: int) -> dict[int, str]:
+    """The workspace's teams or numbers by name: the filters' choices."""
     rows = db.session.execute(
-        select(Team.id, Team.name)
-        .where(Team.workspace_id == workspace_id)
-        .order_by(Team.name)
+        select(model.id, model.name)
+        .where(model.workspace_id == workspace_id)
+        .order_by(model.name)
     ).all()
     return {row.id: row.name for row in rows}
+
+
+def teams_of(workspace_id: int) -> dict[int, str]:
+    return names_of(Team, workspace_id)
 
 
 def numbers_of(workspace_id: int) -> dict[int, str]:
-    rows = db.session.execute(
-        select(Channel.id, Channel.name)
-        .where(Channel.workspace_id == workspace_id)
-        .order_by(Channel.name)
-    ).all()
-    return {row.id: row.name for row in rows}
+    return names_of(Channel, workspace_id)
