@@ -95,11 +95,16 @@ def test_a_campaign_from_segment_to_answered_reply(browser, dev_server):
     expect(
         page.locator(".filter-chip", has_text=f"Antworten auf „Angebot {tag}“")
     ).to_be_visible()
+    # Each click loads a page: the next one waits for its scripts (CI showed
+    # both races: the list link followed as a plain link, and Enter pressed in
+    # the composer before app.js listened, a new line instead of a send).
+    wait_until_wired(page)
     page.locator("#conversation-items").get_by_role(
         "link", name=re.compile(anna)
     ).click()
     thread = page.locator("#thread")
     expect(thread).to_contain_text(f"Antwort auf die Kampagne „Angebot {tag}“")
+    wait_until_wired(page)
     composer = page.get_by_role("textbox", name="Nachricht")
     composer.fill("Gern, ich rufe gleich an.")
     composer.press("Enter")  # into the field, wherever a refresh left the focus
