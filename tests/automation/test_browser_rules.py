@@ -86,6 +86,7 @@ def test_a_rule_is_built_row_by_row_and_saved(browser, dev_server, owner):
     page.get_by_role("button", name="Speichern").click()
     expect(page).to_have_url(re.compile(r"/settings/automations/\d+$"))
     expect(page.get_by_text("Automation „Browser-Regel“ gespeichert.")).to_be_visible()
+    wait_until_wired(page)  # measured once the new page has loaded and settled
     clean(page)
     [rule] = rules_of(dev_server, workspace_id)
     assert rule.conditions == [{"kind": "text_contains", "words": "Bewerbung"}]
